@@ -1,0 +1,1 @@
+"""Side effects of a case: tracking numbers, deadline computation, documents, notifications, archive."""

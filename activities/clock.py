@@ -1,0 +1,70 @@
+"""Deadline computation: the calendar and the clock rules, run outside the workflow and recorded."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.paths import notices_dir
+from domain.calendar import load_calendar
+from domain.case import CasePolicy, ClockFacts, ClockView, Deadline
+from domain.clock import compute_clock
+
+
+class ClockRequest(BaseModel):
+    """The facts of a case's clock, the policy it runs under and the agency's date today."""
+
+    facts: ClockFacts
+    policy: CasePolicy
+    today: date
+
+
+def clock_for(request: ClockRequest) -> ClockView:
+    """Compute the clock with the calendar currently loaded (shipped data plus loaded notices)."""
+    calendar = load_calendar(request.policy.region, notices_dir())
+    return compute_clock(
+        request.facts,
+        calendar,
+        request.today,
+        rest_day_moves=request.policy.rest_day_moves_to_next_working_day,
+        correction_notice_days=request.policy.rules.correction_notice_days,
+        reminder_days=request.policy.reminders.before_due_working_days,
+    )
+
+
+@activity.defn(name="compute_clock")
+def compute_clock_activity(request: ClockRequest) -> ClockView:
+    """Due date, days used and left, reminders and the explanation, with the calendar version used."""
+    return clock_for(request)
+
+
+class PeriodStart(BaseModel):
+    """A period of working days counted from the day after ``start``."""
+
+    start: date
+    days: int
+
+
+class PeriodsRequest(BaseModel):
+    """Periods to turn into deadlines on one region's calendar."""
+
+    region: str | None = None
+    periods: dict[str, PeriodStart]
+
+
+@activity.defn(name="period_deadlines")
+def period_deadlines(request: PeriodsRequest) -> dict[str, Deadline]:
+    """The end of each period (correction, consultation, payment) as a date and a 24:00 instant."""
+    calendar = load_calendar(request.region, notices_dir())
+    result: dict[str, Deadline] = {}
+    for key, period in request.periods.items():
+        due = calendar.add_working_days(period.start, period.days)
+        result[key] = Deadline(
+            due=due,
+            deadline_at=calendar.deadline_at(due),
+            calendar_version=calendar.version,
+            provisional=calendar.provisional_reason(period.start, due) is not None,
+        )
+    return result

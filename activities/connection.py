@@ -1,0 +1,50 @@
+"""How every process reaches Temporal: temporalio's environment configuration plus ogi's data converter."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.envconfig import ClientConfig
+
+from activities.codec import load_codec
+
+TASK_QUEUE = os.environ.get("OGI_TASK_QUEUE", "ogi-cases")
+DEFAULT_ADDRESS = "localhost:7233"
+
+
+@functools.cache
+def data_converter() -> DataConverter:
+    """The converter every client and worker uses: pydantic models as JSON payloads, encrypted when keyed.
+
+    With a key configured (``OGI_KEYS_FILE`` or ``OGI_ENCRYPTION_KEY``, see ``activities/codec.py``) payloads
+    are encrypted, and failure messages and stack traces move into an encrypted attribute too, since errors
+    can quote an application. Read once per process; a broken key configuration raises, never falls back
+    to plaintext.
+    """
+    codec = load_codec()
+    if codec is None:
+        return pydantic_data_converter
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def connect_config() -> dict[str, Any]:
+    """Connection settings from TEMPORAL_* variables and the temporal.toml profile, with local defaults."""
+    config: dict[str, Any] = dict(ClientConfig.load_client_connect_config())
+    config.setdefault("target_host", DEFAULT_ADDRESS)
+    config.setdefault("namespace", "default")
+    return config
+
+
+async def connect() -> Client:
+    """Connect to the configured Temporal service."""
+    return await Client.connect(**connect_config(), data_converter=data_converter())

@@ -1,0 +1,77 @@
+"""Registration (登记): checks against the agency's configuration, tracking number, first deadline."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.clock import ClockRequest, clock_for
+from activities.log import get_logger
+from activities.paths import config_path
+from activities.store import allocate_case_number
+from domain.application import Application
+from domain.case import CasePolicy, ClockFacts, ClockView
+from domain.config import ConfigError, load_config
+from domain.errors import ApplicationRejected
+from domain.intake import check_intake, policy_for
+
+log = get_logger(__name__)
+
+
+class RegisterRequest(BaseModel):
+    """An application to register, with the agency's date of registration."""
+
+    application: Application
+    today: date
+
+
+class Registration(BaseModel):
+    """The registered case, or the existing one when the external reference is a duplicate."""
+
+    case_id: str
+    duplicate: bool
+    agency_code: str
+    policy: CasePolicy
+    warnings: list[str] = []
+    clock: ClockView | None = None
+
+
+@activity.defn(name="register_application")
+def register_application(request: RegisterRequest) -> Registration:
+    """Check, number and time a new application; idempotent for one intake run."""
+    app = request.application
+    try:
+        config = load_config(config_path())
+    except ConfigError as exc:
+        raise ApplicationError(str(exc), type="ConfigError") from exc  # retried: fixing the file heals it
+    try:
+        warnings = check_intake(app, request.today, config)
+    except ApplicationRejected as exc:
+        raise ApplicationError(str(exc), type="ApplicationRejected", non_retryable=True) from None
+    agency = config.agency(app.agency)
+    policy = policy_for(app, config)
+    info = activity.info()
+    allocation = allocate_case_number(
+        app.agency, agency.code, request.today.year, app.external_ref, info.workflow_run_id
+    )
+    clock = None
+    if app.received is not None and not allocation.duplicate:
+        facts = ClockFacts(received=app.received, reply_days=policy.rules.reply_days)
+        clock = clock_for(ClockRequest(facts=facts, policy=policy, today=request.today))
+    log.info(
+        "case.registered" if not allocation.duplicate else "case.duplicate_refused",
+        case_id=allocation.case_id,
+        agency_code=agency.code,
+        channel=app.channel.value,
+    )
+    return Registration(
+        case_id=allocation.case_id,
+        duplicate=allocation.duplicate,
+        agency_code=agency.code,
+        policy=policy,
+        warnings=warnings,
+        clock=clock,
+    )

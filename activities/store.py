@@ -1,0 +1,359 @@
+"""The durable case store (SQLAlchemy): tracking-number allocation, the case archive and remedies.
+
+SQLite under ``OGI_HOME`` by default; any SQLAlchemy URL (PostgreSQL in production) by
+``OGI_DATABASE_URL``. Allocation is one transaction, so numbers are unique and gap-free.
+
+The schema is versioned by ``MIGRATIONS`` and the ``schema_version`` table: every process brings
+the store up to date on its first connection, in one transaction (SQLite ``BEGIN IMMEDIATE``,
+PostgreSQL an advisory lock), so workers and CLI commands started together never race. A migration,
+once released, never changes; a later one that alters a table checks the live schema first, since a
+fresh store is created from the current table definitions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from activities.paths import database_url
+from domain.report import CaseRecord, RemedyKind, RemedyRecord, RemedyResult
+
+metadata = MetaData()
+
+counters = Table(
+    "case_counters",
+    metadata,
+    Column("agency_code", String(16), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+
+case_numbers = Table(
+    "case_numbers",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("agency_code", String(16), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("agency", String(100), nullable=False),
+    Column("external_ref", String(100), nullable=False),
+    Column("intake_run_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("agency", "external_ref", name="uq_case_numbers_ref"),
+    UniqueConstraint("agency_code", "year", "seq", name="uq_case_numbers_seq"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("agency", String(100), nullable=False),
+    Column("agency_code", String(16), nullable=False),
+    Column("applicant_kind", String(40), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("received", Date, nullable=True),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("due", Date, nullable=True),
+    Column("stage", String(30), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("outcome", String(30), nullable=True),
+    Column("reasons", JSON, nullable=False),
+    Column("report_row", String(30), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("overdue", Boolean, nullable=False),
+    Column("extended", Boolean, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("archived_at", DateTime(timezone=True), nullable=False),
+    Index("ix_cases_agency", "agency"),
+    Index("ix_cases_closed_at", "closed_at"),
+)
+"""The case archive: one non-personal row per case (``domain.report.CaseRecord``), upserted by case id."""
+
+remedies = Table(
+    "remedies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("result", String(20), nullable=False),
+    Column("decided", Date, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_remedies_case", "case_id", "kind"),
+)
+"""Reconsideration and lawsuit results (table 四), append-only: the latest per case and kind counts."""
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+_CASE_FIELDS = [c.name for c in cases.columns if c.name != "archived_at"]
+
+
+def _m1_tracking_numbers(conn: Connection) -> None:
+    # Stores made before versioning already have these tables: checkfirst adopts them.
+    counters.create(conn, checkfirst=True)
+    case_numbers.create(conn, checkfirst=True)
+
+
+def _m2_case_archive(conn: Connection) -> None:
+    cases.create(conn, checkfirst=True)
+    remedies.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "tracking numbers", _m1_tracking_numbers),
+    (2, "case archive and remedies", _m2_case_archive),
+]
+"""Every schema change, in order; append only."""
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_lock = threading.Lock()
+
+
+def migrate(eng: Engine) -> int:
+    """Apply the migrations the store lacks, in one transaction; the store's version afterwards."""
+    last: Exception | None = None
+    for _ in range(5):
+        try:
+            with eng.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7240153)"))  # serialise concurrent migrators
+                schema_version.create(conn, checkfirst=True)
+                done = set(conn.execute(select(schema_version.c.version)).scalars())
+                for version, name, step in MIGRATIONS:
+                    if version in done:
+                        continue
+                    step(conn)
+                    conn.execute(insert(schema_version).values(version=version, name=name, applied_at=_now()))
+                return max(done | {v for v, _, _ in MIGRATIONS})
+        except (IntegrityError, DBAPIError) as exc:
+            last = exc  # another process migrated at the same moment, or the store was busy: try again
+    msg = f"could not bring the store at {eng.url!r} to schema version {SCHEMA_VERSION}: {last}"
+    raise RuntimeError(msg) from last
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # WAL lets readers run beside the writer; the writer lock is taken at BEGIN IMMEDIATE.
+            dbapi_conn.isolation_level = None
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    migrate(engine)
+    return engine
+
+
+def engine() -> Engine:
+    """The engine for the configured store, created (and migrated) on first use in this process."""
+    url = database_url()
+    with _engines_lock:
+        if url not in _engines:
+            _engines[url] = _create_engine(url)
+        return _engines[url]
+
+
+def reset_engines() -> None:
+    """Close every engine of this process, as a restart would (tests; after changing ``OGI_DATABASE_URL``)."""
+    with _engines_lock:
+        for eng in _engines.values():
+            eng.dispose()
+        _engines.clear()
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A tracking number, or the existing case when the external reference was seen before."""
+
+    case_id: str
+    duplicate: bool
+
+
+def format_case_id(agency_code: str, year: int, seq: int) -> str:
+    """A readable tracking number: agency code, year, six-digit sequence (e.g. ``LAMZ-2026-000042``)."""
+    return f"{agency_code}-{year}-{seq:06d}"
+
+
+def allocate_case_number(agency: str, agency_code: str, year: int, external_ref: str, intake_run_id: str) -> Allocation:
+    """The next gap-free number for the agency and year, idempotent for one intake run.
+
+    A retry of the same intake run gets its number back; another run with the same external
+    reference learns the existing case instead of a new number.
+    """
+    for _ in range(20):
+        try:
+            with _lock, engine().begin() as conn:
+                row = conn.execute(
+                    select(case_numbers.c.case_id, case_numbers.c.intake_run_id).where(
+                        case_numbers.c.agency == agency, case_numbers.c.external_ref == external_ref
+                    )
+                ).first()
+                if row is not None:
+                    return Allocation(case_id=row.case_id, duplicate=row.intake_run_id != intake_run_id)
+                bumped = conn.execute(
+                    update(counters)
+                    .where(counters.c.agency_code == agency_code, counters.c.year == year)
+                    .values(last_seq=counters.c.last_seq + 1)
+                )
+                if bumped.rowcount == 0:
+                    conn.execute(insert(counters).values(agency_code=agency_code, year=year, last_seq=1))
+                seq = conn.execute(
+                    select(counters.c.last_seq).where(counters.c.agency_code == agency_code, counters.c.year == year)
+                ).scalar_one()
+                case_id = format_case_id(agency_code, year, seq)
+                conn.execute(
+                    insert(case_numbers).values(
+                        case_id=case_id,
+                        agency_code=agency_code,
+                        year=year,
+                        seq=seq,
+                        agency=agency,
+                        external_ref=external_ref,
+                        intake_run_id=intake_run_id,
+                        created_at=datetime.now(UTC),
+                    )
+                )
+                return Allocation(case_id=case_id, duplicate=False)
+        except IntegrityError:
+            continue  # a concurrent intake took the number or the reference first: read again
+    msg = "could not allocate a tracking number after 20 attempts (store contention)"
+    raise RuntimeError(msg)
+
+
+# -- the case archive --
+
+
+def _case_row(record: CaseRecord) -> dict[str, object]:
+    row: dict[str, object] = record.model_dump(mode="python")
+    for key in ("applicant_kind", "channel", "stage"):
+        row[key] = str(row[key])
+    row["archived_at"] = _now()
+    return row
+
+
+def upsert_case_record(record: CaseRecord) -> bool:
+    """Insert or replace the case's archive row; False (nothing written) when the stored revision is newer."""
+    row = _case_row(record)
+    changes = {k: v for k, v in row.items() if k != "case_id"}
+    eng = engine()
+    with eng.begin() as conn:
+        dialect = conn.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            ins = sqlite.insert(cases) if dialect == "sqlite" else postgresql.insert(cases)
+            stmt = ins.values(**row).on_conflict_do_update(
+                index_elements=[cases.c.case_id],
+                set_={k: ins.excluded[k] for k in changes},
+                where=cases.c.revision <= ins.excluded.revision,
+            )
+            return conn.execute(stmt).rowcount > 0
+        updated = conn.execute(
+            update(cases)
+            .where(cases.c.case_id == record.case_id, cases.c.revision <= record.revision)
+            .values(**changes)
+        )
+        if updated.rowcount:
+            return True
+        if conn.execute(select(cases.c.case_id).where(cases.c.case_id == record.case_id)).first() is not None:
+            return False
+        conn.execute(insert(cases).values(**row))
+        return True
+
+
+def case_records(agency: str | None = None) -> list[CaseRecord]:
+    """Every archived record, or one agency's (by name or code), in case-id order."""
+    query = select(*(cases.c[name] for name in _CASE_FIELDS)).order_by(cases.c.case_id)
+    if agency is not None:
+        query = query.where((cases.c.agency == agency) | (cases.c.agency_code == agency))
+    with engine().connect() as conn:
+        return [CaseRecord.model_validate(dict(r._mapping)) for r in conn.execute(query)]
+
+
+def case_record(case_id: str) -> CaseRecord | None:
+    """One archived record, if the case is in the archive."""
+    query = select(*(cases.c[name] for name in _CASE_FIELDS)).where(cases.c.case_id == case_id)
+    with engine().connect() as conn:
+        row = conn.execute(query).first()
+    return CaseRecord.model_validate(dict(row._mapping)) if row is not None else None
+
+
+# -- remedies --
+
+
+def record_remedy(case_id: str, kind: RemedyKind, result: RemedyResult, decided: date | None) -> RemedyRecord:
+    """Append a remedy result for a case (the latest per case and kind is the one table 四 counts)."""
+    at = _now()
+    with engine().begin() as conn:
+        seq = conn.execute(
+            insert(remedies)
+            .values(case_id=case_id, kind=kind.value, result=result.value, decided=decided, recorded_at=at)
+            .returning(remedies.c.id)
+        ).scalar_one()
+    return RemedyRecord(case_id=case_id, kind=kind, result=result, decided=decided, recorded_at=at, seq=seq)
+
+
+def remedy_records(case_ids: Iterable[str] | None = None) -> list[RemedyRecord]:
+    """Every recorded remedy result, or those of the given cases, in the order recorded."""
+    query = select(remedies).order_by(remedies.c.id)
+    with engine().connect() as conn:
+        rows = list(conn.execute(query))
+    wanted = set(case_ids) if case_ids is not None else None
+    return [
+        RemedyRecord(
+            case_id=r.case_id,
+            kind=RemedyKind(r.kind),
+            result=RemedyResult(r.result),
+            decided=r.decided,
+            recorded_at=r.recorded_at,
+            seq=r.id,
+        )
+        for r in rows
+        if wanted is None or r.case_id in wanted
+    ]

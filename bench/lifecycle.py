@@ -1,0 +1,194 @@
+"""Benchmark: N cases end to end (submit, approve, approve, reply) against a minimal baseline workflow.
+
+Both run in the same process against the same dev server, so the ratio is what counts on a shared
+machine. Run: ``python -m bench.lifecycle [--cases N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity, workflow
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.connection import data_converter
+from activities.registry import all_activities
+from bench.common import report
+from domain.clock import beijing_date
+from workflows import WORKFLOWS
+from workflows.search_attributes import ALL_KEYS
+from worker import sandbox_runner
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@activity.defn(name="baseline_step")
+def baseline_step(n: int) -> int:
+    """A do-nothing activity standing in for clock, reply and archive."""
+    return n + 1
+
+
+@workflow.defn(name="BaselineCase")
+class BaselineCase:
+    """The least a case could be: two updates and three activities, no rules."""
+
+    def __init__(self) -> None:
+        self.approvals = 0
+
+    @workflow.run
+    async def run(self) -> int:
+        """Three activities around two approvals."""
+        n = await workflow.execute_activity(baseline_step, 0, start_to_close_timeout=timedelta(seconds=30))
+        await workflow.wait_condition(lambda: self.approvals >= 2)
+        n = await workflow.execute_activity(baseline_step, n, start_to_close_timeout=timedelta(seconds=30))
+        return await workflow.execute_activity(baseline_step, n, start_to_close_timeout=timedelta(seconds=30))
+
+    @workflow.update
+    async def approve(self, payload: dict[str, Any]) -> int:
+        """Count an approval."""
+        self.approvals += 1
+        return self.approvals
+
+    @approve.validator
+    def _check(self, payload: dict[str, Any]) -> None:
+        if "by" not in payload:
+            raise ValueError("by is required")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_dev_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A dev server on a free port with the search attributes registered."""
+    port = _free_port()
+    binary = Path(sys.executable).parent / "temporal"
+    args = [str(binary), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
+    args += ["--db-filename", str(db), "--log-level", "error"]
+    for key in ALL_KEYS:
+        args += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title().replace('_', '')}"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"127.0.0.1:{port}"
+
+
+async def connect(address: str) -> Client:
+    for _ in range(100):
+        try:
+            return await Client.connect(address, data_converter=data_converter())
+        except RuntimeError:
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"dev server at {address} did not come up")
+
+
+def application(i: int) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ROOT / "tests" / "data" / "application.json").read_text("utf-8"))
+    data["external_ref"] = f"bench-{uuid.uuid4().hex[:12]}-{i}"
+    data["received"] = beijing_date(datetime.now(UTC)).isoformat()
+    return data
+
+
+async def run_ogi_cases(client: Client, n: int, concurrency: int) -> tuple[float, list[str]]:
+    """Submit, approve, approve and wait for the reply, for n cases; seconds taken and case ids."""
+    from cli.cases_cmd import submit_application
+    from domain.application import Application
+
+    sem = asyncio.Semaphore(concurrency)
+    ids: list[str] = []
+
+    async def one(i: int) -> None:
+        async with sem:
+            result = await submit_application(client, Application.model_validate(application(i)))
+            handle = client.get_workflow_handle(result.id)
+            await handle.execute_update("approve", {"by": "li"})
+            await handle.execute_update("approve", {"by": "wang"})
+            await handle.result()
+            ids.append(result.id)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return time.perf_counter() - start, ids
+
+
+async def run_baseline(client: Client, queue: str, n: int, concurrency: int) -> float:
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with sem:
+            handle = await client.start_workflow(BaselineCase.run, id=f"base-{uuid.uuid4().hex}", task_queue=queue)
+            await handle.execute_update(BaselineCase.approve, {"by": "li"})
+            await handle.execute_update(BaselineCase.approve, {"by": "wang"})
+            await handle.result()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return time.perf_counter() - start
+
+
+async def history_events(client: Client, case_id: str) -> int:
+    history = await client.get_workflow_handle(case_id).fetch_history()
+    return len(history.events)
+
+
+async def main(n: int, concurrency: int) -> dict[str, Any]:
+    home = Path(tempfile.mkdtemp(prefix="ogi-bench-"))
+    os.environ["OGI_HOME"] = str(home)
+    server, address = start_dev_server(home / "temporal.sqlite")
+    try:
+        client = await connect(address)
+        queue = os.environ.get("OGI_TASK_QUEUE", "ogi-cases")
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            async with Worker(
+                client,
+                task_queue=queue,
+                workflows=[*WORKFLOWS, BaselineCase],
+                activities=[*all_activities(), baseline_step],
+                activity_executor=pool,
+                workflow_runner=sandbox_runner(),
+                max_concurrent_activities=64,
+            ):
+                await run_baseline(client, queue, min(10, n), concurrency)  # warm-up
+                await run_ogi_cases(client, min(10, n), concurrency)
+                base_s = await run_baseline(client, queue, n, concurrency)
+                ogi_s, ids = await run_ogi_cases(client, n, concurrency)
+                events = await history_events(client, ids[0])
+                intake_events = 0
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    rows = [
+        {"workflow": "baseline (2 updates, 3 activities)", "cases": n, "seconds": round(base_s, 2), "cases_per_s": round(n / base_s, 1)},
+        {"workflow": "ogi DisclosureRequestWorkflow", "cases": n, "seconds": round(ogi_s, 2), "cases_per_s": round(n / ogi_s, 1)},
+    ]
+    summary = {
+        "ratio_to_baseline": round(base_s / ogi_s, 3),
+        "history_events_per_case": events,
+        "intake_history_events": intake_events,
+        "targets": {"ratio_to_baseline": ">= 0.5", "cases_per_s": ">= 20", "history_events_per_case": "<= 60"},
+    }
+    report("lifecycle", rows, summary)
+    return summary
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+    asyncio.run(main(args.cases, args.concurrency))

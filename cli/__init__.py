@@ -1,0 +1,1 @@
+"""The `ogi` command line: intake, reviewer actions, supervisor queries, calendar and report."""

@@ -1,0 +1,337 @@
+"""Case commands: intake (submit, validate, schema), reviewer actions and ``show``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.connection import TASK_QUEUE
+from cli.output import emit_json, fail
+from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_UNAVAILABLE, run_with_client
+from domain.actions import ActionResult
+from domain.application import Application
+from domain.case import CaseState
+from domain.errors import ActionNotAllowed, ApplicationRejected, DuplicateApplication, OgiError
+from domain.outcomes import Outcome, Reason
+from workflows.intake import IntakeWorkflow, SubmitResult, intake_workflow_id
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+ByOpt = Annotated[str, typer.Option("--by", help="Your user id (recorded in the audit trail).")]
+WAIT_SECONDS = 30.0
+
+
+def read_application(source: str, as_json: bool) -> Application:
+    """Read and validate an application document from a file or ``-`` (stdin)."""
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+    except OSError as exc:
+        fail(f"cannot read {source}: {exc.strerror}", EXIT_BAD_INPUT, as_json)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{source} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", EXIT_BAD_INPUT, as_json)
+    try:
+        return Application.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "document"
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        fail(f"{source}: {where}: {err['msg']}{more}", EXIT_BAD_INPUT, as_json)
+
+
+def _cause_message(exc: BaseException) -> tuple[str, str | None]:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ApplicationError):
+            return cause.message, cause.type
+        cause = cause.__cause__
+    return str(exc), None
+
+
+async def submit_application(client: Client, application: Application) -> SubmitResult:
+    """Start (or meet) the intake run of an application and wait for its case number."""
+    wf_id = intake_workflow_id(application.agency, application.external_ref)
+    try:
+        handle: WorkflowHandle[Any, SubmitResult] = await client.start_workflow(
+            IntakeWorkflow.run,
+            application,
+            id=wf_id,
+            task_queue=TASK_QUEUE,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+        fresh = True
+    except WorkflowAlreadyStartedError:
+        handle = client.get_workflow_handle(wf_id, result_type=SubmitResult)
+        fresh = False
+    try:
+        result = await asyncio.wait_for(handle.result(), timeout=WAIT_SECONDS)
+    except TimeoutError:
+        msg = f"no worker registered the application within {WAIT_SECONDS:.0f} s; is the worker running ('make run')?"
+        raise OgiError(msg) from None
+    except WorkflowFailureError as exc:
+        message, kind = _cause_message(exc)
+        if kind == "ApplicationRejected":
+            raise ApplicationRejected(message) from None
+        msg = f"registration failed: {message}"
+        raise OgiError(msg) from None
+    if result.duplicate or not fresh:
+        raise DuplicateApplication(application.external_ref, result.id)
+    return result
+
+
+@app.command()
+def submit(
+    file: Annotated[str, typer.Argument(help="Application JSON file, or - for stdin.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Register an application and start its case (登记)."""
+    application = read_application(file, as_json)
+
+    async def body(client: Client) -> SubmitResult:
+        try:
+            return await submit_application(client, application)
+        except ApplicationRejected as exc:
+            fail(str(exc), EXIT_BAD_INPUT, as_json)
+
+    result = run_with_client(body, as_json=as_json)
+    if as_json:
+        emit_json(result.model_dump(mode="json"))
+        return
+    due = result.due.isoformat() if result.due else "starts when receipt is confirmed"
+    console.print(f"registered [bold]{result.id}[/] · received {result.received or '—'} · due {due}")
+    for warning in result.warnings:
+        console.print(f"[yellow]to correct:[/] {warning}")
+
+
+@app.command()
+def validate(
+    file: Annotated[str, typer.Argument(help="Application JSON file, or - for stdin.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check an application document without submitting it."""
+    application = read_application(file, as_json)
+    missing = application.missing_items()
+    if as_json:
+        emit_json({"valid": True, "missing_items": missing})
+        return
+    console.print("valid application" + (": to correct: " + "; ".join(missing) if missing else ""))
+
+
+async def fetch_state(client: Client, case_id: str) -> CaseState:
+    """The case's state: by query while it runs, from its result once closed."""
+    handle = client.get_workflow_handle(case_id)
+    try:
+        desc = await handle.describe()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            msg = f"no case '{case_id}'; list cases with 'ogi list'"
+            raise OgiError(msg) from None
+        raise
+    if desc.workflow_type != "DisclosureRequestWorkflow":
+        msg = f"'{case_id}' is not a case"
+        raise OgiError(msg)
+    if desc.status is WorkflowExecutionStatus.COMPLETED:
+        return await client.get_workflow_handle(case_id, result_type=CaseState).result()
+    try:
+        return await asyncio.wait_for(handle.query("state", result_type=CaseState), timeout=WAIT_SECONDS)
+    except TimeoutError:
+        msg = f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?"
+        raise OgiError(msg) from None
+
+
+def state_json(state: CaseState) -> dict[str, Any]:
+    """The ``ogi show --json`` object (ARCHITECTURE.md contract plus details)."""
+    view = state.clock_view
+    return {
+        "id": state.id,
+        "agency": state.agency,
+        "stage": state.stage.value,
+        "status": state.status,
+        "received": state.received.isoformat() if state.received else None,
+        "due": view.due.isoformat() if view else None,
+        "deadline_at": view.deadline_at.isoformat() if view else None,
+        "overdue": state.overdue,
+        "outcome": state.outcome.value if state.outcome else None,
+        "reasons": [r.value for r in state.reasons],
+        "decision": state.decision.model_dump(mode="json") if state.decision else None,
+        "clock": view.model_dump(mode="json") if view else None,
+        "intake_warnings": state.intake_warnings,
+        "reply_document": state.reply_document,
+        "events": [e.model_dump(mode="json") for e in state.events],
+    }
+
+
+def _print_state(state: CaseState) -> None:
+    view = state.clock_view
+    console.print(f"[bold]{state.id}[/] · {state.agency} · {state.channel.value} · {state.applicant_kind.value}")
+    console.print(
+        f"stage [bold]{state.stage.value}[/] ({state.status})" + (" · [red]OVERDUE[/]" if state.overdue else "")
+    )
+    if state.outcome:
+        console.print(
+            f"outcome {state.outcome.value}"
+            + (f" ({', '.join(r.value for r in state.reasons)})" if state.reasons else "")
+        )
+    if view:
+        console.print(
+            f"received {state.received} · due {view.due} · {view.used} working days used, {view.left} left"
+            + (" · clock stopped" if view.paused else "")
+            + (f" · [yellow]provisional[/]: {view.provisional_reason}" if view.provisional else "")
+        )
+        for line in view.explanation:
+            console.print(f"  [dim]· {line}[/]")
+    for warning in state.intake_warnings:
+        console.print(f"[yellow]to correct:[/] {warning}")
+    table = Table("when (UTC)", "who", "action", "", "detail", box=None)
+    for ev in state.events:
+        table.add_row(
+            ev.at.strftime("%Y-%m-%d %H:%M"), ev.by, ev.action, "✓" if ev.accepted else "[red]refused[/]", ev.detail
+        )
+    console.print(table)
+
+
+@app.command()
+def show(case_id: Annotated[str, typer.Argument(help="Tracking number.")], as_json: JsonOpt = False) -> None:
+    """Show a case: stage, clock, outcome and its audit trail."""
+    state = run_with_client(lambda client: fetch_state(client, case_id), as_json=as_json)
+    if as_json:
+        emit_json(state_json(state))
+    else:
+        _print_state(state)
+
+
+async def send_action(client: Client, case_id: str, name: str, payload: dict[str, Any]) -> ActionResult:
+    """Send a reviewer action as an Update; a refusal is reported back to the case's audit trail."""
+    await fetch_state(client, case_id)  # clear "no case" / "closed" errors before the update
+    handle = client.get_workflow_handle(case_id)
+    try:
+        return await asyncio.wait_for(
+            handle.execute_update(name, payload, result_type=ActionResult), timeout=WAIT_SECONDS
+        )
+    except WorkflowUpdateFailedError as exc:
+        message, _ = _cause_message(exc)
+        try:
+            await handle.signal(
+                "record_rejection", {"by": payload.get("by", "unknown"), "action": name, "reason": message}
+            )
+        except RPCError:
+            pass  # the refusal still reaches the caller; the case may have closed meanwhile
+        raise ActionNotAllowed(f"refused: {message}") from None
+    except TimeoutError:
+        msg = f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?"
+        raise OgiError(msg) from None
+
+
+def _act(case_id: str, name: str, payload: dict[str, Any], as_json: bool) -> None:
+    payload = {k: v for k, v in payload.items() if v is not None and v != []}
+    result = run_with_client(lambda client: send_action(client, case_id, name, payload), as_json=as_json)
+    if as_json:
+        emit_json(result.model_dump(mode="json"))
+    else:
+        console.print(f"{result.id}: {result.detail} → stage [bold]{result.stage.value}[/]")
+
+
+@app.command()
+def approve(
+    case_id: Annotated[str, typer.Argument(help="Tracking number.")],
+    by: ByOpt,
+    reason: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Approve at the current review step: propose disclosure, or release after the secrecy check."""
+    _act(case_id, "approve", {"by": by, "note": reason}, as_json)
+
+
+@app.command()
+def deny(
+    case_id: Annotated[str, typer.Argument(help="Tracking number.")],
+    by: ByOpt,
+    reason: Annotated[str, typer.Option(help="At review: a reason code; at the secrecy check: why it goes back.")],
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Refuse at review with a reason code, or send the answer back from the secrecy check."""
+    _act(case_id, "deny", {"by": by, "reason": reason, "note": note}, as_json)
+
+
+@app.command()
+def decide(
+    case_id: Annotated[str, typer.Argument(help="Tracking number.")],
+    outcome: Annotated[Outcome, typer.Option(help="The outcome of substantive review.")],
+    by: ByOpt,
+    reason: Annotated[list[Reason] | None, typer.Option(help="Reason code(s); repeat for several.")] = None,
+    refer_to: Annotated[str | None, typer.Option(help="For not_held: the agency that holds it.")] = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide any review outcome (partly disclosed, cannot provide, not handled, ...)."""
+    payload = {
+        "by": by,
+        "outcome": outcome.value,
+        "reasons": [r.value for r in reason or []],
+        "refer_to": refer_to,
+        "note": note,
+    }
+    _act(case_id, "decide", payload, as_json)
+
+
+@app.command("confirm-receipt")
+def confirm_receipt(
+    case_id: Annotated[str, typer.Argument(help="Tracking number.")],
+    by: ByOpt,
+    received: Annotated[str, typer.Option(help="The date receipt was confirmed with the applicant (YYYY-MM-DD).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Confirm receipt of an ordinary-post, online or fax application: the clock starts (Art 31)."""
+    try:
+        day = date.fromisoformat(received)
+    except ValueError:
+        fail(f"--received '{received}' is not a date; use YYYY-MM-DD", EXIT_BAD_INPUT, as_json)
+    _act(case_id, "confirm_receipt", {"by": by, "received": day.isoformat()}, as_json)
+
+
+@app.command()
+def withdraw(
+    case_id: Annotated[str, typer.Argument(help="Tracking number.")],
+    by: ByOpt,
+    note: Annotated[str | None, typer.Option(help="How the withdrawal was received.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record that the applicant withdrew the application (before the reply)."""
+    _act(case_id, "withdraw", {"by": by, "note": note}, as_json)
+
+
+@app.command()
+def schema(
+    document: Annotated[str, typer.Argument(help="Which document: application.")] = "application",
+) -> None:
+    """Print the JSON Schema of a document the outside world sends (generated from the models)."""
+    if document != "application":
+        fail(f"unknown document '{document}'; known: application", EXIT_BAD_INPUT)
+    emit_json(Application.model_json_schema())
+
+
+__all__ = ["EXIT_UNAVAILABLE", "app", "fetch_state", "send_action", "state_json", "submit_application"]

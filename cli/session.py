@@ -1,0 +1,46 @@
+"""Running one CLI command against Temporal: connect, translate failures into one clear line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.connection import connect, connect_config
+from cli.output import fail
+from domain.errors import OgiError
+
+T = TypeVar("T")
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+EXIT_UNAVAILABLE = 3
+
+
+def run_with_client(body: Callable[[Client], Awaitable[T]], *, as_json: bool) -> T:
+    """Connect, run ``body``, and turn every expected failure into one error line and an exit code."""
+
+    async def _main() -> T:
+        try:
+            client = await asyncio.wait_for(connect(), timeout=10)
+        except (RuntimeError, OSError, TimeoutError) as exc:
+            address = connect_config().get("target_host")
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            fail(
+                f"cannot reach Temporal at {address} ({detail}); start it with 'make run' or set TEMPORAL_ADDRESS",
+                EXIT_UNAVAILABLE,
+                as_json,
+            )
+        try:
+            return await body(client)
+        except OgiError as exc:
+            fail(str(exc), EXIT_REFUSED, as_json)
+        except RPCError as exc:
+            if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+                fail(f"Temporal did not answer: {exc.message}", EXIT_UNAVAILABLE, as_json)
+            fail(f"Temporal refused the request: {exc.message}", EXIT_REFUSED, as_json)
+
+    return asyncio.run(_main())

@@ -1,0 +1,1 @@
+"""Pure rules of government information disclosure on application: models, calendar, deadlines, outcomes."""

@@ -1,0 +1,608 @@
+"""Reviewer actions on a case: their payloads, who may take them, when, and what they change.
+
+Each action is checked by ``check`` (used by update validators, so a refusal never enters
+history) and applied by ``apply`` to a copy of the state, so a refused action changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from domain.application import Channel
+from domain.case import (
+    CaseEvent,
+    CasePolicy,
+    CaseState,
+    ClockFacts,
+    Consultation,
+    CorrectionRequest,
+    Decision,
+    Extension,
+    FeeNotice,
+    LongerPeriod,
+    Pause,
+    Stage,
+)
+from domain.clock import beijing_date
+from domain.config import Role
+from domain.errors import ActionNotAllowed
+from domain.fees import FeeMethod, count_fee_for, volume_fee
+from domain.outcomes import NEEDS_REASON, REASONS, REVIEW_OUTCOMES, WITHHOLDING_REASONS, Outcome, Reason
+
+UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\s]+$")]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: UserId
+    """The user taking the action."""
+
+
+class Approve(_Action):
+    """Approve at the current review step: disclose (review) or release the reply (secrecy check)."""
+
+    note: Note | None = None
+
+
+class Deny(_Action):
+    """Refuse at review with a reason code, or send back from the secrecy check with a reason."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    note: Note | None = None
+
+
+class Decide(_Action):
+    """Any review outcome with its reason codes (e.g. partly disclosed, cannot provide, not handled)."""
+
+    outcome: Outcome
+    reason: Reason | None = None
+    reasons: list[Reason] = []
+    note: Note | None = None
+    refer_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class ConfirmReceipt(_Action):
+    """Intake confirms receipt with the applicant (Art 31): the clock starts from this date."""
+
+    received: date
+
+
+class Withdraw(_Action):
+    """The applicant withdraws the application (recorded by staff) before the reply."""
+
+    note: Note | None = None
+
+
+Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reasoning = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class RequestCorrection(_Action):
+    """Ask the applicant to correct the application (补正, Art 30), listing every item at once."""
+
+    items: Annotated[list[Item], Field(min_length=1, max_length=30)]
+    period_days: Annotated[int, Field(ge=1, le=60)] | None = None
+    """Working days the applicant has; the agency's configured default when omitted."""
+
+
+class SubmitCorrection(_Action):
+    """Intake registers the corrected application: the reply period restarts from its receipt (Art 30)."""
+
+    received: date
+    channel: Channel | None = None
+
+
+class Extend(_Action):
+    """Extend the reply period once, before it ends, with the head's approval (Art 33 ¶2)."""
+
+    reason: Reasoning
+    days: Annotated[int, Field(ge=1, le=60)] | None = None
+
+
+class SetLongerPeriod(_Action):
+    """Set a longer reply period for excessive requests, with the reason (Art 35)."""
+
+    reason: Reasoning
+    days: Annotated[int, Field(ge=1, le=250)]
+
+
+class Consult(_Action):
+    """Consult a third party (Art 32) or another agency (Art 34) in writing; the clock stops meanwhile."""
+
+    kind: Literal["third_party", "agency"]
+    party: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ConsultationAnswer(_Action):
+    """Record the answer of a consulted party."""
+
+    consultation: Annotated[str, StringConstraints(pattern=r"^c[0-9]{1,3}$")]
+    answer: Literal["consent", "objection", "opinion"]
+    note: Note | None = None
+
+
+class IssueFeeNotice(_Action):
+    """Send a fee notice (收费通知) by one method: count (per month) or volume (pages)."""
+
+    method: FeeMethod
+    pages: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+
+
+class SettleFee(_Action):
+    """The fee was paid, or is waived with a reason."""
+
+    note: Note | None = None
+
+
+class WaiveFee(_Action):
+    """Waive the fee with a reason; the case goes on as if paid."""
+
+    reason: Reasoning
+
+
+class RecomputeClock(_Action):
+    """Recompute the due date with the calendar now loaded (after a new holiday notice)."""
+
+
+class RecordRejection(_Action):
+    """A client reports an update the case refused, so the refusal is in the audit trail."""
+
+    action: Annotated[str, StringConstraints(max_length=64)]
+    reason: Annotated[str, StringConstraints(max_length=1000)]
+
+
+ACTIONS: dict[str, type[_Action]] = {
+    "approve": Approve,
+    "deny": Deny,
+    "decide": Decide,
+    "confirm_receipt": ConfirmReceipt,
+    "withdraw": Withdraw,
+    "request_correction": RequestCorrection,
+    "submit_correction": SubmitCorrection,
+    "extend": Extend,
+    "set_longer_period": SetLongerPeriod,
+    "consult": Consult,
+    "consultation_answer": ConsultationAnswer,
+    "fee_notice": IssueFeeNotice,
+    "pay_fee": SettleFee,
+    "waive_fee": WaiveFee,
+    "recompute_clock": RecomputeClock,
+}
+
+CLOCK_ACTIONS = frozenset(
+    {
+        "confirm_receipt",
+        "request_correction",
+        "submit_correction",
+        "extend",
+        "set_longer_period",
+        "consult",
+        "consultation_answer",
+        "fee_notice",
+        "pay_fee",
+        "waive_fee",
+        "recompute_clock",
+    }
+)
+"""Actions after which the workflow recomputes the clock."""
+
+MAX_PENDING_CONSULTATIONS = 20
+
+
+def parse(name: str, payload: Any) -> _Action:
+    """Validate an action's JSON payload, with an error that names the field and the fix."""
+    model = ACTIONS.get(name)
+    if model is None:
+        msg = f"unknown action '{name}'; known actions: {', '.join(sorted(ACTIONS))}"
+        raise ActionNotAllowed(msg)
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json", exclude_none=True)
+    if not isinstance(payload, dict):
+        msg = f'{name}: the input must be one JSON object such as {{"by": "li"}}'
+        raise ActionNotAllowed(msg)
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "input"
+        hint = ""
+        if field in ("reason", "reasons", "reasons.0") and name in ("decide",):
+            hint = f"; reason codes: {', '.join(r.value for r in Reason)}"
+        if field == "outcome":
+            hint = f"; outcomes: {', '.join(o.value for o in REVIEW_OUTCOMES)}"
+        msg = f"{name}: {field}: {err['msg']}{hint}"
+        raise ActionNotAllowed(msg) from None
+
+
+def _require_role(policy: CasePolicy, user: str, role: Role, what: str) -> None:
+    if not policy.people:
+        return
+    roles = set(policy.people.get(user, []))
+    if role not in roles:
+        msg = f"{user} may not {what}: that needs the role '{role.value}' (configured roles of {user}: {sorted(r.value for r in roles) or 'none'})"
+        raise ActionNotAllowed(msg)
+
+
+def _wrong_stage(name: str, state: CaseState, allowed: str) -> ActionNotAllowed:
+    return ActionNotAllowed(f"{name} is not possible now: case {state.id} is at stage '{state.stage.value}'; {allowed}")
+
+
+def _decision_from_deny(action: Deny, now: datetime) -> Decision:
+    try:
+        reason = Reason(action.reason)
+    except ValueError:
+        msg = f"deny: '{action.reason}' is not a reason code; use one of: {', '.join(r.value for r in Reason)}"
+        raise ActionNotAllowed(msg) from None
+    return Decision(outcome=REASONS[reason].outcome, reasons=[reason], by=action.by, note=action.note, at=now)
+
+
+def _decision_from_decide(action: Decide, now: datetime) -> Decision:
+    reasons = list(action.reasons)
+    if action.reason is not None and action.reason not in reasons:
+        reasons.insert(0, action.reason)
+    outcome = action.outcome
+    if outcome not in REVIEW_OUTCOMES:
+        msg = f"decide: outcome '{outcome.value}' is not a review outcome; use one of {', '.join(sorted(o.value for o in REVIEW_OUTCOMES))}"
+        raise ActionNotAllowed(msg)
+    if outcome in NEEDS_REASON and not reasons:
+        msg = f"decide: outcome '{outcome.value}' needs --reason (the legal ground and report sub-row)"
+        raise ActionNotAllowed(msg)
+    if outcome not in NEEDS_REASON and reasons:
+        msg = f"decide: outcome '{outcome.value}' takes no reason code"
+        raise ActionNotAllowed(msg)
+    for reason in reasons:
+        expected = REASONS[reason].outcome
+        if outcome is Outcome.PARTLY_DISCLOSED:
+            if reason not in WITHHOLDING_REASONS:
+                msg = f"decide: '{reason.value}' cannot justify withholding part of the information; use a 不予公开 reason (Arts 14-16)"
+                raise ActionNotAllowed(msg)
+        elif expected is not outcome:
+            msg = f"decide: reason '{reason.value}' belongs to outcome '{expected.value}', not '{outcome.value}'"
+            raise ActionNotAllowed(msg)
+    return Decision(outcome=outcome, reasons=reasons, by=action.by, note=action.note, refer_to=action.refer_to, at=now)
+
+
+def check(name: str, payload: Any, state: CaseState, policy: CasePolicy, now: datetime) -> _Action:
+    """Refuse an action that is malformed, at the wrong stage, by the wrong person or out of time.
+
+    Returns the parsed action; raises ``ActionNotAllowed`` with the reason otherwise. Never mutates.
+    """
+    action = parse(name, payload)
+    if not state.stage.is_open:
+        msg = f"case {state.id} is closed ({state.outcome.value if state.outcome else 'no outcome'}); no further action is possible"
+        raise ActionNotAllowed(msg)
+    match action:
+        case Approve() | Deny() if state.stage is Stage.REVIEW:
+            _require_role(policy, action.by, Role.REVIEWER, "decide at substantive review")
+            if isinstance(action, Deny):
+                _decision_from_deny(action, now)
+        case Approve() | Deny() if state.stage is Stage.SECRECY_REVIEW:
+            _require_role(policy, action.by, Role.SECRECY_REVIEWER, "sign the secrecy and privacy check")
+            assert state.decision is not None
+            if action.by == state.decision.by:
+                msg = (
+                    f"{action.by} proposed this answer, so {action.by} cannot also sign its secrecy check: "
+                    "a different person must approve or deny (four-eyes rule)"
+                )
+                raise ActionNotAllowed(msg)
+        case Approve() | Deny():
+            raise _wrong_stage(name, state, "approve and deny act at 'review' and 'secrecy_review'")
+        case Decide():
+            if state.stage is not Stage.REVIEW:
+                raise _wrong_stage(name, state, "an outcome is decided at 'review'")
+            _require_role(policy, action.by, Role.REVIEWER, "decide at substantive review")
+            _decision_from_decide(action, now)
+        case ConfirmReceipt():
+            if state.stage is not Stage.AWAITING_RECEIPT:
+                raise _wrong_stage(name, state, "receipt is confirmed only while 'awaiting_receipt'")
+            _require_role(policy, action.by, Role.INTAKE, "confirm receipt")
+            if action.received > now.date():
+                msg = f"confirm_receipt: received {action.received.isoformat()} is in the future"
+                raise ActionNotAllowed(msg)
+        case Withdraw():
+            if state.stage is Stage.REPLYING:
+                raise _wrong_stage(name, state, "the reply is already being sent")
+        case _:
+            _check_clock_action(name, action, state, policy, now)
+    return action
+
+
+def _check_clock_action(name: str, action: _Action, state: CaseState, policy: CasePolicy, now: datetime) -> None:
+    today = beijing_date(now)
+    view = state.clock_view
+    match action:
+        case RequestCorrection():
+            if state.stage is not Stage.REVIEW:
+                raise _wrong_stage(name, state, "a correction is requested during 'review'")
+            _require_role(policy, action.by, Role.REVIEWER, "request a correction")
+            if state.correction is not None:
+                msg = (
+                    f"a correction was already requested on {state.correction.requested_on.isoformat()}; "
+                    "Art 30 allows one request listing every item — decide the case instead "
+                    "(e.g. cannot_provide / unclear_after_correction)"
+                )
+                raise ActionNotAllowed(msg)
+            if view is None or view.correction_notice_by is None or now >= view.correction_notice_by:
+                end = view.correction_notice_by.astimezone(view.deadline_at.tzinfo) if view and view.correction_notice_by else None
+                when = f"ended at {end.strftime('%Y-%m-%d %H:%M')} Beijing time" if end else "has not started"
+                msg = f"the 7-working-day window for a correction request (Art 30) {when}; decide the case instead"
+                raise ActionNotAllowed(msg)
+        case SubmitCorrection():
+            if state.stage is not Stage.AWAITING_CORRECTION or state.correction is None:
+                raise _wrong_stage(name, state, "a corrected application is registered while 'awaiting_correction'")
+            _require_role(policy, action.by, Role.INTAKE, "register a corrected application")
+            if action.received > today:
+                msg = f"submit_correction: received {action.received.isoformat()} is in the future"
+                raise ActionNotAllowed(msg)
+            if action.received < state.correction.requested_on:
+                msg = (
+                    f"submit_correction: received {action.received.isoformat()} is before the correction was "
+                    f"requested ({state.correction.requested_on.isoformat()})"
+                )
+                raise ActionNotAllowed(msg)
+        case Extend():
+            if state.stage not in (Stage.REVIEW, Stage.SECRECY_REVIEW):
+                raise _wrong_stage(name, state, "the reply period is extended during 'review' or 'secrecy_review'")
+            _require_role(policy, action.by, policy.extension_approver, "approve an extension (Art 33 ¶2)")
+            if state.extension is not None:
+                msg = f"the reply period was already extended on {state.extension.on.isoformat()}; Art 33 allows one extension"
+                raise ActionNotAllowed(msg)
+            if view is None:
+                raise _wrong_stage(name, state, "the clock has not started")
+            if now >= view.deadline_at:
+                msg = (
+                    f"the reply deadline {view.due.isoformat()} has passed; "
+                    "Art 33 allows an extension only before the deadline"
+                )
+                raise ActionNotAllowed(msg)
+            if action.days is not None and action.days > policy.rules.extension_days:
+                msg = f"extend: at most {policy.rules.extension_days} working days (Art 33 ¶2), not {action.days}"
+                raise ActionNotAllowed(msg)
+        case SetLongerPeriod():
+            if state.stage not in (Stage.REVIEW, Stage.SECRECY_REVIEW):
+                raise _wrong_stage(name, state, "a longer period is set during 'review'")
+            _require_role(policy, action.by, Role.HEAD, "set a longer reply period (Art 35)")
+            if state.longer_period is not None:
+                msg = f"a longer period was already set on {state.longer_period.on.isoformat()}"
+                raise ActionNotAllowed(msg)
+            if state.clock is None or action.days <= state.clock.reply_days:
+                current = state.clock.reply_days if state.clock else policy.rules.reply_days
+                msg = f"set_longer_period: {action.days} working days is not longer than the {current} already allowed"
+                raise ActionNotAllowed(msg)
+        case Consult():
+            if state.stage is not Stage.REVIEW:
+                raise _wrong_stage(name, state, "consultations are sent during 'review'")
+            _require_role(policy, action.by, Role.REVIEWER, "send a consultation")
+            if sum(c.pending for c in state.consultations) >= MAX_PENDING_CONSULTATIONS:
+                msg = f"at most {MAX_PENDING_CONSULTATIONS} consultations may be pending at once"
+                raise ActionNotAllowed(msg)
+        case ConsultationAnswer():
+            found = next((c for c in state.consultations if c.id == action.consultation), None)
+            if found is None:
+                known = ", ".join(c.id for c in state.consultations) or "none"
+                msg = f"no consultation '{action.consultation}' on case {state.id} (consultations: {known})"
+                raise ActionNotAllowed(msg)
+            if not found.pending:
+                msg = f"consultation {found.id} was already closed on {found.answered_on} ({found.answer})"
+                raise ActionNotAllowed(msg)
+        case IssueFeeNotice():
+            if state.stage is not Stage.REVIEW:
+                raise _wrong_stage(name, state, "a fee notice is sent during 'review'")
+            _require_role(policy, action.by, Role.REVIEWER, "send a fee notice")
+            if state.fee is not None:
+                msg = f"a fee notice was already sent on {state.fee.issued.isoformat()}; one per application"
+                raise ActionNotAllowed(msg)
+            fee_amount(action, state)
+        case SettleFee() | WaiveFee():
+            if state.stage is not Stage.AWAITING_PAYMENT:
+                raise _wrong_stage(name, state, "a fee is settled while 'awaiting_payment'")
+            if isinstance(action, WaiveFee):
+                _require_role(policy, action.by, Role.HEAD, "waive a fee")
+        case RecomputeClock():
+            if state.clock is None:
+                raise _wrong_stage(name, state, "the clock has not started")
+        case _:
+            msg = f"{name} is not handled by this case"
+            raise ActionNotAllowed(msg)
+
+
+def fee_amount(action: IssueFeeNotice, state: CaseState) -> tuple[int, int]:
+    """The fee of a notice and the quantity it is based on; refuses a notice for no fee."""
+    if action.method is FeeMethod.COUNT:
+        if action.pages is not None:
+            msg = "fee_notice: the count method takes no pages; one method per application (109号 Art 3)"
+            raise ActionNotAllowed(msg)
+        quantity = state.applicant_month_rank
+        amount = count_fee_for(quantity)
+        free = "the first 10 in a calendar month are free"
+        what = f"this is the applicant's application no. {quantity} this month"
+    else:
+        if action.pages is None:
+            msg = "fee_notice: the volume method needs pages"
+            raise ActionNotAllowed(msg)
+        quantity = action.pages
+        amount = volume_fee(quantity)
+        free = "up to 30 pages are free"
+        what = f"{quantity} pages"
+    if amount == 0:
+        msg = f"fee_notice: no fee is due ({what}; {free}), so no notice may be sent"
+        raise ActionNotAllowed(msg)
+    return amount, quantity
+
+
+def apply(name: str, action: _Action, state: CaseState, now: datetime, policy: CasePolicy | None = None) -> CaseState:
+    """The state after an action that ``check`` accepted; the input state is left untouched."""
+    policy = policy or CasePolicy()
+    new = state.model_copy(deep=True)
+    detail = ""
+    match action:
+        case Approve() if state.stage is Stage.REVIEW:
+            new.decision = Decision(outcome=Outcome.DISCLOSED, by=action.by, note=action.note, at=now)
+            new.stage = Stage.SECRECY_REVIEW
+            detail = "proposed: disclosed"
+        case Deny() if state.stage is Stage.REVIEW:
+            new.decision = _decision_from_deny(action, now)
+            new.stage = Stage.SECRECY_REVIEW
+            detail = f"proposed: {new.decision.outcome.value} ({action.reason})"
+        case Decide():
+            new.decision = _decision_from_decide(action, now)
+            new.stage = Stage.SECRECY_REVIEW
+            detail = f"proposed: {new.decision.outcome.value}" + (
+                f" ({', '.join(r.value for r in new.decision.reasons)})" if new.decision.reasons else ""
+            )
+        case Approve() if state.stage is Stage.SECRECY_REVIEW:
+            assert new.decision is not None
+            new.released_by = action.by
+            new.stage = Stage.REPLYING
+            detail = f"secrecy check passed; reply released as {new.decision.outcome.value}"
+        case Deny() if state.stage is Stage.SECRECY_REVIEW:
+            new.decision = None
+            new.stage = Stage.REVIEW
+            detail = f"sent back to review: {action.reason}"
+        case ConfirmReceipt():
+            new.received = action.received
+            new.stage = Stage.REVIEW
+            detail = f"receipt confirmed for {action.received.isoformat()}"
+        case Withdraw():
+            new.decision = None
+            new.outcome = Outcome.WITHDRAWN
+            new.reasons = [Reason.OTHER]
+            new.stage = Stage.CLOSED
+            new.closed_at = now
+            detail = "withdrawn by the applicant"
+        case _:
+            detail = _apply_clock_action(name, action, new, policy, now)
+    new.events.append(CaseEvent(at=now, action=name, by=action.by, detail=detail))
+    return new
+
+
+def _pause(new: CaseState, kind: str, key: str, since: date) -> None:
+    assert new.clock is not None
+    new.clock.pauses.append(Pause(kind=kind, key=key, since=since))
+
+
+def _resume(new: CaseState, key: str, until: date) -> None:
+    assert new.clock is not None
+    for pause in new.clock.pauses:
+        if pause.key == key and pause.until is None:
+            pause.until = max(until, pause.since)
+
+
+def _apply_clock_action(name: str, action: _Action, new: CaseState, policy: CasePolicy, now: datetime) -> str:
+    """Apply an action of the clock (Arts 30-35, fees) to ``new``, a copy; return the audit detail."""
+    today = beijing_date(now)
+    match action:
+        case RequestCorrection():
+            days = action.period_days or policy.rules.correction_period_days
+            new.correction = CorrectionRequest(by=action.by, items=list(action.items), requested_on=today, period_days=days)
+            new.stage = Stage.AWAITING_CORRECTION
+            _pause(new, "correction", "correction", today)
+            return f"correction requested ({len(action.items)} items, {days} working days)"
+        case SubmitCorrection():
+            assert new.correction is not None and new.clock is not None
+            new.correction.corrected_on = action.received
+            new.correction.channel = action.channel
+            new.clock = ClockFacts(
+                received=action.received,
+                reply_days=new.clock.reply_days,
+                longer_period_days=new.clock.longer_period_days,
+                restarts=new.clock.restarts + 1,
+            )
+            new.received = action.received
+            new.stage = Stage.REVIEW
+            return f"corrected application received {action.received.isoformat()}; reply period restarts (Art 30)"
+        case Extend():
+            assert new.clock is not None
+            days = action.days or policy.rules.extension_days
+            new.extension = Extension(by=action.by, reason=action.reason, days=days, on=today)
+            new.clock.extension_days = days
+            return f"extended by {days} working days: {action.reason}"
+        case SetLongerPeriod():
+            assert new.clock is not None
+            new.longer_period = LongerPeriod(by=action.by, reason=action.reason, days=action.days, on=today)
+            new.clock.longer_period_days = action.days
+            return f"longer reply period of {action.days} working days (Art 35): {action.reason}"
+        case Consult():
+            cid = f"c{len(new.consultations) + 1}"
+            new.consultations.append(Consultation(id=cid, kind=action.kind, party=action.party, by=action.by, sent=today))
+            if policy.rules.consultation_excluded:
+                _pause(new, f"consultation {cid}", cid, today)
+            article = "Art 32" if action.kind == "third_party" else "Art 34"
+            return f"consultation {cid} sent to {action.party} ({action.kind}, {article})"
+        case ConsultationAnswer():
+            found = next(c for c in new.consultations if c.id == action.consultation)
+            found.answered_on = today
+            found.answer = action.answer
+            found.note = action.note
+            _resume(new, found.id, today)
+            return f"consultation {found.id} answered: {action.answer}"
+        case IssueFeeNotice():
+            amount, quantity = fee_amount(action, new)
+            new.fee = FeeNotice(by=action.by, method=action.method.value, quantity=quantity, amount=amount, issued=today)
+            new.stage = Stage.AWAITING_PAYMENT
+            if policy.rules.fee_pauses_clock:
+                _pause(new, "fee", "fee", today)
+            return f"fee notice sent: ¥{amount} by {action.method.value}"
+        case SettleFee() | WaiveFee():
+            assert new.fee is not None
+            new.fee.settled_on = today
+            new.fee.settlement = "paid" if isinstance(action, SettleFee) else "waived"
+            _resume(new, "fee", today)
+            new.stage = Stage.REVIEW
+            return f"fee {new.fee.settlement}" + (f": {action.reason}" if isinstance(action, WaiveFee) else "")
+        case RecomputeClock():
+            return "clock recomputed with the calendar now loaded"
+        case _:
+            msg = f"{name} cannot be applied"
+            raise ActionNotAllowed(msg)
+
+
+def record_refusal(state: CaseState, name: str, by: str, reason: str, now: datetime) -> CaseState:
+    """The state with a refused action added to the audit trail, and nothing else changed."""
+    new = state.model_copy(deep=True)
+    new.events.append(CaseEvent(at=now, action=name, by=by or "unknown", accepted=False, detail=reason))
+    return new
+
+
+class ActionResult(BaseModel):
+    """What an accepted action returns to the caller."""
+
+    id: str
+    stage: Stage
+    status: Literal["open", "closed"]
+    detail: str = ""
+    due: date | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+def close_abandoned(state: CaseState, reason: Reason, now: datetime) -> CaseState:
+    """Close a case the applicant abandoned: correction not made (Art 30) or fee not paid (109号)."""
+    new = state.model_copy(deep=True)
+    new.decision = None
+    new.outcome = Outcome.OTHER
+    new.reasons = [reason]
+    new.stage = Stage.CLOSED
+    new.closed_at = now
+    new.events.append(CaseEvent(at=now, action="abandoned", by="system", detail=REASONS[reason].label))
+    return new
+
+
+def expire_consultation(state: CaseState, consultation_id: str, now: datetime) -> CaseState:
+    """A consultation's 15 working days ran out: a third party's silence leaves the decision to the
+    agency (Art 32); another agency's silence is consent (Art 34). The clock runs again."""
+    new = state.model_copy(deep=True)
+    found = next(c for c in new.consultations if c.id == consultation_id)
+    assert found.answer_by is not None
+    found.answered_on = found.answer_by.due
+    found.answer = "lapsed" if found.kind == "third_party" else "deemed_consent"
+    _resume(new, found.id, found.answer_by.due)
+    rule = "the agency decides by law (Art 32)" if found.kind == "third_party" else "deemed consent (Art 34)"
+    new.events.append(
+        CaseEvent(at=now, action="consultation_lapsed", by="system", detail=f"{found.id} unanswered: {rule}")
+    )
+    return new

@@ -1,0 +1,171 @@
+"""The application document (申请) that intake systems send: the intake contract of ARCHITECTURE.md.
+
+Structure is validated here; checks that need today's date or the configuration live in
+``domain.intake`` so that the model deserialises identically inside a workflow.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from domain.identity import id_number_problem
+
+
+class Channel(StrEnum):
+    """How the application reached the agency (Art 31 fixes the receipt date per channel)."""
+
+    IN_PERSON = "in_person"  # 当面提交
+    SIGNED_POST = "signed_post"  # 邮寄需签收
+    ORDINARY_POST = "ordinary_post"  # 平常信函
+    ONLINE = "online"  # 互联网渠道
+    FAX = "fax"  # 传真
+    EMAIL = "email"  # 电子邮件
+
+
+CHANNELS_NEEDING_CONFIRMATION = frozenset({Channel.ORDINARY_POST, Channel.ONLINE, Channel.FAX})
+"""Channels intake may register without a receipt date: the clock starts on confirmation (Art 31)."""
+
+
+class ApplicantKind(StrEnum):
+    """The applicant columns of the annual report (table 三)."""
+
+    NATURAL_PERSON = "natural_person"  # 自然人
+    COMMERCIAL_ENTERPRISE = "commercial_enterprise"  # 商业企业
+    RESEARCH_INSTITUTE = "research_institute"  # 科研机构
+    SOCIAL_WELFARE_ORGANISATION = "social_welfare_organisation"  # 社会公益组织
+    LEGAL_SERVICE_BODY = "legal_service_body"  # 法律服务机构
+    OTHER = "other"  # 其他
+
+
+class InformationForm(StrEnum):
+    """The form in which the applicant wants the information (Art 29 ¶3, Art 40)."""
+
+    PAPER = "paper"  # 纸质
+    ELECTRONIC = "electronic"  # 电子
+    INSPECTION = "inspection"  # 查阅、抄录
+
+
+class Delivery(StrEnum):
+    """How the applicant wants to obtain the reply and the information."""
+
+    EMAIL = "email"
+    POST = "post"  # 邮寄
+    COLLECT = "collect"  # 自行领取
+    ONLINE = "online"  # 网上获取
+    FAX = "fax"
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{4,19}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_REF = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,99}$"
+
+
+class Applicant(BaseModel):
+    """The applicant (申请人). Every field but ``kind`` is personal data: never logged or indexed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ApplicantKind
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    """Name of the person or organisation (Art 29 ¶1)."""
+    id_number: str | None = None
+    """Proof of identity: resident ID number (GB 11643) or unified social credit code."""
+    phone: str | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    contact_person: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    """For organisations: the person acting for it."""
+
+    @model_validator(mode="after")
+    def _check_contact(self) -> Applicant:
+        if self.phone is not None and not _PHONE.match(self.phone):
+            msg = "applicant.phone must be digits, spaces, '-', '(' or ')', 5 to 20 characters"
+            raise ValueError(msg)
+        return self
+
+    def id_number_problem(self) -> str | None:
+        """Why the identity number fails GB 11643, for natural persons who gave one."""
+        if self.kind is ApplicantKind.NATURAL_PERSON and self.id_number:
+            return id_number_problem(self.id_number)
+        return None
+
+
+class Application(BaseModel):
+    """An application for disclosure of government information, as registered by intake (登记)."""
+
+    model_config = ConfigDict(
+        extra="allow",  # intake systems may add their own fields; the contract says add, never rename
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_ref": "web-2026-000123",
+                    "agency": "六安市民政局",
+                    "channel": "online",
+                    "received": "2026-11-20",
+                    "applicant": {"kind": "natural_person", "name": "张三"},
+                    "description": "申请公开2019年度城乡最低生活保障资金发放情况",
+                    "form": "electronic",
+                    "delivery": "email",
+                    "email": "zhangsan@example.com",
+                }
+            ]
+        },
+    )
+
+    external_ref: Annotated[str, Field(pattern=_REF)]
+    """The intake system's own reference; a second submit with the same one is refused."""
+    agency: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    """The disclosure body the application is addressed to."""
+    channel: Channel
+    received: date | None = None
+    """Receipt date as Art 31 defines it per channel; may be empty only while awaiting confirmation."""
+    applicant: Applicant
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
+    """The information asked for: title, document number or other identifying features (Art 29 ¶2)."""
+    document_number: Annotated[str, StringConstraints(max_length=200)] | None = None
+    form: InformationForm = InformationForm.ELECTRONIC
+    delivery: Delivery = Delivery.POST
+    email: str | None = None
+    fax: str | None = None
+    filled_by_staff: bool = False
+    """An oral application written down by staff for an applicant who cannot write (代为填写)."""
+
+    @model_validator(mode="after")
+    def _check_delivery_address(self) -> Application:
+        if self.delivery is Delivery.EMAIL:
+            if not self.email:
+                msg = "delivery is 'email' but no 'email' address is given; add one or choose another delivery"
+                raise ValueError(msg)
+        if self.email is not None and not _EMAIL.match(self.email):
+            msg = "email is not an e-mail address (expected name@domain)"
+            raise ValueError(msg)
+        if self.delivery is Delivery.POST and not self.applicant.address:
+            msg = "delivery is 'post' but applicant.address is empty; add the postal address"
+            raise ValueError(msg)
+        if self.delivery is Delivery.FAX and not (self.fax and _PHONE.match(self.fax)):
+            msg = "delivery is 'fax' but no valid 'fax' number is given"
+            raise ValueError(msg)
+        if self.received is None and self.channel not in CHANNELS_NEEDING_CONFIRMATION:
+            msg = (
+                f"received is required for channel '{self.channel.value}': Art 31 fixes the receipt date "
+                "on hand-in or signature; only ordinary post, online and fax may await confirmation"
+            )
+            raise ValueError(msg)
+        return self
+
+    def missing_items(self) -> list[str]:
+        """What Art 29 requires that this application lacks or gets wrong: the 补正 checklist."""
+        items: list[str] = []
+        if not self.applicant.id_number:
+            items.append("申请人身份证明（Art 29 ¶1）")
+        elif problem := self.applicant.id_number_problem():
+            items.append(f"申请人身份证明：{problem}")
+        if not (self.applicant.phone or self.applicant.address or self.email):
+            items.append("申请人联系方式（Art 29 ¶1）")
+        return items

@@ -1,0 +1,262 @@
+"""The state of one case: stage, decision, clock facts, events. Serialisable, free of personal data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.application import ApplicantKind, Application, Channel
+from domain.config import Reminders, Role, RulesProfile
+from domain.outcomes import Outcome, Reason
+
+
+class Stage(StrEnum):
+    """Where a case stands (the ``Stage`` search attribute)."""
+
+    AWAITING_RECEIPT = "awaiting_receipt"  # 待确认收到 (ordinary post, online, fax)
+    REVIEW = "review"  # 办理 / 拟办: substantive review by the case handler
+    AWAITING_CORRECTION = "awaiting_correction"  # 补正中
+    SECRECY_REVIEW = "secrecy_review"  # 保密审查
+    AWAITING_PAYMENT = "awaiting_payment"  # 待缴费
+    REPLYING = "replying"  # 答复、送达
+    CLOSED = "closed"  # 办结
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the case still runs."""
+        return self is not Stage.CLOSED
+
+
+class CasePolicy(BaseModel):
+    """The configuration a case runs under, fixed at registration so that replay never reads files."""
+
+    model_config = ConfigDict(frozen=True)
+
+    profile: str = "2019"
+    rules: RulesProfile = RulesProfile()
+    reminders: Reminders = Reminders()
+    people: dict[str, list[Role]] = {}
+    extension_approver: Role = Role.HEAD
+    special_regime_report_row: str = "other_3"
+    region: str | None = None
+    rest_day_moves_to_next_working_day: bool = True
+    reconsideration_body: str = "本级人民政府"
+
+
+class CaseInput(BaseModel):
+    """What a case workflow starts from: the registered application and the policy it runs under."""
+
+    case_id: str
+    agency_code: str
+    application: Application
+    policy: CasePolicy = CasePolicy()
+    intake_warnings: list[str] = []
+    clock: ClockView | None = None
+    """The first clock, computed at registration (None while awaiting confirmation of receipt)."""
+    applicant_month_rank: int = 1
+
+
+class CaseEvent(BaseModel):
+    """One entry of the audit trail: who did what when, accepted or refused and why."""
+
+    at: datetime
+    action: str
+    by: str
+    accepted: bool = True
+    detail: str = ""
+
+
+class Decision(BaseModel):
+    """The reviewer's proposed answer (拟办意见), awaiting the secrecy check."""
+
+    outcome: Outcome
+    reasons: list[Reason] = []
+    by: str
+    note: str | None = None
+    refer_to: str | None = None
+    """For 'not held': the agency that holds the information, when known (Art 36 ¶5)."""
+    at: datetime
+
+
+class Pause(BaseModel):
+    """An interval in which the reply clock does not run (Art 33 ¶3, fee)."""
+
+    kind: str
+    key: str
+    since: date
+    until: date | None = None
+
+
+class ClockFacts(BaseModel):
+    """The legal facts the due date follows from; ``domain.clock`` turns them into dates."""
+
+    received: date
+    """Receipt date as registered (Art 31); the count starts after the effective receipt date."""
+    reply_days: int
+    extension_days: int = 0
+    longer_period_days: int = 0
+    """Art 35: a longer period the head set for excessive requests, replacing ``reply_days``."""
+    pauses: list[Pause] = []
+    restarts: int = 0
+
+
+class ClockView(BaseModel):
+    """The computed clock: due date, days used and left, and how it was derived."""
+
+    effective_receipt: date
+    due: date
+    deadline_at: datetime
+    used: int
+    left: int
+    paused: bool
+    provisional: bool = False
+    provisional_reason: str | None = None
+    calendar_version: str
+    explanation: list[str] = []
+    reminders_at: list[datetime] = []
+    correction_notice_by: datetime | None = None
+    """End of the 7-working-day window for a correction request (Art 30)."""
+
+
+class Deadline(BaseModel):
+    """A period's end: the last working day and the instant (24:00 Beijing) it runs out."""
+
+    due: date
+    deadline_at: datetime
+    calendar_version: str
+    provisional: bool = False
+
+
+class CorrectionRequest(BaseModel):
+    """A request to correct the application (补正, Art 30): once, in writing, listing every item."""
+
+    by: str
+    items: list[str]
+    requested_on: date
+    period_days: int
+    respond_by: Deadline | None = None
+    corrected_on: date | None = None
+    channel: Channel | None = None
+
+
+class Extension(BaseModel):
+    """An extension of the reply period (延期答复, Art 33 ¶2), approved by the head."""
+
+    by: str
+    reason: str
+    days: int
+    on: date
+
+
+class LongerPeriod(BaseModel):
+    """A longer reply period set for excessive requests (Art 35)."""
+
+    by: str
+    reason: str
+    days: int
+    on: date
+
+
+class Consultation(BaseModel):
+    """A consultation of a third party (Art 32) or another agency (Art 34); the clock stops meanwhile."""
+
+    id: str
+    kind: str
+    """``third_party`` or ``agency``."""
+    party: str
+    by: str
+    sent: date
+    answer_by: Deadline | None = None
+    answered_on: date | None = None
+    answer: str | None = None
+    """consent, objection, opinion; or lapsed (third party silent) / deemed_consent (agency silent)."""
+    note: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether the consultation still waits for its answer."""
+        return self.answered_on is None
+
+
+class FeeNotice(BaseModel):
+    """A fee notice (收费通知) and what became of it."""
+
+    by: str
+    method: str
+    quantity: int
+    amount: int
+    issued: date
+    pay_by: Deadline | None = None
+    settled_on: date | None = None
+    settlement: str | None = None
+    """``paid`` or ``waived``."""
+
+
+class CaseState(BaseModel):
+    """Everything known about a case except the applicant's personal data."""
+
+    id: str
+    external_ref: str
+    agency: str
+    agency_code: str
+    channel: Channel
+    applicant_kind: ApplicantKind
+    received: date | None
+    stage: Stage
+    outcome: Outcome | None = None
+    reasons: list[Reason] = []
+    decision: Decision | None = None
+    released_by: str | None = None
+    overdue: bool = False
+    clock: ClockFacts | None = None
+    clock_view: ClockView | None = None
+    intake_warnings: list[str] = []
+    events: list[CaseEvent] = []
+    fired: list[str] = []
+    """Agenda entries already handled (reminders, deadline), so none fires twice."""
+    reply_document: str | None = None
+    closed_at: datetime | None = None
+    correction: CorrectionRequest | None = None
+    extension: Extension | None = None
+    longer_period: LongerPeriod | None = None
+    consultations: list[Consultation] = []
+    fee: FeeNotice | None = None
+    documents: list[str] = []
+    """Notices sent for the case (paths of the stored documents)."""
+    applicant_month_rank: int = 1
+    """This application's place among the applicant's applications in its calendar month (fees by count)."""
+
+    @property
+    def status(self) -> str:
+        """``open`` or ``closed``."""
+        return "open" if self.stage.is_open else "closed"
+
+
+def new_case(inp: CaseInput, now: datetime) -> CaseState:
+    """The state of a case at registration (登记)."""
+    app = inp.application
+    stage = Stage.REVIEW if app.received is not None else Stage.AWAITING_RECEIPT
+    state = CaseState(
+        id=inp.case_id,
+        external_ref=app.external_ref,
+        agency=app.agency,
+        agency_code=inp.agency_code,
+        channel=app.channel,
+        applicant_kind=app.applicant.kind,
+        received=app.received,
+        stage=stage,
+        intake_warnings=list(inp.intake_warnings),
+        applicant_month_rank=inp.applicant_month_rank,
+    )
+    if app.received is not None:
+        state.clock = ClockFacts(received=app.received, reply_days=inp.policy.rules.reply_days)
+    detail = (
+        f"channel {app.channel.value}, received {app.received.isoformat() if app.received else 'awaiting confirmation'}"
+    )
+    state.events.append(CaseEvent(at=now, action="registered", by="intake", detail=detail))
+    return state
+
+
+CaseInput.model_rebuild()

@@ -1,0 +1,138 @@
+"""The reply clock as the law runs it: start, periods, pauses, restarts, extension (Arts 30-35).
+
+Pure functions over ``ClockFacts`` and a working-day calendar; the workflow never computes dates
+itself but asks an activity that calls ``compute_clock`` and records the result in history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
+
+from domain.case import ClockFacts, ClockView, Pause
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+REMINDER_TIME = time(9, 0)
+
+
+class Calendar(Protocol):
+    """The part of the working-day calendar the clock needs."""
+
+    @property
+    def version(self) -> str: ...
+
+    def is_working_day(self, d: date) -> bool: ...
+
+    def add_working_days(self, start: date, n: int) -> date: ...
+
+    def working_days_between(self, a: date, b: date) -> int: ...
+
+    def deadline_at(self, d: date) -> datetime: ...
+
+    def provisional_reason(self, start: date, end: date) -> str | None: ...
+
+
+def beijing_date(instant: datetime) -> date:
+    """The agency's calendar date at an instant (Beijing time, UTC+8)."""
+    return instant.astimezone(BEIJING).date()
+
+
+def effective_receipt(received: date, calendar: Calendar, *, rest_day_moves: bool = True) -> date:
+    """The day counting starts after (DOMAIN.md §3).
+
+    An application received on a rest day is treated as received on the next working day
+    (configurable); a make-up working day (调休) is a working day for receipt too.
+    """
+    if not rest_day_moves or calendar.is_working_day(received):
+        return received
+    return calendar.add_working_days(received, 1)
+
+
+def _merged(pauses: list[Pause], today: date) -> list[tuple[date, date]]:
+    """Pause intervals as half-open day ranges (since, until], open ones running to today, merged."""
+    spans = sorted((p.since, p.until if p.until is not None else max(today, p.since)) for p in pauses)
+    merged: list[tuple[date, date]] = []
+    for since, until in spans:
+        if merged and since <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], until))
+        else:
+            merged.append((since, until))
+    return merged
+
+
+def excluded_working_days(pauses: list[Pause], today: date, calendar: Calendar) -> int:
+    """Working days not counted because the clock stood still (overlapping pauses count once).
+
+    The day a pause starts still counts (the agency acted that day); counting resumes the day
+    after the pause ends, mirroring the rule that the day of receipt is not counted.
+    """
+    return sum(calendar.working_days_between(a, b) for a, b in _merged(pauses, today))
+
+
+def subtract_working_days(end: date, n: int, calendar: Calendar) -> date:
+    """The working day from which ``end`` is the n-th working day after."""
+    day = end
+    while True:
+        day -= timedelta(days=1)
+        if calendar.working_days_between(day, end) >= n and calendar.is_working_day(day):
+            return day
+
+
+def compute_clock(
+    facts: ClockFacts,
+    calendar: Calendar,
+    today: date,
+    *,
+    rest_day_moves: bool = True,
+    correction_notice_days: int = 7,
+    reminder_days: list[int] | None = None,
+) -> ClockView:
+    """Due date, working days used and left, and the trace of how they follow from the facts."""
+    start = effective_receipt(facts.received, calendar, rest_day_moves=rest_day_moves)
+    period = facts.longer_period_days or facts.reply_days
+    total = period + facts.extension_days
+    excluded = excluded_working_days(facts.pauses, today, calendar)
+    due = calendar.add_working_days(start, total + excluded)
+    paused = any(p.until is None for p in facts.pauses)
+    counted_until = min(today, due)
+    elapsed = calendar.working_days_between(start, counted_until)
+    paused_so_far = excluded_working_days([p for p in facts.pauses if p.since < counted_until], counted_until, calendar)
+    used = max(0, elapsed - paused_so_far)
+    explanation = [
+        f"received {facts.received.isoformat()} ({'working day' if start == facts.received else 'rest day'})"
+    ]
+    if start != facts.received:
+        explanation.append(f"treated as received on the next working day, {start.isoformat()}")
+    if facts.restarts:
+        explanation.append(f"period restarted {facts.restarts} time(s) on receipt of a corrected application (Art 30)")
+    if facts.longer_period_days:
+        explanation.append(f"longer reply period of {facts.longer_period_days} working days set (Art 35)")
+    else:
+        explanation.append(f"reply period {facts.reply_days} working days from the day after receipt (Art 33)")
+    if facts.extension_days:
+        explanation.append(f"extended by {facts.extension_days} working days (Art 33 ¶2)")
+    for pause in facts.pauses:
+        end = pause.until.isoformat() if pause.until else "still running"
+        explanation.append(f"clock stopped for {pause.kind} from {pause.since.isoformat()} to {end}")
+    if excluded:
+        explanation.append(f"{excluded} working days not counted while the clock stood still")
+    explanation.append(f"due {due.isoformat()} at 24:00 Beijing time")
+    reminders = [
+        datetime.combine(subtract_working_days(due, n, calendar), REMINDER_TIME, BEIJING)
+        for n in sorted(set(reminder_days or []), reverse=True)
+    ]
+    notice_by = calendar.deadline_at(calendar.add_working_days(start, correction_notice_days))
+    return ClockView(
+        effective_receipt=start,
+        due=due,
+        deadline_at=calendar.deadline_at(due),
+        used=used,
+        left=total - used,
+        paused=paused,
+        provisional=calendar.provisional_reason(facts.received, due) is not None,
+        provisional_reason=calendar.provisional_reason(facts.received, due),
+        calendar_version=calendar.version,
+        explanation=explanation,
+        reminders_at=reminders,
+        correction_notice_by=notice_by,
+    )

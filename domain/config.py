@@ -1,0 +1,184 @@
+"""Agency configuration as validated data: rule profiles, receipt rules, reminders, agencies, people and roles.
+
+Every point DOMAIN.md marks configurable lives here, with the law's default; an agency changes it in
+a TOML file (``OGI_CONFIG``), never in code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+WorkingDays = Annotated[int, Field(ge=1, le=365)]
+
+
+class Role(StrEnum):
+    """Who may do what on a case (DOMAIN.md §1)."""
+
+    INTAKE = "intake"
+    REVIEWER = "reviewer"  # 承办人
+    SECRECY_REVIEWER = "secrecy_reviewer"  # 保密审查
+    HEAD = "head"  # 负责人 of the disclosure body
+    SUPERVISOR = "supervisor"  # 监督, read-only
+
+
+class RulesProfile(BaseModel):
+    """The statutory periods of one version of the Regulations, in working days."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reply_days: WorkingDays = 20
+    """Art 33: reply within 20 working days of receipt (15 under the 2008 version, Art 24)."""
+    extension_days: WorkingDays = 20
+    """Art 33: at most 20 more working days, once, approved by the head."""
+    correction_notice_days: WorkingDays = 7
+    """Art 30: a correction request must go out within 7 working days of receipt."""
+    correction_period_days: WorkingDays = 15
+    """Art 30: the reasonable period the agency sets for the correction (configurable)."""
+    consultation_days: WorkingDays = 15
+    """Arts 32 and 34: a third party or another agency answers within 15 working days."""
+    fee_payment_days: WorkingDays = 20
+    """国办函〔2020〕109号: pay within 20 working days from the day after the fee notice."""
+    fee_pauses_clock: bool = True
+    """Whether the reply clock stops while a fee is outstanding (not settled by the text)."""
+    consultation_excluded: bool = True
+    """Art 33 ¶3: consultation time is not counted in the reply period."""
+
+
+class ReceiptRules(BaseModel):
+    """How the receipt date becomes the day the count starts from (DOMAIN.md §3)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rest_day_moves_to_next_working_day: bool = True
+    """An application received on a rest day counts as received on the next working day."""
+    office_hours_cutoff: time | None = None
+    """Submissions after this local time count as received the next working day; none by default."""
+
+
+class Reminders(BaseModel):
+    """Internal duties before and after a deadline (限时办结, 责任追究)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    before_due_working_days: list[Annotated[int, Field(ge=1, le=40)]] = [5, 2]
+    escalate_overdue_to: Role = Role.SUPERVISOR
+
+
+class Agency(BaseModel):
+    """One disclosure body (行政机关) as configured."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^[A-Z0-9]{2,12}$")
+    """Short code used in tracking numbers, e.g. ``LAMZ`` for 六安市民政局."""
+    region: str | None = None
+    """Region whose extra holidays apply (e.g. ``ningxia``), if any."""
+    channels: list[str] = ["in_person", "signed_post", "ordinary_post", "online", "fax", "email"]
+    """Channels the agency has opened; in person and post can never be refused (Art 28)."""
+    reconsideration_body: str = "本级人民政府"
+    """Named in the remedies section of replies (行政复议机关)."""
+
+    @field_validator("channels")
+    @classmethod
+    def _basic_channels_open(cls, value: list[str]) -> list[str]:
+        missing = {"in_person", "signed_post", "ordinary_post"} - set(value)
+        if missing:
+            msg = f"channels must include {sorted(missing)}: Art 28 forbids refusing in-person and postal applications"
+            raise ValueError(msg)
+        return value
+
+
+class OgiConfig(BaseModel):
+    """The whole configuration of one installation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    profile: str = "2019"
+    """Which rule profile applies to new cases."""
+    profiles: dict[str, RulesProfile] = {
+        "2019": RulesProfile(),
+        "2008": RulesProfile(reply_days=15, extension_days=15, consultation_excluded=True, correction_notice_days=7),
+    }
+    receipt: ReceiptRules = ReceiptRules()
+    reminders: Reminders = Reminders()
+    agencies: dict[str, Agency] = {}
+    """Agency name (as on the application) to its settings; unknown agencies get a derived code."""
+    people: dict[str, list[Role]] = {}
+    """User id to roles. Empty means roles are not enforced (a single-desk office)."""
+    extension_approver: Role = Role.HEAD
+    """Art 33 names the head of the disclosure office; local rules may name another role."""
+    special_regime_report_row: str = "other_3"
+    """Report row for Art 36 ¶7 special-access replies; the text does not settle it."""
+    max_description_chars: Annotated[int, Field(ge=100, le=100_000)] = 5000
+    reject_invalid_id_number: bool = False
+    """Refuse at intake an identity number that fails GB 11643; by default it is registered and flagged
+    for correction, since Art 30 cures a defective identity proof and Art 28 forbids refusing postal or
+    in-person applications."""
+
+    @model_validator(mode="after")
+    def _profile_exists(self) -> OgiConfig:
+        if self.profile not in self.profiles:
+            msg = f"profile {self.profile!r} is not defined; choose one of {sorted(self.profiles)}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def rules(self) -> RulesProfile:
+        """The rule profile in force for new cases."""
+        return self.profiles[self.profile]
+
+    def agency(self, name: str) -> Agency:
+        """Settings for an agency, derived from its name when it is not configured."""
+        if name in self.agencies:
+            return self.agencies[name]
+        return Agency(code=agency_code(name))
+
+    def roles_of(self, user: str) -> set[Role] | None:
+        """The roles of a user, or None when roles are not enforced."""
+        if not self.people:
+            return None
+        return set(self.people.get(user, []))
+
+
+class ConfigError(ValueError):
+    """The configuration file cannot be used; the message says where and why."""
+
+
+def agency_code(name: str) -> str:
+    """A stable short code for an agency name that is not configured (hash of the name)."""
+    import hashlib
+
+    return "A" + hashlib.sha256(name.encode()).hexdigest()[:5].upper()
+
+
+def load_config(path: Path | None = None) -> OgiConfig:
+    """Read and validate a TOML configuration file; ``None`` gives the shipped defaults."""
+    if path is None:
+        text = resources.files("domain").joinpath("data/default_config.toml").read_text("utf-8")
+        source = "the shipped default configuration"
+    else:
+        try:
+            text = path.read_text("utf-8")
+        except OSError as exc:
+            msg = f"cannot read configuration {path}: {exc.strerror}; set OGI_CONFIG to a readable TOML file"
+            raise ConfigError(msg) from exc
+        source = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"configuration {source} is not valid TOML: {exc}"
+        raise ConfigError(msg) from exc
+    try:
+        return OgiConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        msg = f"configuration {source}: {where}: {first['msg']}"
+        raise ConfigError(msg) from exc

@@ -1,0 +1,27 @@
+"""The typed errors of ogi, each with a message a clerk can act on."""
+
+from __future__ import annotations
+
+
+class OgiError(ValueError):
+    """Base of every error ogi reports to a user."""
+
+
+class ApplicationRejected(OgiError):
+    """An application cannot be registered as it stands; the message says what to fix."""
+
+
+class ActionNotAllowed(OgiError):
+    """A reviewer action is refused: wrong stage, wrong person, out of time or malformed."""
+
+
+class DuplicateApplication(OgiError):
+    """An application with the same external reference is already registered."""
+
+    def __init__(self, external_ref: str, case_id: str) -> None:
+        super().__init__(
+            f"an application with external_ref '{external_ref}' is already registered as case {case_id}; "
+            f"use 'ogi show {case_id}' instead of submitting again"
+        )
+        self.external_ref = external_ref
+        self.case_id = case_id

@@ -1,0 +1,58 @@
+"""Registration checks (登记) that need today's date or the configuration, beyond the document's shape."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.application import Application
+from domain.case import CasePolicy
+from domain.config import OgiConfig
+from domain.errors import ApplicationRejected
+
+
+def check_intake(app: Application, today: date, config: OgiConfig) -> list[str]:
+    """Refuse what cannot be registered; return warnings for what a correction request should cover.
+
+    Today is the agency's date (Beijing). A receipt date in the future is impossible; a channel the
+    agency has not opened may be refused (Art 28, 国办公开办函〔2017〕19号), in person and post never.
+    """
+    if app.received is not None and app.received > today:
+        msg = f"received {app.received.isoformat()} is in the future (today is {today.isoformat()}); give the actual receipt date"
+        raise ApplicationRejected(msg)
+    if app.received is not None and app.received.year < 2008:
+        msg = f"received {app.received.isoformat()} is before the Regulations took effect (2008-05-01)"
+        raise ApplicationRejected(msg)
+    agency = config.agency(app.agency)
+    if app.channel.value not in agency.channels:
+        msg = (
+            f"{app.agency} has not opened the channel '{app.channel.value}'; "
+            f"open channels: {', '.join(agency.channels)}"
+        )
+        raise ApplicationRejected(msg)
+    if len(app.description) > config.max_description_chars:
+        msg = (
+            f"description has {len(app.description)} characters, more than the {config.max_description_chars} allowed; "
+            "split the request (一事一申请) or attach the list as a document"
+        )
+        raise ApplicationRejected(msg)
+    problem = app.applicant.id_number_problem()
+    if problem and config.reject_invalid_id_number:
+        msg = f"applicant.id_number: {problem}; check the number against the identity card"
+        raise ApplicationRejected(msg)
+    return app.missing_items()
+
+
+def policy_for(app: Application, config: OgiConfig) -> CasePolicy:
+    """The configuration snapshot a new case runs under."""
+    agency = config.agency(app.agency)
+    return CasePolicy(
+        profile=config.profile,
+        rules=config.rules,
+        reminders=config.reminders,
+        people=config.people,
+        extension_approver=config.extension_approver,
+        special_regime_report_row=config.special_regime_report_row,
+        region=agency.region,
+        rest_day_moves_to_next_working_day=config.receipt.rest_day_moves_to_next_working_day,
+        reconsideration_body=agency.reconsideration_body,
+    )

@@ -1,0 +1,163 @@
+"""End to end: the real dev server, the real worker process, and the ``ogi`` CLI only."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.clock import beijing_date
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parent.parent
+OGI = str(Path(sys.executable).parent / "ogi")
+
+
+class Stack:
+    """A worker process against a dev server, and a way to run ``ogi`` against both."""
+
+    def __init__(self, address: str, home: Path) -> None:
+        self.env = {**os.environ, "TEMPORAL_ADDRESS": address, "TEMPORAL_NAMESPACE": "default", "OGI_HOME": str(home)}
+        self.env["OGI_TASK_QUEUE"] = "e2e-" + uuid.uuid4().hex[:8]
+        self.home = home
+
+    def ogi(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [OGI, *args], env=self.env, input=stdin, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    def ogi_json(self, *args: str) -> Any:
+        done = self.ogi(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """`ogi setup`, then a worker process for the module's tests."""
+    st = Stack(dev_server_address, tmp_path_factory.mktemp("home"))
+    setup = st.ogi("setup")
+    assert setup.returncode == 0, setup.stderr
+    log = (st.home / "worker.log").open("w")
+    worker = subprocess.Popen(  # noqa: S603 - our own worker module
+        [sys.executable, str(ROOT / "worker.py")], env=st.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+    )
+    try:
+        yield st
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+
+
+def application_file(home: Path, **changes: Any) -> Path:
+    data = json.loads((ROOT / "tests" / "data" / "application.json").read_text("utf-8"))
+    data["external_ref"] = "e2e-" + uuid.uuid4().hex[:10]
+    data["received"] = beijing_date(datetime.now(UTC)).isoformat()
+    data.update(changes)
+    path = home / f"{data['external_ref']}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return path
+
+
+class TestLifecycleThroughTheCli:
+    def test_submit_refuse_duplicate_approve_twice_show_closed(self, stack: Stack) -> None:
+        """A case goes from submit to a closed, disclosed reply through the CLI alone."""
+        app = application_file(stack.home)
+        submitted = stack.ogi_json("submit", str(app))
+        case_id = submitted["id"]
+        assert submitted["received"] and submitted["due"]
+        again = stack.ogi("submit", str(app))
+        assert again.returncode != 0
+        assert case_id in again.stderr and "already registered" in again.stderr
+        assert stack.ogi_json("approve", case_id, "--by", "li")["stage"] == "secrecy_review"
+        refused = stack.ogi("approve", case_id, "--by", "li")
+        assert refused.returncode == 1 and "four-eyes" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+        stack.ogi_json("approve", case_id, "--by", "wang")
+        for _ in range(40):
+            shown = stack.ogi_json("show", case_id)
+            if shown["status"] == "closed":
+                break
+            time.sleep(0.25)
+        assert shown["status"] == "closed" and shown["outcome"] == "disclosed"
+        assert {"id", "stage", "status", "received", "due", "overdue", "outcome", "events"} <= shown.keys()
+        refusals = [e for e in shown["events"] if not e["accepted"]]
+        assert len(refusals) == 1 and "four-eyes" in refusals[0]["detail"]
+        assert Path(shown["reply_document"]).exists()
+
+    def test_submit_from_stdin_and_list_by_stage(self, stack: Stack) -> None:
+        """An application on stdin is registered and listed at its stage; supervisors see it due soon."""
+        app = application_file(stack.home)
+        done = stack.ogi("submit", "-", "--json", stdin=app.read_text("utf-8"))
+        assert done.returncode == 0, done.stderr
+        case_id = json.loads(done.stdout)["id"]
+        for _ in range(40):
+            listed = stack.ogi_json("list", "--stage", "review")
+            if any(c["id"] == case_id for c in listed["cases"]):
+                break
+            time.sleep(0.25)
+        assert any(c["id"] == case_id for c in listed["cases"])
+        soon = stack.ogi_json("due-soon", "--days", "30")
+        assert any(c["id"] == case_id for c in soon["cases"])
+        assert stack.ogi_json("overdue")["cases"] == [] or all(c["id"] != case_id for c in stack.ogi_json("overdue")["cases"])
+
+    def test_backdated_case_is_listed_overdue(self, stack: Stack) -> None:
+        """A case received long ago is overdue at once and `ogi overdue` lists it."""
+        app = application_file(stack.home, received="2024-09-27", channel="in_person")
+        case_id = stack.ogi_json("submit", str(app))["id"]
+        for _ in range(40):
+            if any(c["id"] == case_id for c in stack.ogi_json("overdue")["cases"]):
+                break
+            time.sleep(0.25)
+        row = next(c for c in stack.ogi_json("overdue")["cases"] if c["id"] == case_id)
+        assert row["due"] == "2024-10-30"
+        assert {"id", "stage", "due", "agency"} <= row.keys()
+
+
+class TestBadInputThroughTheCli:
+    @pytest.mark.parametrize(
+        ("changes", "fragment"),
+        [
+            ({"channel": "pigeon"}, "channel"),
+            ({"received": "2024-02-30"}, "received"),
+            ({"received": "2099-01-01"}, "in the future"),
+            ({"applicant": {"kind": "natural_person", "name": ""}}, "applicant.name"),
+        ],
+    )
+    def test_bad_application_exits_2_with_one_line(self, stack: Stack, changes: dict[str, Any], fragment: str) -> None:
+        """A malformed application is refused with exit 2 and one clear line, and no case is created."""
+        app = application_file(stack.home, **changes)
+        done = stack.ogi("submit", str(app))
+        assert done.returncode == 2
+        assert fragment in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in done.stderr
+
+    def test_unknown_case_is_named(self, stack: Stack) -> None:
+        """An action on a case that does not exist says so."""
+        done = stack.ogi("approve", "NOPE-2026-000001", "--by", "li", "--json")
+        assert done.returncode == 1
+        assert json.loads(done.stderr)["error"].startswith("no case 'NOPE-2026-000001'")
+
+    def test_unreachable_server_is_one_line(self, stack: Stack) -> None:
+        """With the server unreachable the CLI prints one line naming the address."""
+        env = {**stack.env, "TEMPORAL_ADDRESS": "127.0.0.1:1"}
+        done = subprocess.run([OGI, "show", "X"], env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 3
+        assert "cannot reach Temporal at 127.0.0.1:1" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1

@@ -1,0 +1,170 @@
+"""``ogi stats``: visibility counts per stage, agency, channel and overdue, against a real dev server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.testing import WorkflowEnvironment
+from typer.testing import CliRunner
+
+from cli import report_cmd
+from cli.report_cmd import OPEN, case_stats, dashboard
+
+pytestmark = pytest.mark.e2e
+
+# The contract's search attribute names (ARCHITECTURE.md), spelled out so the test does not load workflows/.
+STAGE = SearchAttributeKey.for_keyword("Stage")
+AGENCY = SearchAttributeKey.for_keyword("Agency")
+CHANNEL = SearchAttributeKey.for_keyword("Channel")
+OVERDUE = SearchAttributeKey.for_bool("Overdue")
+CLOCK_PAUSED = SearchAttributeKey.for_bool("ClockPaused")
+DUE_AT = SearchAttributeKey.for_datetime("DueAt")
+KEYS: list[SearchAttributeKey[Any]] = [STAGE, AGENCY, CHANNEL, OVERDUE, CLOCK_PAUSED, DUE_AT]
+MZ, CZ = "六安市民政局", "六安市财政局"
+NOW = datetime.now(UTC)
+
+# (stage, agency, channel, overdue, due_at, clock_paused); no worker runs, so each case stays open as started.
+CASES: list[tuple[str, str | None, str, bool, datetime | None, bool]] = [
+    ("review", MZ, "online", True, NOW - timedelta(days=3), False),
+    ("review", MZ, "online", True, NOW - timedelta(days=2), False),
+    ("review", MZ, "online", True, NOW - timedelta(days=1), False),
+    ("secrecy_review", CZ, "in_person", False, NOW, False),
+    ("secrecy_review", CZ, "in_person", False, NOW + timedelta(days=30), False),
+    ("awaiting_receipt", MZ, "fax", False, None, False),
+    ("review", None, "email", False, NOW - timedelta(hours=1), True),
+    ("legacy_stage", CZ, "online", False, None, False),
+]
+
+
+def _temporal_binary() -> str | None:
+    here = Path(sys.executable).parent / "temporal"
+    return str(here) if here.exists() else shutil.which("temporal")
+
+
+@pytest_asyncio.fixture(scope="module")
+async def stats_env() -> AsyncIterator[tuple[Client, str]]:
+    """A dev server with the case search attributes and the CASES open, plus one closed case and an intake run."""
+    async with await WorkflowEnvironment.start_local(
+        search_attributes=KEYS, dev_server_existing_path=_temporal_binary()
+    ) as env:
+        client = env.client
+        for stage, agency, channel, overdue, due_at, paused in CASES:
+            pairs: list[SearchAttributePair[Any]] = [
+                SearchAttributePair(STAGE, stage),
+                SearchAttributePair(CHANNEL, channel),
+                SearchAttributePair(OVERDUE, overdue),
+                SearchAttributePair(CLOCK_PAUSED, paused),
+            ]
+            if agency is not None:
+                pairs.append(SearchAttributePair(AGENCY, agency))
+            if due_at is not None:
+                pairs.append(SearchAttributePair(DUE_AT, due_at))
+            await client.start_workflow(
+                "DisclosureRequestWorkflow",
+                id=f"S-{uuid.uuid4().hex[:8]}",
+                task_queue="no-worker",
+                search_attributes=TypedSearchAttributes(pairs),
+            )
+        gone = await client.start_workflow(
+            "DisclosureRequestWorkflow",
+            id="S-closed",
+            task_queue="no-worker",
+            search_attributes=TypedSearchAttributes([SearchAttributePair(STAGE, "review")]),
+        )
+        await gone.terminate("test")
+        await client.start_workflow("IntakeWorkflow", id="S-intake", task_queue="no-worker")
+        for _ in range(100):
+            if (await client.count_workflows(OPEN)).count == len(CASES):
+                break
+            await asyncio.sleep(0.1)
+        yield client, env.client.service_client.config.target_host
+
+
+class TestCaseStats:
+    async def test_counts_per_dimension(self, stats_env: tuple[Client, str]) -> None:
+        """Open cases are counted per stage, agency and channel, with overdue, closed and intake runs left out."""
+        stats = await case_stats(stats_env[0])
+        assert (stats["open"], stats["overdue"]) == (8, 3)
+        assert stats["by_stage"] == {
+            "awaiting_receipt": 1,
+            "review": 4,
+            "awaiting_correction": 0,
+            "secrecy_review": 2,
+            "awaiting_payment": 0,
+            "replying": 0,
+            "legacy_stage": 1,
+        }
+        assert list(stats["by_agency"].items()) == [(MZ, 4), (CZ, 3), ("(none)", 1)]
+        assert list(stats["by_channel"].items()) == [("online", 4), ("in_person", 2), ("email", 1), ("fax", 1)]
+
+    async def test_falls_back_to_one_count_per_value(self, stats_env: tuple[Client, str]) -> None:
+        """The dev server groups only by ExecutionStatus, so every breakdown uses per-value counts."""
+        stats = await case_stats(stats_env[0])
+        assert stats["method"] == "per_value"
+
+    async def test_one_agency(self, stats_env: tuple[Client, str]) -> None:
+        """--agency restricts every count to that agency's cases."""
+        stats = await case_stats(stats_env[0], CZ)
+        assert (stats["open"], stats["overdue"]) == (3, 0)
+        assert stats["by_agency"] == {CZ: 3}
+        assert {k: v for k, v in stats["by_stage"].items() if v} == {"secrecy_review": 2, "legacy_stage": 1}
+
+    async def test_dashboard_counts_due_this_week(self, stats_env: tuple[Client, str]) -> None:
+        """Due this week = open, not overdue, clock running, deadline before next Monday (Beijing)."""
+        data = await dashboard(stats_env[0])
+        assert data["due_this_week"] == 1
+        assert data["open"] == 8
+
+
+runner = CliRunner()
+
+
+class TestStatsCommand:
+    def test_json_is_one_object(self, stats_env: tuple[Client, str]) -> None:
+        """``ogi stats --json`` prints one object with the counts."""
+        env = {"TEMPORAL_ADDRESS": stats_env[1], "TEMPORAL_NAMESPACE": "default"}
+        done = runner.invoke(report_cmd.app, ["stats", "--json"], env=env)
+        assert done.exit_code == 0, done.stderr
+        data = json.loads(done.stdout)
+        assert data["open"] == 8
+        assert data["by_stage"]["review"] == 4
+
+    def test_table_output(self, stats_env: tuple[Client, str]) -> None:
+        """Without --json the counts are printed as tables."""
+        env = {"TEMPORAL_ADDRESS": stats_env[1], "COLUMNS": "120"}
+        done = runner.invoke(report_cmd.app, ["stats", "--agency", MZ], env=env)
+        assert done.exit_code == 0, done.stderr
+        assert "4 open cases" in done.stdout
+        assert MZ in done.stdout
+
+    def test_watch_refreshes_then_stops(self, stats_env: tuple[Client, str]) -> None:
+        """--watch draws the live view and refreshes it; here it stops after two rounds."""
+        env = {"TEMPORAL_ADDRESS": stats_env[1], "COLUMNS": "120"}
+        done = runner.invoke(report_cmd.app, ["stats", "--watch", "--interval", "1", "--rounds", "2"], env=env)
+        assert done.exit_code == 0, done.stderr
+        assert "open cases per stage" in done.stdout
+        assert "due this week" in done.stdout
+
+    def test_watch_with_json_is_refused(self) -> None:
+        """--watch is a live view and cannot print one JSON object."""
+        done = runner.invoke(report_cmd.app, ["stats", "--watch", "--json"])
+        assert done.exit_code == 2
+        assert "drop --json" in done.stderr
+
+    def test_unreachable_server_is_one_error_line(self) -> None:
+        """No server at the address: exit 3 and one line saying so."""
+        done = runner.invoke(report_cmd.app, ["stats", "--json"], env={"TEMPORAL_ADDRESS": "127.0.0.1:1"})
+        assert done.exit_code == 3
+        assert "cannot reach Temporal" in json.loads(done.stderr)["error"]

@@ -1,0 +1,417 @@
+"""DisclosureRequestWorkflow: one application from registration to reply, on the statutory clock.
+
+The run reads like the procedure: wait for the review decision and the secrecy check, then
+send the reply; meanwhile a single durable timer wakes the case for whatever falls due next
+(reminders, the reply deadline, the end of a correction, consultation or payment period).
+Rules live in ``domain``; dates come from activities and are kept in history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.archive import archive_case, record_from_state
+    from activities.clock import ClockRequest, PeriodsRequest, PeriodStart, compute_clock_activity, period_deadlines
+    from activities.documents import NoticeRequest, ReplyRequest, send_notice, send_reply
+    from activities.notify import Notification, notify
+    from domain import actions
+    from domain.actions import ActionResult
+    from domain.application import Application
+    from domain.case import CaseEvent, CaseInput, CaseState, ClockFacts, Stage, new_case
+    from domain.clock import BEIJING, beijing_date
+    from domain.errors import ActionNotAllowed
+    from domain.notices import NoticeKind, notice_fields
+    from domain.outcomes import Reason
+    from workflows import search_attributes as sa
+
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+SHORT = timedelta(seconds=30)
+
+# The notice each action sends, and to whom.
+NOTICES: dict[str, NoticeKind] = {
+    "request_correction": NoticeKind.CORRECTION,
+    "extend": NoticeKind.EXTENSION,
+    "set_longer_period": NoticeKind.LONGER_PERIOD,
+    "fee_notice": NoticeKind.FEE,
+    "consult": NoticeKind.CONSULTATION,
+}
+
+_INDEX: dict[str, SearchAttributeKey[Any]] = {
+    "Stage": sa.STAGE,
+    "Agency": sa.AGENCY,
+    "Channel": sa.CHANNEL,
+    "Overdue": sa.OVERDUE,
+    "ClockPaused": sa.CLOCK_PAUSED,
+    "Outcome": sa.OUTCOME,
+    "DueAt": sa.DUE_AT,
+    "ReceivedAt": sa.RECEIVED_AT,
+}
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of a Beijing calendar day, as an aware UTC instant."""
+    return datetime(day.year, day.month, day.day, tzinfo=BEIJING).astimezone(UTC)
+
+
+class DisclosureRequestWorkflow:
+    """One application for disclosure (依申请公开), from registration (登记) to reply (答复) and close.
+
+    Every reviewer action is an Update (validated before it enters history, answered) and a Signal
+    of the same name (fire-and-forget; a refused signal is recorded as refused). The names and
+    payloads are those of ``domain.actions.ACTIONS``.
+    """
+
+    @workflow.init
+    def __init__(self, inp: CaseInput) -> None:
+        self._inp = inp
+        self._state: CaseState = new_case(inp, workflow.now())
+        self._state.clock_view = inp.clock
+        self._lock = asyncio.Lock()
+        self._indexed: dict[str, object] = {}
+        self._archived: Stage | None = None
+
+    @workflow.run
+    async def run(self, inp: CaseInput) -> CaseState:
+        """Run the case until it is closed; the final state is the result."""
+        if self._state.stage is Stage.REVIEW and self._state.clock_view is None:
+            await self._recompute_clock("registered")
+        self._index()
+        while self._state.stage is not Stage.CLOSED:
+            await self._archive()
+            if self._state.stage is Stage.REPLYING:
+                await self._send_reply()
+                continue
+            wake = self._next_wake()
+            stage = self._state.stage
+            timeout = max(wake - workflow.now(), timedelta(0)) if wake is not None else None
+            try:
+                await workflow.wait_condition(
+                    lambda: self._state.stage is not stage or self._next_wake() != wake, timeout=timeout
+                )
+            except TimeoutError:
+                await self._fire_due()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._archive()
+        return self._state
+
+    @workflow.signal(name="record_rejection")
+    def record_rejection(self, payload: Any) -> None:
+        """Put an update the case refused into the audit trail (sent by clients after a refusal)."""
+        try:
+            note = actions.RecordRejection.model_validate(payload)
+        except ValueError:
+            return  # a malformed report of a refusal carries nothing worth recording
+        self._state = actions.record_refusal(self._state, note.action, note.by, note.reason, workflow.now())
+
+    @workflow.query(name="state")
+    def state(self) -> CaseState:
+        """The case as it stands, without personal data."""
+        return self._state
+
+    @workflow.query(name="application")
+    def application(self) -> Application:
+        """The registered application, personal data included, for staff handling the case."""
+        return self._inp.application
+
+    # -- actions --
+
+    def _validate(self, name: str, payload: Any) -> None:
+        try:
+            actions.check(name, payload, self._state, self._inp.policy, workflow.now())
+        except ActionNotAllowed as exc:
+            workflow.logger.info("action.rejected", extra={"case_id": self._state.id, "action": name})
+            raise workflow_error(exc) from None
+
+    async def _act(self, name: str, payload: Any) -> ActionResult:
+        async with self._lock:
+            now = workflow.now()
+            try:
+                action = actions.check(name, payload, self._state, self._inp.policy, now)
+            except ActionNotAllowed as exc:
+                # The case moved on between validation and handling (a concurrent action won).
+                self._state = actions.record_refusal(self._state, name, _actor(payload), str(exc), now)
+                raise workflow_error(exc) from None
+            before = self._state
+            new = actions.apply(name, action, before, now, self._inp.policy)
+            if before.stage is Stage.AWAITING_RECEIPT and new.received is not None:
+                new.clock = ClockFacts(received=new.received, reply_days=self._inp.policy.rules.reply_days)
+            self._state = await self._with_period_deadlines(new)
+            if name in actions.CLOCK_ACTIONS:
+                await self._recompute_clock(name.replace("_", " "))
+            if name in NOTICES:
+                await self._send_notice(name)
+            self._index()
+            workflow.logger.info("case.action", extra={"case_id": self._state.id, "action": name})
+            view = self._state.clock_view
+            return ActionResult(
+                id=self._state.id,
+                stage=self._state.stage,
+                status="open" if self._state.stage.is_open else "closed",
+                detail=self._state.events[-1].detail if self._state.events else "",
+                due=view.due if view else None,
+            )
+
+    async def _act_signal(self, name: str, payload: Any) -> None:
+        try:
+            actions.check(name, payload, self._state, self._inp.policy, workflow.now())
+        except ActionNotAllowed as exc:
+            self._state = actions.record_refusal(self._state, name, _actor(payload), str(exc), workflow.now())
+            return
+        try:
+            await self._act(name, payload)
+        except ApplicationError:
+            return  # the refusal is already in the audit trail
+
+    # -- the clock --
+
+    async def _recompute_clock(self, why: str) -> None:
+        facts = self._state.clock
+        if facts is None:
+            return
+        view = await workflow.execute_local_activity(
+            compute_clock_activity,
+            ClockRequest(facts=facts, policy=self._inp.policy, today=beijing_date(workflow.now())),
+            start_to_close_timeout=SHORT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        previous = self._state.clock_view
+        self._state.clock_view = view
+        if previous is None:
+            detail = f"due {view.due.isoformat()} ({why}; calendar {view.calendar_version})"
+        elif previous.due != view.due or previous.calendar_version != view.calendar_version:
+            detail = f"due moved from {previous.due.isoformat()} to {view.due.isoformat()} ({why})"
+            if previous.calendar_version != view.calendar_version:
+                detail += f"; calendar {previous.calendar_version} → {view.calendar_version}"
+        else:
+            detail = ""
+        if detail:
+            self._state.events.append(CaseEvent(at=workflow.now(), action="deadline", by="system", detail=detail))
+        if self._state.overdue and view.deadline_at > workflow.now():
+            self._state.overdue = False
+
+    async def _with_period_deadlines(self, new: CaseState) -> CaseState:
+        """Fill in the end of every new period (correction, consultation, payment) from the calendar."""
+        rules = self._inp.policy.rules
+        periods: dict[str, PeriodStart] = {}
+        if new.correction and new.correction.respond_by is None:
+            periods["correction"] = PeriodStart(start=new.correction.requested_on, days=new.correction.period_days)
+        for c in new.consultations:
+            if c.answer_by is None:
+                periods[c.id] = PeriodStart(start=c.sent, days=rules.consultation_days)
+        if new.fee and new.fee.pay_by is None:
+            periods["fee"] = PeriodStart(start=new.fee.issued, days=rules.fee_payment_days)
+        if not periods:
+            return new
+        ends = await workflow.execute_local_activity(
+            period_deadlines,
+            PeriodsRequest(region=self._inp.policy.region, periods=periods),
+            start_to_close_timeout=SHORT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        if new.correction and "correction" in ends:
+            new.correction.respond_by = ends["correction"]
+        for c in new.consultations:
+            if c.id in ends:
+                c.answer_by = ends[c.id]
+        if new.fee and "fee" in ends:
+            new.fee.pay_by = ends["fee"]
+        return new
+
+    def _agenda(self) -> list[tuple[datetime, str]]:
+        """Instants the case must wake at, each with a key that marks it handled once fired."""
+        st = self._state
+        if not st.stage.is_open:
+            return []
+        items: list[tuple[datetime, str]] = []
+        view = st.clock_view
+        if view is not None and not view.paused and st.stage is not Stage.AWAITING_CORRECTION:
+            items += [(at, f"reminder:{at.isoformat()}") for at in view.reminders_at]
+            items.append((view.deadline_at, f"deadline:{view.due.isoformat()}"))
+        if st.stage is Stage.AWAITING_CORRECTION and st.correction and st.correction.respond_by:
+            items.append((st.correction.respond_by.deadline_at, "correction"))
+        items += [(c.answer_by.deadline_at, f"consultation:{c.id}") for c in st.consultations if c.pending and c.answer_by]
+        if st.stage is Stage.AWAITING_PAYMENT and st.fee and st.fee.pay_by:
+            items.append((st.fee.pay_by.deadline_at, "fee"))
+        return items
+
+    def _next_wake(self) -> datetime | None:
+        pending = [at for at, key in self._agenda() if key not in self._state.fired]
+        return min(pending) if pending else None
+
+    async def _fire_due(self) -> None:
+        now = workflow.now()
+        for at, key in sorted(self._agenda()):
+            if at > now or key in self._state.fired or not self._state.stage.is_open:
+                continue
+            self._state.fired.append(key)
+            kind, _, rest = key.partition(":")
+            if kind == "deadline":
+                await self._turn_overdue()
+            elif kind == "reminder":
+                view = self._state.clock_view
+                assert view is not None
+                await self._notify(key, "due_reminder", "reviewer", f"reply due {view.due.isoformat()}, {view.left} working days left")
+            elif kind == "correction":
+                self._state = actions.close_abandoned(self._state, Reason.CORRECTION_NOT_MADE, now)
+            elif kind == "fee":
+                self._state = actions.close_abandoned(self._state, Reason.FEE_NOT_PAID, now)
+            elif kind == "consultation":
+                self._state = actions.expire_consultation(self._state, rest, now)
+                await self._recompute_clock(f"consultation {rest} lapsed")
+            self._index()
+
+    async def _turn_overdue(self) -> None:
+        view = self._state.clock_view
+        assert view is not None
+        self._state.overdue = True
+        detail = f"reply due {view.due.isoformat()} not sent"
+        self._state.events.append(CaseEvent(at=workflow.now(), action="overdue", by="system", detail=detail))
+        self._index()
+        to = self._inp.policy.reminders.escalate_overdue_to.value
+        await self._notify(f"deadline:{view.due.isoformat()}", "overdue_escalation", to, f"case overdue: {detail}")
+
+    # -- effects --
+
+    async def _notify(self, key: str, kind: str, to: str, detail: str) -> None:
+        await workflow.execute_activity(
+            notify,
+            Notification(key=f"{self._state.id}:{key}", case_id=self._state.id, kind=kind, to=to, detail=detail),
+            start_to_close_timeout=SHORT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    async def _send_notice(self, name: str) -> None:
+        kind = NOTICES[name]
+        subject = self._state.consultations[-1].id if kind is NoticeKind.CONSULTATION else None
+        fields = notice_fields(
+            kind, self._state, self._inp.application, self._inp.policy, beijing_date(workflow.now()), subject
+        )
+        to = self._state.consultations[-1].party if subject else "applicant"
+        stored = await workflow.execute_activity(
+            send_notice,
+            NoticeRequest(
+                case_id=self._state.id,
+                kind=kind,
+                fields=fields,
+                to="consulted_party" if subject else to,
+                channel="post" if subject else self._inp.application.delivery.value,
+                name=f"{kind.value}-{subject}" if subject else None,
+            ),
+            start_to_close_timeout=SHORT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        self._state.documents.append(stored.path)
+
+    async def _send_reply(self) -> None:
+        decision = self._state.decision
+        assert decision is not None
+        stored = await workflow.execute_activity(
+            send_reply,
+            ReplyRequest(
+                case_id=self._state.id,
+                application=self._inp.application,
+                decision=decision,
+                policy=self._inp.policy,
+                received=self._state.received,
+                reply_date=beijing_date(workflow.now()),
+            ),
+            start_to_close_timeout=timedelta(seconds=60),
+            retry_policy=ACTIVITY_RETRY,
+        )
+        now = workflow.now()
+        self._state.outcome = decision.outcome
+        self._state.reasons = list(decision.reasons)
+        self._state.reply_document = stored.path
+        self._state.stage = Stage.CLOSED
+        self._state.closed_at = now
+        self._state.events.append(
+            CaseEvent(at=now, action="replied", by="system", detail=f"reply sent: {decision.outcome.value}")
+        )
+        self._index()
+
+    async def _archive(self) -> None:
+        """Write the non-personal record to the case archive whenever the stage has changed."""
+        if self._archived is self._state.stage:
+            return
+        record = record_from_state(
+            self._state, self._inp.policy.special_regime_report_row, workflow.info().start_time
+        )
+        await workflow.execute_local_activity(
+            archive_case, record, start_to_close_timeout=SHORT, retry_policy=ACTIVITY_RETRY
+        )
+        self._archived = self._state.stage
+
+    def _index(self) -> None:
+        """Keep the search attributes current, writing only those that changed."""
+        st = self._state
+        view = st.clock_view
+        values: dict[str, object] = {
+            "Stage": st.stage.value,
+            "Agency": st.agency,
+            "Channel": st.channel.value,
+            "Overdue": st.overdue,
+            "ClockPaused": bool(view and view.paused) or st.stage is Stage.AWAITING_CORRECTION,
+            "Outcome": st.outcome.value if st.outcome else None,
+            "DueAt": view.deadline_at if view else None,
+            "ReceivedAt": day_start(st.received) if st.received else None,
+        }
+        if not self._indexed:
+            current = workflow.info().typed_search_attributes
+            self._indexed = {name: current.get(key) for name, key in _INDEX.items()}
+        updates: list[SearchAttributeUpdate[Any]] = []
+        for name, value in values.items():
+            if self._indexed.get(name) == value:
+                continue
+            key = _INDEX[name]
+            updates.append(key.value_unset() if value is None else key.value_set(value))
+            self._indexed[name] = value
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+
+def _actor(payload: Any) -> str:
+    return str(payload.get("by", "unknown")) if isinstance(payload, dict) else "unknown"
+
+
+def workflow_error(exc: ActionNotAllowed) -> ApplicationError:
+    """An update failure the caller sees with the refusal's message (and no workflow failure)."""
+    return ApplicationError(str(exc), type="ActionNotAllowed", non_retryable=True)
+
+
+def _action_handlers(name: str) -> tuple[Any, Any]:
+    """An Update (with its validator) and a Signal for one action, both named after it."""
+
+    async def update(self: DisclosureRequestWorkflow, payload: Any) -> ActionResult:
+        return await self._act(name, payload)
+
+    def validate(self: DisclosureRequestWorkflow, payload: Any) -> None:
+        self._validate(name, payload)
+
+    async def signal(self: DisclosureRequestWorkflow, payload: Any) -> None:
+        await self._act_signal(name, payload)
+
+    update.__name__ = update.__qualname__ = name
+    update.__doc__ = actions.ACTIONS[name].__doc__
+    signal.__name__ = signal.__qualname__ = f"{name}_signal"
+    handler = workflow.update(name=name)(update)
+    handler.validator(validate)
+    return handler, workflow.signal(name=name)(signal)
+
+
+def _add_action_handlers(cls: type[DisclosureRequestWorkflow]) -> None:
+    """Give the workflow an Update and a Signal for every action in ``domain.actions.ACTIONS``."""
+    for name in actions.ACTIONS:
+        update, signal = _action_handlers(name)
+        setattr(cls, name, update)
+        setattr(cls, f"{name}_signal", signal)
+
+
+_add_action_handlers(DisclosureRequestWorkflow)
+DisclosureRequestWorkflow = workflow.defn(name="DisclosureRequestWorkflow")(DisclosureRequestWorkflow)  # type: ignore[misc]
