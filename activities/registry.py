@@ -6,12 +6,20 @@ from collections.abc import Callable
 from typing import Any
 
 from activities.archive import archive_case
-from activities.clock import compute_clock_activity
-from activities.documents import send_reply
+from activities.clock import compute_clock_activity, period_deadlines
+from activities.documents import send_notice, send_reply
 from activities.intake import register_application
 from activities.notify import notify
 
 
 def all_activities() -> list[Callable[..., Any]]:
     """Every activity function the worker registers."""
-    return [compute_clock_activity, register_application, send_reply, notify, archive_case]
+    return [
+        compute_clock_activity,
+        period_deadlines,
+        register_application,
+        send_reply,
+        send_notice,
+        notify,
+        archive_case,
+    ]

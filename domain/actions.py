@@ -301,7 +301,7 @@ def check(name: str, payload: Any, state: CaseState, policy: CasePolicy, now: da
             if state.stage is not Stage.AWAITING_RECEIPT:
                 raise _wrong_stage(name, state, "receipt is confirmed only while 'awaiting_receipt'")
             _require_role(policy, action.by, Role.INTAKE, "confirm receipt")
-            if action.received > now.date():
+            if action.received > beijing_date(now):
                 msg = f"confirm_receipt: received {action.received.isoformat()} is in the future"
                 raise ActionNotAllowed(msg)
         case Withdraw():

@@ -6,7 +6,6 @@ This module runs its own test server, because it moves time far ahead (into a 20
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -16,13 +15,12 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.connection import data_converter
 from domain.calendar import load_calendar
 from domain.case import CaseState, Stage
 from domain.clock import BEIJING, beijing_date
 from domain.config import Role
 from domain.outcomes import Outcome, Reason
-from tests.workflow_support import case_worker, start_case, state_of
+from tests.workflow_support import case_worker, start_case, state_of, time_skipping
 
 NOTICE_2027 = {
     "year": 2027,
@@ -51,13 +49,10 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def env(home: Path) -> AsyncIterator[WorkflowEnvironment]:
     """A private time-skipping server: these tests move time forward by months."""
-    server = Path(sys.executable).parent / "temporal-test-server"
-    async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(server), data_converter=data_converter()
-    ) as environment:
+    async with time_skipping() as environment:
         yield environment
 
 

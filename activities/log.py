@@ -1,0 +1,91 @@
+"""Structured logging for every ogi process, with applicants' personal data masked before output.
+
+Console rendering in a terminal, one JSON object per line otherwise; the masking processor runs on
+every event whatever the renderer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+PERSONAL_FIELDS = frozenset(
+    {"name", "applicant_name", "id_number", "phone", "address", "email", "contact", "applicant", "postal_address"}
+)
+MASK = "***"
+
+# 18-digit resident ID (last char may be X) and 11-digit mainland mobile numbers, wherever they appear.
+_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_text(text: str) -> str:
+    """Replace ID numbers and mobile numbers inside free text."""
+    return _MOBILE.sub(MASK, _ID_NUMBER.sub(MASK, text))
+
+
+def _mask_value(key: str, value: Any) -> Any:
+    if key in PERSONAL_FIELDS and value not in (None, ""):
+        return MASK
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, Mapping):
+        return {k: _mask_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_value(key, v) for v in value]
+    return value
+
+
+def mask_personal_data(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Structlog processor: personal fields become ``***``; ID and phone numbers in text are masked too."""
+    for key in list(event_dict):
+        event_dict[key] = _mask_value(key, event_dict[key])
+    return event_dict
+
+
+def configure_logging(level: str | None = None, *, json_output: bool | None = None) -> None:
+    """Configure structlog (and stdlib logging through it) once per process.
+
+    ``OGI_LOG_LEVEL`` sets the level (default INFO); ``OGI_LOG_FORMAT=json|console`` overrides the
+    terminal detection.
+    """
+    level_name = (level or os.environ.get("OGI_LOG_LEVEL", "INFO")).upper()
+    if json_output is None:
+        fmt = os.environ.get("OGI_LOG_FORMAT", "").lower()
+        json_output = fmt == "json" or (fmt != "console" and not sys.stderr.isatty())
+    renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if json_output else structlog.dev.ConsoleRenderer()
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        mask_personal_data,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping().get(level_name, 20)),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level_name)
+    # The SDK logs every activity/workflow failure with its message; keep those but not per-poll chatter.
+    logging.getLogger("temporalio").setLevel(max(logging.getLevelNamesMapping().get(level_name, 20), logging.INFO))
+
+
+def get_logger(name: str) -> Any:
+    """A structlog logger bound to a module name."""
+    return structlog.get_logger(name)

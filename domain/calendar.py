@@ -1,0 +1,321 @@
+"""The Chinese working-day calendar every deadline is counted on (DOMAIN.md §3).
+
+Base data from ``holidays.China``, overlaid by the shipped State Council notices (2019-2026) and any
+notice an agency loads later; regional extra holidays (e.g. Eid in Ningxia) by the agency's region.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from domain.errors import OgiError
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+FIRST_YEAR = 2008
+LAST_YEAR = 2040
+MAX_WORKING_DAYS = 1000
+
+Status = Literal["official", "provisional"]
+
+
+class CalendarError(OgiError, ValueError):
+    """A date, a count, a region or a notice file the calendar cannot use."""
+
+
+class YearEntry(BaseModel):
+    """One year's rest days and make-up working days, and whether a notice fixed them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: Status
+    source: str = ""
+    holidays: tuple[date, ...] = ()
+    weekend_workdays: tuple[date, ...] = ()
+
+
+class Notice(BaseModel):
+    """A State Council holiday notice (国务院办公厅关于YYYY年部分节假日安排的通知) as a data file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    status: Status = "official"
+    source: str = Field(min_length=1, description="Where the dates come from, e.g. the notice's number.")
+    holidays: list[date] = Field(min_length=1)
+    weekend_workdays: list[date] = []
+
+    @field_validator("holidays", "weekend_workdays")
+    @classmethod
+    def _no_repeats(cls, days: list[date]) -> list[date]:
+        if len(set(days)) != len(days):
+            raise ValueError("a date is listed twice")
+        return sorted(days)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Notice:
+        stray = [d for d in [*self.holidays, *self.weekend_workdays] if d.year != self.year]
+        if stray:
+            raise ValueError(f"{stray[0].isoformat()} is not in {self.year}; a notice covers one year")
+        weekday = [d for d in self.weekend_workdays if d.weekday() < 5]
+        if weekday:
+            raise ValueError(f"weekend_workdays lists {weekday[0].isoformat()}, which is not a Saturday or Sunday")
+        both = set(self.holidays) & set(self.weekend_workdays)
+        if both:
+            raise ValueError(f"{min(both).isoformat()} is both a holiday and a make-up working day")
+        return self
+
+    def entry(self) -> YearEntry:
+        """The notice as a calendar year entry."""
+        return YearEntry(
+            status=self.status,
+            source=self.source,
+            holidays=tuple(self.holidays),
+            weekend_workdays=tuple(self.weekend_workdays),
+        )
+
+
+class DueDate(BaseModel):
+    """The end of a period of working days, with everything needed to trust it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: date
+    working_days: int
+    due: date
+    deadline_at: datetime
+    provisional: bool
+    provisional_reason: str | None
+    calendar_version: str
+
+
+def parse_date(text: str) -> date:
+    """An ISO date (YYYY-MM-DD), or a CalendarError saying what is wrong with it."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise CalendarError(f"{text!r} is not a valid date: {exc}; write it as YYYY-MM-DD, e.g. 2024-09-27") from None
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Working days FIRST_YEAR..LAST_YEAR for one region, with an index for O(log n) arithmetic."""
+
+    years: dict[int, YearEntry]
+    region: str | None
+    regional_days: frozenset[date]
+    version: str
+    _ordinals: list[int] = field(repr=False)
+    _working: frozenset[int] = field(repr=False)
+
+    @classmethod
+    def build(cls, years: dict[int, YearEntry], region: str | None, regional_days: frozenset[date]) -> WorkingCalendar:
+        """Index the working days of every year; the version hashes exactly the data used."""
+        rest: set[date] = set(regional_days)
+        makeup: set[date] = set()
+        for entry in years.values():
+            rest.update(entry.holidays)
+            makeup.update(entry.weekend_workdays)
+        ordinals: list[int] = []
+        day = date(FIRST_YEAR, 1, 1)
+        last = date(LAST_YEAR, 12, 31)
+        while day <= last:
+            # A regional holiday wins over a national make-up day: the office is closed either way.
+            if day in regional_days or (day in rest and day not in makeup):
+                working = False
+            else:
+                working = day.weekday() < 5 or day in makeup
+            if working:
+                ordinals.append(day.toordinal())
+            day += timedelta(days=1)
+        payload = {
+            "years": {str(y): e.model_dump(mode="json") for y, e in sorted(years.items())},
+            "region": region,
+            "regional": sorted(d.isoformat() for d in regional_days),
+        }
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+        return cls(years, region, regional_days, digest, ordinals, frozenset(ordinals))
+
+    def _check(self, d: date) -> None:
+        if not date(FIRST_YEAR, 1, 1) <= d <= date(LAST_YEAR - 1, 12, 31):
+            raise CalendarError(
+                f"{d.isoformat()} is outside the calendar's range {FIRST_YEAR}-01-01..{LAST_YEAR - 1}-12-31"
+            )
+
+    def is_working_day(self, d: date) -> bool:
+        """Whether offices are open: Monday-Friday except holidays, plus make-up weekend days."""
+        self._check(d)
+        return d.toordinal() in self._working
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day after ``start``; ``start`` itself is never counted."""
+        self._check(start)
+        if not 0 <= n <= MAX_WORKING_DAYS:
+            raise CalendarError(f"the number of working days must be between 0 and {MAX_WORKING_DAYS}, not {n}")
+        if n == 0:
+            return start
+        index = bisect.bisect_right(self._ordinals, start.toordinal()) + n - 1
+        if index >= len(self._ordinals):
+            raise CalendarError(f"{n} working days after {start.isoformat()} runs past the calendar's last year {LAST_YEAR}")
+        return date.fromordinal(self._ordinals[index])
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """Working days in (a, b]; negative when b is before a."""
+        self._check(a)
+        self._check(b)
+        return bisect.bisect_right(self._ordinals, b.toordinal()) - bisect.bisect_right(self._ordinals, a.toordinal())
+
+    def next_working_day(self, d: date) -> date:
+        """The first working day after ``d``."""
+        return self.add_working_days(d, 1)
+
+    def deadline_at(self, d: date) -> datetime:
+        """24:00 Beijing time at the end of ``d``: the instant a deadline on that day runs out."""
+        return datetime.combine(d + timedelta(days=1), time(0), BEIJING)
+
+    def status(self, year: int) -> Status:
+        """Whether the year's dates come from a published notice."""
+        entry = self.years.get(year)
+        return entry.status if entry is not None else "provisional"
+
+    def provisional_reason(self, start: date, end: date) -> str | None:
+        """Why a result spanning start..end may still change, or None when every year is official."""
+        lo, hi = sorted((start.year, end.year))
+        pending = [y for y in range(lo, hi + 1) if self.status(y) == "provisional"]
+        if not pending:
+            return None
+        years = ", ".join(str(y) for y in pending)
+        return (
+            f"no State Council holiday notice loaded for {years}; dates predicted from the statutory holidays "
+            "(load the notice with `ogi calendar load-notice FILE`, then `ogi calendar recompute`)"
+        )
+
+    def due(self, start: date, n: int) -> DueDate:
+        """``add_working_days`` with the deadline instant, the provisional flag and the calendar version."""
+        end = self.add_working_days(start, n)
+        reason = self.provisional_reason(start, end)
+        return DueDate(
+            start=start,
+            working_days=n,
+            due=end,
+            deadline_at=self.deadline_at(end),
+            provisional=reason is not None,
+            provisional_reason=reason,
+            calendar_version=self.version,
+        )
+
+    def rest_days(self, year: int) -> tuple[list[date], list[date]]:
+        """The year's non-weekend rest days and its make-up working days, as this calendar counts them."""
+        entry = self.years.get(year)
+        makeup = list(entry.weekend_workdays) if entry else []
+        rest = sorted(set(entry.holidays if entry else ()) | {d for d in self.regional_days if d.year == year})
+        return rest, sorted(makeup)
+
+
+def _shipped(name: str) -> Any:
+    return json.loads(resources.files("domain").joinpath("data", name).read_text("utf-8"))
+
+
+def _base_year(year: int) -> YearEntry:
+    """A year predicted from the statutory holidays in ``holidays.China``."""
+    cn = holidays.China(years=year)
+    return YearEntry(
+        status="provisional",
+        source="predicted from holidays.China",
+        holidays=tuple(sorted(d for d in cn if d.year == year)),
+        weekend_workdays=tuple(sorted(d for d in cn.weekend_workdays if d.year == year)),
+    )
+
+
+@functools.cache
+def _shipped_years() -> dict[int, YearEntry]:
+    data = _shipped("official_calendar.json")
+    source = str(data.get("source", "shipped"))
+    years = {y: _base_year(y) for y in range(FIRST_YEAR, LAST_YEAR + 1)}
+    for key, entry in data["years"].items():
+        years[int(key)] = YearEntry(source=source, **entry)
+    return years
+
+
+@functools.cache
+def regions() -> dict[str, dict[str, Any]]:
+    """Regional extra holidays by region code (shipped data)."""
+    data: dict[str, dict[str, Any]] = _shipped("regional_holidays.json")["regions"]
+    return data
+
+
+def read_notice(path: Path) -> Notice:
+    """Parse and validate a notice file; a CalendarError says what is wrong and where."""
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise CalendarError(f"notice file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CalendarError(f"notice file {path} is not readable JSON: {exc}") from None
+    try:
+        return Notice.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "file"
+        raise CalendarError(
+            f"notice file {path}: {where}: {first['msg']} ({exc.error_count()} problem(s); expected keys "
+            "year, status, source, holidays, weekend_workdays)"
+        ) from None
+
+
+def _notice_files(notices_dir: Path | None) -> tuple[tuple[str, int, int], ...]:
+    if notices_dir is None or not notices_dir.is_dir():
+        return ()
+    found = []
+    for p in sorted(notices_dir.glob("[0-9][0-9][0-9][0-9].json")):
+        st = p.stat()
+        found.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(found)
+
+
+def load_notice(path: Path, notices_dir: Path) -> Notice:
+    """Validate a notice and install it for its year; nothing changes unless the whole file is valid."""
+    notice = read_notice(path)
+    notices_dir.mkdir(parents=True, exist_ok=True)
+    target = notices_dir / f"{notice.year}.json"
+    fd, tmp = tempfile.mkstemp(dir=notices_dir, prefix=".notice-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(notice.model_dump_json(indent=1))
+    os.replace(tmp, target)
+    return notice
+
+
+def load_calendar(region: str | None = None, notices_dir: Path | None = None) -> WorkingCalendar:
+    """The calendar for a region: shipped data plus the notices installed in ``notices_dir``.
+
+    Cached per region and per state of the notice files, so a long-running worker sees a newly
+    loaded notice at its next computation without a restart.
+    """
+    if region is not None and region not in regions():
+        known = ", ".join(sorted(regions()))
+        raise CalendarError(f"unknown region {region!r}; known regions: {known} (or none for the national calendar)")
+    return _cached_calendar(region, _notice_files(notices_dir))
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_calendar(region: str | None, notice_files: tuple[tuple[str, int, int], ...]) -> WorkingCalendar:
+    years = dict(_shipped_years())
+    for path, _, _ in notice_files:
+        notice = read_notice(Path(path))
+        years[notice.year] = notice.entry()
+    regional: frozenset[date] = frozenset()
+    if region is not None:
+        regional = frozenset(date.fromisoformat(d) for d in regions()[region]["days"])
+    return WorkingCalendar.build(years, region, regional)

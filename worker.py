@@ -1,0 +1,107 @@
+"""The worker process: connect by configuration, run every case workflow and activity, stop cleanly.
+
+Run as ``python worker.py`` (``make run`` does). SIGINT/SIGTERM finish in-flight tasks and exit 0; a
+server that cannot be reached or lacks the search attributes gives one error line and exit 3/1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.connection import TASK_QUEUE, connect, connect_config
+from activities.log import configure_logging, get_logger
+from activities.registry import all_activities
+from domain.errors import OgiError
+from workflows import WORKFLOWS
+from workflows.search_attributes import missing_search_attributes
+
+EXIT_REFUSED = 1
+EXIT_UNAVAILABLE = 3
+ACTIVITY_THREADS = 32
+
+log = get_logger("worker")
+
+
+def sandbox_runner() -> SandboxedWorkflowRunner:
+    """The workflow sandbox, with our pure modules passed through (they are deterministic and heavy to re-import)."""
+    restrictions = SandboxRestrictions.default.with_passthrough_modules("domain", "pydantic", "activities")
+    return SandboxedWorkflowRunner(restrictions=restrictions)
+
+
+def build_worker(client: Client, executor: ThreadPoolExecutor, task_queue: str = TASK_QUEUE) -> Worker:
+    """A worker for every ogi workflow and activity on ``task_queue``."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=all_activities(),
+        activity_executor=executor,
+        max_concurrent_activities=ACTIVITY_THREADS,
+        workflow_runner=sandbox_runner(),
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def run_worker(stop: asyncio.Event, task_queue: str = TASK_QUEUE) -> None:
+    """Connect, check the namespace is set up, and run until ``stop`` is set."""
+    address = connect_config().get("target_host")
+    try:
+        client = await asyncio.wait_for(connect(), timeout=15)
+    except (RuntimeError, OSError, TimeoutError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WorkerStartError(
+            f"cannot reach Temporal at {address} ({detail}); start it with 'make run' or set TEMPORAL_ADDRESS",
+            EXIT_UNAVAILABLE,
+        ) from None
+    missing = await missing_search_attributes(client)
+    if missing:
+        raise WorkerStartError(
+            f"namespace {client.namespace!r} lacks search attributes {', '.join(missing)}; run 'ogi setup' first",
+            EXIT_REFUSED,
+        )
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
+        worker = build_worker(client, executor, task_queue)
+        log.info("worker started", address=address, namespace=client.namespace, task_queue=task_queue)
+        async with worker:
+            await stop.wait()
+            log.info("worker stopping", task_queue=task_queue)
+    log.info("worker stopped")
+
+
+class WorkerStartError(OgiError):
+    """The worker cannot start: says why and the exit code to use."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+async def _main() -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await run_worker(stop)
+    except WorkerStartError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    return 0
+
+
+def main() -> None:
+    """Process entry point."""
+    configure_logging()
+    sys.exit(asyncio.run(_main()))
+
+
+if __name__ == "__main__":
+    main()
