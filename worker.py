@@ -69,7 +69,7 @@ async def run_worker(stop: asyncio.Event, task_queue: str = TASK_QUEUE) -> None:
         )
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
         worker = build_worker(client, executor, task_queue)
-        log.info("worker started", address=address, namespace=client.namespace, task_queue=task_queue)
+        log.info("worker started", server=address, namespace=client.namespace, task_queue=task_queue)
         async with worker:
             await stop.wait()
             log.info("worker stopping", task_queue=task_queue)
