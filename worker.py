@@ -7,6 +7,7 @@ server that cannot be reached or lacks the search attributes gives one error lin
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -100,7 +101,11 @@ async def _main() -> int:
 def main() -> None:
     """Process entry point."""
     configure_logging()
-    sys.exit(asyncio.run(_main()))
+    code = asyncio.run(_main())
+    # Skip interpreter finalization: the SDK's native threads can abort it (PyGILState_Release) after a clean stop.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

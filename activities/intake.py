@@ -55,7 +55,7 @@ def register_application(request: RegisterRequest) -> Registration:
     policy = policy_for(app, config)
     info = activity.info()
     allocation = allocate_case_number(
-        app.agency, agency.code, request.today.year, app.external_ref, info.workflow_run_id
+        app.agency, agency.code, request.today.year, app.external_ref, str(info.workflow_run_id or info.workflow_id)
     )
     clock = None
     if app.received is not None and not allocation.duplicate:

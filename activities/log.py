@@ -59,7 +59,9 @@ def configure_logging(level: str | None = None, *, json_output: bool | None = No
     if json_output is None:
         fmt = os.environ.get("OGI_LOG_FORMAT", "").lower()
         json_output = fmt == "json" or (fmt != "console" and not sys.stderr.isatty())
-    renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if json_output else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False) if json_output else structlog.dev.ConsoleRenderer()
+    )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,

@@ -21,18 +21,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.common import report
 from temporalio import activity, workflow
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.connection import data_converter
 from activities.registry import all_activities
-from bench.common import report
 from domain.clock import beijing_date
+from worker import sandbox_runner
 from workflows import WORKFLOWS
 from workflows.search_attributes import ALL_KEYS
-from worker import sandbox_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,8 +172,18 @@ async def main(n: int, concurrency: int) -> dict[str, Any]:
         server.terminate()
         server.wait(timeout=20)
     rows = [
-        {"workflow": "baseline (2 updates, 3 activities)", "cases": n, "seconds": round(base_s, 2), "cases_per_s": round(n / base_s, 1)},
-        {"workflow": "ogi DisclosureRequestWorkflow", "cases": n, "seconds": round(ogi_s, 2), "cases_per_s": round(n / ogi_s, 1)},
+        {
+            "workflow": "baseline (2 updates, 3 activities)",
+            "cases": n,
+            "seconds": round(base_s, 2),
+            "cases_per_s": round(n / base_s, 1),
+        },
+        {
+            "workflow": "ogi DisclosureRequestWorkflow",
+            "cases": n,
+            "seconds": round(ogi_s, 2),
+            "cases_per_s": round(n / ogi_s, 1),
+        },
     ]
     summary = {
         "ratio_to_baseline": round(base_s / ogi_s, 3),

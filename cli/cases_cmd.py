@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from datetime import date
@@ -26,7 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.connection import TASK_QUEUE
 from cli.output import emit_json, fail
-from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_UNAVAILABLE, run_with_client
+from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, run_with_client
 from domain.actions import ActionResult
 from domain.application import Application
 from domain.case import CaseState
@@ -154,7 +155,8 @@ async def fetch_state(client: Client, case_id: str) -> CaseState:
         msg = f"'{case_id}' is not a case"
         raise OgiError(msg)
     if desc.status is WorkflowExecutionStatus.COMPLETED:
-        return await client.get_workflow_handle(case_id, result_type=CaseState).result()
+        final: CaseState = await client.get_workflow_handle(case_id, result_type=CaseState).result()
+        return final
     try:
         return await asyncio.wait_for(handle.query("state", result_type=CaseState), timeout=WAIT_SECONDS)
     except TimeoutError:
@@ -233,12 +235,11 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
         )
     except WorkflowUpdateFailedError as exc:
         message, _ = _cause_message(exc)
-        try:
+        # The refusal still reaches the caller if this fails; the case may have closed meanwhile.
+        with contextlib.suppress(RPCError):
             await handle.signal(
                 "record_rejection", {"by": payload.get("by", "unknown"), "action": name, "reason": message}
             )
-        except RPCError:
-            pass  # the refusal still reaches the caller; the case may have closed meanwhile
         raise ActionNotAllowed(f"refused: {message}") from None
     except TimeoutError:
         msg = f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?"

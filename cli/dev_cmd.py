@@ -86,7 +86,9 @@ def _stop(proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
 
 @app.command("run")
 def run(
-    no_worker: Annotated[bool, typer.Option("--no-worker", help="Start only the server (run workers yourself).")] = False,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Start only the server (run workers yourself).")
+    ] = False,
 ) -> None:
     """Start the dev server (database under OGI_HOME, cases survive restarts), set it up, and run the worker."""
     started = time.monotonic()
@@ -103,8 +105,21 @@ def run(
     server_log = (home / "temporal-server.log").open("ab")
     # Own sessions: Ctrl-C reaches only us, and we stop the children in order (worker, then server).
     server = subprocess.Popen(
-        [temporal_binary(), "server", "start-dev", "--ip", ip, "--port", str(port), "--ui-port", str(ui_port)]
-        + ["--db-filename", str(db), "--log-level", "warn"],
+        [
+            temporal_binary(),
+            "server",
+            "start-dev",
+            "--ip",
+            ip,
+            "--port",
+            str(port),
+            "--ui-port",
+            str(ui_port),
+            "--db-filename",
+            str(db),
+            "--log-level",
+            "warn",
+        ],
         stdout=server_log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from cli import cases_cmd, codec_server_cmd, dev_cmd, keys_cmd, report_cmd, setup_cmd, supervise_cmd
@@ -17,10 +20,28 @@ app.registered_commands += supervise_cmd.app.registered_commands
 app.registered_commands += report_cmd.app.registered_commands
 app.registered_commands += codec_server_cmd.app.registered_commands
 app.registered_commands += setup_cmd.app.registered_commands
-app.add_typer(dev_cmd.app, name="dev", help="The embedded stack: a persistent dev server, setup and the worker (make run).")
+app.add_typer(
+    dev_cmd.app, name="dev", help="The embedded stack: a persistent dev server, setup and the worker (make run)."
+)
 app.add_typer(keys_cmd.app, name="keys", help="Payload encryption keys: create and rotate the key file.")
 
 
 def run() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    Exits with ``os._exit`` after flushing: the Temporal client's native runtime can abort the interpreter's
+    shutdown (PyGILState_Release) when a command ends while its threads are alive, turning a clean exit code
+    into SIGABRT. Nothing is left to clean up at that point.
+    """
+    code: int = 0
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    run()

@@ -328,7 +328,11 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
                 )
                 raise ActionNotAllowed(msg)
             if view is None or view.correction_notice_by is None or now >= view.correction_notice_by:
-                end = view.correction_notice_by.astimezone(view.deadline_at.tzinfo) if view and view.correction_notice_by else None
+                end = (
+                    view.correction_notice_by.astimezone(view.deadline_at.tzinfo)
+                    if view and view.correction_notice_by
+                    else None
+                )
                 when = f"ended at {end.strftime('%Y-%m-%d %H:%M')} Beijing time" if end else "has not started"
                 msg = f"the 7-working-day window for a correction request (Art 30) {when}; decide the case instead"
                 raise ActionNotAllowed(msg)
@@ -499,12 +503,15 @@ def _apply_clock_action(name: str, action: _Action, new: CaseState, policy: Case
     match action:
         case RequestCorrection():
             days = action.period_days or policy.rules.correction_period_days
-            new.correction = CorrectionRequest(by=action.by, items=list(action.items), requested_on=today, period_days=days)
+            new.correction = CorrectionRequest(
+                by=action.by, items=list(action.items), requested_on=today, period_days=days
+            )
             new.stage = Stage.AWAITING_CORRECTION
             _pause(new, "correction", "correction", today)
             return f"correction requested ({len(action.items)} items, {days} working days)"
         case SubmitCorrection():
-            assert new.correction is not None and new.clock is not None
+            assert new.correction is not None
+            assert new.clock is not None
             new.correction.corrected_on = action.received
             new.correction.channel = action.channel
             new.clock = ClockFacts(
@@ -529,7 +536,9 @@ def _apply_clock_action(name: str, action: _Action, new: CaseState, policy: Case
             return f"longer reply period of {action.days} working days (Art 35): {action.reason}"
         case Consult():
             cid = f"c{len(new.consultations) + 1}"
-            new.consultations.append(Consultation(id=cid, kind=action.kind, party=action.party, by=action.by, sent=today))
+            new.consultations.append(
+                Consultation(id=cid, kind=action.kind, party=action.party, by=action.by, sent=today)
+            )
             if policy.rules.consultation_excluded:
                 _pause(new, f"consultation {cid}", cid, today)
             article = "Art 32" if action.kind == "third_party" else "Art 34"
@@ -543,7 +552,9 @@ def _apply_clock_action(name: str, action: _Action, new: CaseState, policy: Case
             return f"consultation {found.id} answered: {action.answer}"
         case IssueFeeNotice():
             amount, quantity = fee_amount(action, new)
-            new.fee = FeeNotice(by=action.by, method=action.method.value, quantity=quantity, amount=amount, issued=today)
+            new.fee = FeeNotice(
+                by=action.by, method=action.method.value, quantity=quantity, amount=amount, issued=today
+            )
             new.stage = Stage.AWAITING_PAYMENT
             if policy.rules.fee_pauses_clock:
                 _pause(new, "fee", "fee", today)
@@ -593,8 +604,11 @@ def close_abandoned(state: CaseState, reason: Reason, now: datetime) -> CaseStat
 
 
 def expire_consultation(state: CaseState, consultation_id: str, now: datetime) -> CaseState:
-    """A consultation's 15 working days ran out: a third party's silence leaves the decision to the
-    agency (Art 32); another agency's silence is consent (Art 34). The clock runs again."""
+    """A consultation's 15 working days ran out; the clock runs again.
+
+    A third party's silence leaves the decision to the agency (Art 32); another agency's silence is
+    consent (Art 34).
+    """
     new = state.model_copy(deep=True)
     found = next(c for c in new.consultations if c.id == consultation_id)
     assert found.answer_by is not None

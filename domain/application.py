@@ -138,10 +138,9 @@ class Application(BaseModel):
 
     @model_validator(mode="after")
     def _check_delivery_address(self) -> Application:
-        if self.delivery is Delivery.EMAIL:
-            if not self.email:
-                msg = "delivery is 'email' but no 'email' address is given; add one or choose another delivery"
-                raise ValueError(msg)
+        if self.delivery is Delivery.EMAIL and not self.email:
+            msg = "delivery is 'email' but no 'email' address is given; add one or choose another delivery"
+            raise ValueError(msg)
         if self.email is not None and not _EMAIL.match(self.email):
             msg = "email is not an e-mail address (expected name@domain)"
             raise ValueError(msg)

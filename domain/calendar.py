@@ -168,7 +168,9 @@ class WorkingCalendar:
             return start
         index = bisect.bisect_right(self._ordinals, start.toordinal()) + n - 1
         if index >= len(self._ordinals):
-            raise CalendarError(f"{n} working days after {start.isoformat()} runs past the calendar's last year {LAST_YEAR}")
+            raise CalendarError(
+                f"{n} working days after {start.isoformat()} runs past the calendar's last year {LAST_YEAR}"
+            )
         return date.fromordinal(self._ordinals[index])
 
     def working_days_between(self, a: date, b: date) -> int:
@@ -230,12 +232,12 @@ def _shipped(name: str) -> Any:
 
 def _base_year(year: int) -> YearEntry:
     """A year predicted from the statutory holidays in ``holidays.China``."""
-    cn = holidays.China(years=year)
+    cn = holidays.country_holidays("CN", years=year)
     return YearEntry(
         status="provisional",
         source="predicted from holidays.China",
         holidays=tuple(sorted(d for d in cn if d.year == year)),
-        weekend_workdays=tuple(sorted(d for d in cn.weekend_workdays if d.year == year)),
+        weekend_workdays=tuple(sorted(d for d in getattr(cn, "weekend_workdays", ()) if d.year == year)),
     )
 
 

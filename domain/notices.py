@@ -71,7 +71,9 @@ def notice_fields(
 
     ``subject`` names the consultation a consultation letter is for.
     """
-    description = application.description if len(application.description) <= 200 else application.description[:200] + "……"
+    description = (
+        application.description if len(application.description) <= 200 else application.description[:200] + "……"
+    )
     fields = {
         "agency": application.agency,
         "case_id": state.id,

@@ -56,7 +56,9 @@ class TestPauses:
     def test_consultation_over_national_day_moves_due_by_working_days_only(self) -> None:
         """A consultation from 2024-09-26 to 2024-10-10 stops the clock for the working days in between."""
         base = facts(date(2024, 9, 20))
-        paused = facts(date(2024, 9, 20), pauses=[Pause(kind="c1", key="c1", since=date(2024, 9, 26), until=date(2024, 10, 10))])
+        paused = facts(
+            date(2024, 9, 20), pauses=[Pause(kind="c1", key="c1", since=date(2024, 9, 26), until=date(2024, 10, 10))]
+        )
         a = compute_clock(base, CAL, date(2024, 10, 10))
         b = compute_clock(paused, CAL, date(2024, 10, 10))
         stopped = CAL.working_days_between(date(2024, 9, 26), date(2024, 10, 10))

@@ -281,5 +281,3 @@ def _working_days_before(calendar: Any, day: date, n: int) -> date:
     while calendar.working_days_between(start, day) < n or not calendar.is_working_day(start):
         start -= timedelta(days=1)
     return start
-
-

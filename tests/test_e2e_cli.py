@@ -114,7 +114,9 @@ class TestLifecycleThroughTheCli:
         assert any(c["id"] == case_id for c in listed["cases"])
         soon = stack.ogi_json("due-soon", "--days", "30")
         assert any(c["id"] == case_id for c in soon["cases"])
-        assert stack.ogi_json("overdue")["cases"] == [] or all(c["id"] != case_id for c in stack.ogi_json("overdue")["cases"])
+        assert stack.ogi_json("overdue")["cases"] == [] or all(
+            c["id"] != case_id for c in stack.ogi_json("overdue")["cases"]
+        )
 
     def test_backdated_case_is_listed_overdue(self, stack: Stack) -> None:
         """A case received long ago is overdue at once and `ogi overdue` lists it."""

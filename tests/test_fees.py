@@ -9,7 +9,8 @@ from domain.fees import count_fee_for, count_fee_total, volume_fee
 
 class TestCountMethod:
     @pytest.mark.parametrize(
-        ("nth", "fee"), [(1, 0), (10, 0), (11, 100), (15, 100), (30, 100), (31, 200), (35, 200), (40, 200), (41, 300), (51, 400)]
+        ("nth", "fee"),
+        [(1, 0), (10, 0), (11, 100), (15, 100), (30, 100), (31, 200), (35, 200), (40, 200), (41, 300), (51, 400)],
     )
     def test_marginal_price_of_the_nth_request(self, nth: int, fee: int) -> None:
         """Requests 1-10 are free, 11-30 cost 100 each, then each band of ten costs 100 more."""

@@ -93,7 +93,8 @@ class DisclosureRequestWorkflow:
             timeout = max(wake - workflow.now(), timedelta(0)) if wake is not None else None
             try:
                 await workflow.wait_condition(
-                    lambda: self._state.stage is not stage or self._next_wake() != wake, timeout=timeout
+                    lambda stage=stage, wake=wake: self._state.stage is not stage or self._next_wake() != wake,  # type: ignore[misc]
+                    timeout=timeout,
                 )
             except TimeoutError:
                 await self._fire_due()
@@ -236,7 +237,9 @@ class DisclosureRequestWorkflow:
             items.append((view.deadline_at, f"deadline:{view.due.isoformat()}"))
         if st.stage is Stage.AWAITING_CORRECTION and st.correction and st.correction.respond_by:
             items.append((st.correction.respond_by.deadline_at, "correction"))
-        items += [(c.answer_by.deadline_at, f"consultation:{c.id}") for c in st.consultations if c.pending and c.answer_by]
+        items += [
+            (c.answer_by.deadline_at, f"consultation:{c.id}") for c in st.consultations if c.pending and c.answer_by
+        ]
         if st.stage is Stage.AWAITING_PAYMENT and st.fee and st.fee.pay_by:
             items.append((st.fee.pay_by.deadline_at, "fee"))
         return items
@@ -257,7 +260,9 @@ class DisclosureRequestWorkflow:
             elif kind == "reminder":
                 view = self._state.clock_view
                 assert view is not None
-                await self._notify(key, "due_reminder", "reviewer", f"reply due {view.due.isoformat()}, {view.left} working days left")
+                await self._notify(
+                    key, "due_reminder", "reviewer", f"reply due {view.due.isoformat()}, {view.left} working days left"
+                )
             elif kind == "correction":
                 self._state = actions.close_abandoned(self._state, Reason.CORRECTION_NOT_MADE, now)
             elif kind == "fee":
@@ -340,9 +345,7 @@ class DisclosureRequestWorkflow:
         """Write the non-personal record to the case archive whenever the stage has changed."""
         if self._archived is self._state.stage:
             return
-        record = record_from_state(
-            self._state, self._inp.policy.special_regime_report_row, workflow.info().start_time
-        )
+        record = record_from_state(self._state, self._inp.policy.special_regime_report_row, workflow.info().start_time)
         await workflow.execute_local_activity(
             archive_case, record, start_to_close_timeout=SHORT, retry_policy=ACTIVITY_RETRY
         )

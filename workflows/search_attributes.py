@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from temporalio.common import SearchAttributeKey
 
@@ -18,7 +18,7 @@ CHANNEL = SearchAttributeKey.for_keyword("Channel")
 OVERDUE = SearchAttributeKey.for_bool("Overdue")
 CLOCK_PAUSED = SearchAttributeKey.for_bool("ClockPaused")
 
-ALL_KEYS: tuple[SearchAttributeKey[object], ...] = (  # type: ignore[assignment]
+ALL_KEYS: tuple[SearchAttributeKey[Any], ...] = (
     DUE_AT,
     RECEIVED_AT,
     STAGE,
@@ -43,6 +43,7 @@ async def missing_search_attributes(client: Client) -> list[str]:
 
 async def register_search_attributes(client: Client) -> list[str]:
     """Register every missing search attribute (idempotent); returns the names added."""
+    from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 
     missing = await missing_search_attributes(client)
@@ -51,7 +52,9 @@ async def register_search_attributes(client: Client) -> list[str]:
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(
                 namespace=client.namespace,
-                search_attributes={name: by_name[name].indexed_value_type for name in missing},
+                search_attributes={
+                    name: IndexedValueType.ValueType(by_name[name].indexed_value_type.value) for name in missing
+                },
             )
         )
     return missing
