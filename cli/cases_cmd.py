@@ -31,6 +31,7 @@ from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, run_with_client
 from domain.actions import ActionResult
 from domain.application import Application
 from domain.case import CaseState
+from domain.clock import BEIJING
 from domain.errors import ActionNotAllowed, ApplicationRejected, DuplicateApplication, OgiError
 from domain.outcomes import Outcome, Reason
 from workflows.intake import IntakeWorkflow, SubmitResult, intake_workflow_id
@@ -181,6 +182,12 @@ def state_json(state: CaseState) -> dict[str, Any]:
         "decision": state.decision.model_dump(mode="json") if state.decision else None,
         "clock": view.model_dump(mode="json") if view else None,
         "intake_warnings": state.intake_warnings,
+        "correction": state.correction.model_dump(mode="json") if state.correction else None,
+        "extension": state.extension.model_dump(mode="json") if state.extension else None,
+        "longer_period": state.longer_period.model_dump(mode="json") if state.longer_period else None,
+        "consultations": [c.model_dump(mode="json") for c in state.consultations],
+        "fee": state.fee.model_dump(mode="json") if state.fee else None,
+        "documents": list(state.documents),
         "reply_document": state.reply_document,
         "events": [e.model_dump(mode="json") for e in state.events],
     }
@@ -207,10 +214,24 @@ def _print_state(state: CaseState) -> None:
             console.print(f"  [dim]· {line}[/]")
     for warning in state.intake_warnings:
         console.print(f"[yellow]to correct:[/] {warning}")
-    table = Table("when (UTC)", "who", "action", "", "detail", box=None)
+    if state.correction and state.correction.respond_by and state.stage.value == "awaiting_correction":
+        console.print(f"correction requested: answer by {state.correction.respond_by.due}")
+    for c in state.consultations:
+        answer = c.answer or (f"pending, answer by {c.answer_by.due}" if c.answer_by else "pending")
+        console.print(f"consultation {c.id} ({c.kind}) {c.party}: {answer}")
+    if state.fee:
+        status = state.fee.settlement or (f"unpaid, pay by {state.fee.pay_by.due}" if state.fee.pay_by else "unpaid")
+        console.print(f"fee ¥{state.fee.amount:,} ({state.fee.method}, {state.fee.quantity}): {status}")
+    for doc in state.documents:
+        console.print(f"[dim]document {doc}[/]")
+    table = Table("when (Beijing)", "who", "action", "", "detail", box=None)
     for ev in state.events:
         table.add_row(
-            ev.at.strftime("%Y-%m-%d %H:%M"), ev.by, ev.action, "✓" if ev.accepted else "[red]refused[/]", ev.detail
+            ev.at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+            ev.by,
+            ev.action,
+            "✓" if ev.accepted else "[red]refused[/]",
+            ev.detail,
         )
     console.print(table)
 
@@ -227,7 +248,11 @@ def show(case_id: Annotated[str, typer.Argument(help="Tracking number.")], as_js
 
 async def send_action(client: Client, case_id: str, name: str, payload: dict[str, Any]) -> ActionResult:
     """Send a reviewer action as an Update; a refusal is reported back to the case's audit trail."""
-    await fetch_state(client, case_id)  # clear "no case" / "closed" errors before the update
+    state = await fetch_state(client, case_id)  # clear "no case" / "closed" errors before the update
+    if not state.stage.is_open:
+        outcome = state.outcome.value if state.outcome else "no outcome"
+        msg = f"case {case_id} is closed ({outcome}); no further action is possible"
+        raise ActionNotAllowed(msg)
     handle = client.get_workflow_handle(case_id)
     try:
         return await asyncio.wait_for(
@@ -246,7 +271,7 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
         raise OgiError(msg) from None
 
 
-def _act(case_id: str, name: str, payload: dict[str, Any], as_json: bool) -> None:
+def act(case_id: str, name: str, payload: dict[str, Any], as_json: bool) -> None:
     payload = {k: v for k, v in payload.items() if v is not None and v != []}
     result = run_with_client(lambda client: send_action(client, case_id, name, payload), as_json=as_json)
     if as_json:
@@ -263,7 +288,7 @@ def approve(
     as_json: JsonOpt = False,
 ) -> None:
     """Approve at the current review step: propose disclosure, or release after the secrecy check."""
-    _act(case_id, "approve", {"by": by, "note": reason}, as_json)
+    act(case_id, "approve", {"by": by, "note": reason}, as_json)
 
 
 @app.command()
@@ -275,7 +300,7 @@ def deny(
     as_json: JsonOpt = False,
 ) -> None:
     """Refuse at review with a reason code, or send the answer back from the secrecy check."""
-    _act(case_id, "deny", {"by": by, "reason": reason, "note": note}, as_json)
+    act(case_id, "deny", {"by": by, "reason": reason, "note": note}, as_json)
 
 
 @app.command()
@@ -296,7 +321,7 @@ def decide(
         "refer_to": refer_to,
         "note": note,
     }
-    _act(case_id, "decide", payload, as_json)
+    act(case_id, "decide", payload, as_json)
 
 
 @app.command("confirm-receipt")
@@ -311,7 +336,7 @@ def confirm_receipt(
         day = date.fromisoformat(received)
     except ValueError:
         fail(f"--received '{received}' is not a date; use YYYY-MM-DD", EXIT_BAD_INPUT, as_json)
-    _act(case_id, "confirm_receipt", {"by": by, "received": day.isoformat()}, as_json)
+    act(case_id, "confirm_receipt", {"by": by, "received": day.isoformat()}, as_json)
 
 
 @app.command()
@@ -322,7 +347,7 @@ def withdraw(
     as_json: JsonOpt = False,
 ) -> None:
     """Record that the applicant withdrew the application (before the reply)."""
-    _act(case_id, "withdraw", {"by": by, "note": note}, as_json)
+    act(case_id, "withdraw", {"by": by, "note": note}, as_json)
 
 
 @app.command()

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cli import cases_cmd, codec_server_cmd, dev_cmd, keys_cmd, report_cmd, setup_cmd, supervise_cmd
+from cli import cases_cmd, clock_cmd, codec_server_cmd, dev_cmd, keys_cmd, report_cmd, setup_cmd, supervise_cmd
 
 app = typer.Typer(
     name="ogi",
@@ -16,6 +16,7 @@ app = typer.Typer(
     help="Government information disclosure on application (政府信息公开 · 依申请公开), run on Temporal.",
 )
 app.registered_commands += cases_cmd.app.registered_commands
+app.registered_commands += clock_cmd.app.registered_commands
 app.registered_commands += supervise_cmd.app.registered_commands
 app.registered_commands += report_cmd.app.registered_commands
 app.registered_commands += codec_server_cmd.app.registered_commands
@@ -35,7 +36,23 @@ def run() -> None:
     """
     code: int = 0
     try:
-        app()
+        result = app(standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.TyperException as exc:
+        # Usage errors in one line, like every other bad input: what is wrong and where to look.
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            sys.stdout.write(ctx.get_help() + "\n")
+            code = 0
+        else:
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            sys.stderr.write(f"error: {' '.join(exc.format_message().split())}{where}\n")
+            code = exc.exit_code
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        code = 130
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     sys.stdout.flush()

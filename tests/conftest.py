@@ -87,9 +87,13 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dev_server_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``temporal server start-dev`` on a free port with the search attributes registered."""
+    """A real ``temporal server start-dev`` on a free port with the search attributes registered.
+
+    One per test module: each module numbers cases from its own store, and tracking numbers are
+    unique per namespace.
+    """
     port = free_port()
     logs = tmp_path_factory.mktemp("dev-server")
     proc = start_dev_server(port, log_file=logs / "server.log")

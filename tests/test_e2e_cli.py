@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,11 @@ class Stack:
         return json.loads(done.stdout)
 
 
-@pytest.fixture(scope="module")
-def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """`ogi setup`, then a worker process for the module's tests."""
-    st = Stack(dev_server_address, tmp_path_factory.mktemp("home"))
+@contextmanager
+def running_stack(address: str, home: Path, **env: str) -> Iterator[Stack]:
+    """`ogi setup`, then a worker process with the given environment, stopped with SIGTERM at the end."""
+    st = Stack(address, home)
+    st.env.update(env)
     setup = st.ogi("setup")
     assert setup.returncode == 0, setup.stderr
     log = (st.home / "worker.log").open("w")
@@ -62,6 +64,13 @@ def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> 
         except subprocess.TimeoutExpired:
             worker.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A worker process for the module's tests."""
+    with running_stack(dev_server_address, tmp_path_factory.mktemp("home")) as st:
+        yield st
 
 
 def application_file(home: Path, **changes: Any) -> Path:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.intake import RegisterRequest, Registration, register_application
@@ -67,6 +69,25 @@ class IntakeWorkflow:
             pairs.append(sa.RECEIVED_AT.value_set(day_start(application.received)))
         if reg.clock:
             pairs.append(sa.DUE_AT.value_set(reg.clock.deadline_at))
+        try:
+            await self._start_case(application, reg, pairs)
+        except WorkflowAlreadyStartedError:
+            msg = (
+                f"tracking number {reg.case_id} is already used by another case in this namespace: the case-number "
+                "store (OGI_DATABASE_URL) is not the one this namespace's cases were numbered with; point every "
+                "worker of the namespace at the same store"
+            )
+            raise ApplicationError(msg, type="CaseNumberTaken", non_retryable=True) from None
+        return SubmitResult(
+            id=reg.case_id,
+            received=application.received,
+            due=reg.clock.due if reg.clock else None,
+            warnings=reg.warnings,
+            provisional=reg.clock.provisional if reg.clock else False,
+            calendar_version=reg.clock.calendar_version if reg.clock else None,
+        )
+
+    async def _start_case(self, application: Application, reg: Registration, pairs: list[Any]) -> None:
         await workflow.start_child_workflow(
             DisclosureRequestWorkflow.run,
             CaseInput(
@@ -80,13 +101,5 @@ class IntakeWorkflow:
             id=reg.case_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes(pairs),  # type: ignore[arg-type]
-        )
-        return SubmitResult(
-            id=reg.case_id,
-            received=application.received,
-            due=reg.clock.due if reg.clock else None,
-            warnings=reg.warnings,
-            provisional=reg.clock.provisional if reg.clock else False,
-            calendar_version=reg.clock.calendar_version if reg.clock else None,
+            search_attributes=TypedSearchAttributes(pairs),
         )

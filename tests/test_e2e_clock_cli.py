@@ -1,0 +1,136 @@
+"""End to end through the CLI on the real dev server: every clock branch, with roles from a config file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.calendar import load_calendar
+from domain.clock import beijing_date
+from tests.test_e2e_cli import Stack, application_file, running_stack
+
+pytestmark = pytest.mark.e2e
+
+PEOPLE = """
+[people]
+li = ["reviewer"]
+wang = ["secrecy_reviewer"]
+zhao = ["head"]
+desk = ["intake"]
+sun = ["supervisor"]
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A worker and CLI that share a configuration naming who holds which role."""
+    home = tmp_path_factory.mktemp("clock-home")
+    config = home / "ogi.toml"
+    config.write_text(PEOPLE, "utf-8")
+    with running_stack(dev_server_address, home, OGI_CONFIG=str(config)) as st:
+        yield st
+
+
+def submit(stack: Stack, **changes: Any) -> str:
+    """Register an application received today; returns its tracking number."""
+    case_id: str = stack.ogi_json("submit", str(application_file(stack.home, channel="in_person", **changes)))["id"]
+    return case_id
+
+
+def refused(stack: Stack, *args: str) -> str:
+    """Run an action that must be refused; returns the one-line reason and checks nothing changed."""
+    before = stack.ogi_json("show", args[1])
+    done = stack.ogi(*args)
+    assert done.returncode == 1, done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1
+    after = stack.ogi_json("show", args[1])
+    assert after["stage"] == before["stage"]
+    assert after["due"] == before["due"]
+    return done.stderr
+
+
+def closed(stack: Stack, case_id: str) -> dict[str, Any]:
+    """The case once its reply is out (polled; the reply activity runs after the release)."""
+    deadline = time.monotonic() + 20
+    while True:
+        shown: dict[str, Any] = stack.ogi_json("show", case_id)
+        if shown["status"] == "closed" or time.monotonic() > deadline:
+            return shown
+        time.sleep(0.2)
+
+
+class TestEveryClockBranchThroughTheCli:
+    def test_correction_extension_consultation_fee_then_reply(self, stack: Stack) -> None:
+        """Correction restarts the clock, the head extends it, consultation and fee pause it, the reply closes it."""
+        today = beijing_date(datetime.now(UTC))
+        cal = load_calendar()
+        case_id = submit(stack)
+
+        shown = stack.ogi_json(
+            "request-correction", case_id, "--by", "li", "--item", "请写明文件名称", "--item", "请补充身份证明"
+        )
+        assert shown["stage"] == "awaiting_correction"
+        assert stack.ogi_json("show", case_id)["clock"]["paused"] is True
+        assert "awaiting_correction" in refused(stack, "request-correction", case_id, "--by", "li", "--item", "again")
+
+        assert "intake" in refused(stack, "submit-correction", case_id, "--by", "li", "--received", today.isoformat())
+        stack.ogi_json("submit-correction", case_id, "--by", "desk", "--received", today.isoformat())
+        shown = stack.ogi_json("show", case_id)
+        assert shown["stage"] == "review"
+        start = today if cal.is_working_day(today) else cal.next_working_day(today)
+        assert shown["due"] == cal.add_working_days(start, 20).isoformat()
+
+        assert "head" in refused(stack, "extend", case_id, "--by", "li", "--reason", "材料较多")
+        stack.ogi_json("extend", case_id, "--by", "zhao", "--reason", "需调取档案，材料较多")
+        extended = stack.ogi_json("show", case_id)
+        assert extended["due"] == cal.add_working_days(start, 40).isoformat()
+        assert "one extension" in refused(stack, "extend", case_id, "--by", "zhao", "--reason", "again")
+
+        stack.ogi_json("consult", case_id, "--by", "li", "--kind", "third_party", "--party", "某某科技有限公司")
+        assert stack.ogi_json("show", case_id)["clock"]["paused"] is True
+        stack.ogi_json("consultation-answer", case_id, "--by", "li", "--consultation", "c1", "--answer", "consent")
+        assert stack.ogi_json("show", case_id)["clock"]["paused"] is False
+
+        assert "reviewer" in refused(
+            stack, "fee-notice", case_id, "--by", "sun", "--method", "volume", "--pages", "250"
+        )
+        fee = stack.ogi_json("fee-notice", case_id, "--by", "li", "--method", "volume", "--pages", "250")
+        assert fee["stage"] == "awaiting_payment"
+        stack.ogi_json("pay-fee", case_id, "--by", "desk")
+        assert stack.ogi_json("show", case_id)["stage"] == "review"
+
+        stack.ogi_json("approve", case_id, "--by", "li")
+        stack.ogi_json("approve", case_id, "--by", "wang")
+        final = closed(stack, case_id)
+        assert final["outcome"] == "disclosed"
+        texts = [Path(p).read_text("utf-8") for p in final["documents"]]
+        for title in ("补正告知书", "延期答复告知书", "征求意见函", "收费通知书"):
+            assert any(title in t for t in texts), title
+        accepted = [e["action"] for e in final["events"] if e["accepted"]]
+        for action in ("request_correction", "submit_correction", "extend", "consult", "fee_notice", "pay_fee"):
+            assert action in accepted
+        assert sum(1 for e in final["events"] if not e["accepted"]) == 5
+
+    def test_longer_period_waiver_and_withdrawal(self, stack: Stack) -> None:
+        """The head sets a longer period (Art 35) and waives a fee; the applicant then withdraws."""
+        today = beijing_date(datetime.now(UTC))
+        cal = load_calendar()
+        start = today if cal.is_working_day(today) else cal.next_working_day(today)
+        case_id = submit(stack)
+        assert "head" in refused(stack, "set-longer-period", case_id, "--by", "li", "--reason", "x", "--days", "60")
+        stack.ogi_json(
+            "set-longer-period", case_id, "--by", "zhao", "--reason", "同一申请人本月提交40件申请", "--days", "60"
+        )
+        assert stack.ogi_json("show", case_id)["due"] == cal.add_working_days(start, 60).isoformat()
+        stack.ogi_json("fee-notice", case_id, "--by", "li", "--method", "volume", "--pages", "120")
+        stack.ogi_json("waive-fee", case_id, "--by", "zhao", "--reason", "申请人经济困难")
+        assert stack.ogi_json("show", case_id)["stage"] == "review"
+        stack.ogi_json("withdraw", case_id, "--by", "desk", "--note", "申请人电话撤回")
+        final = closed(stack, case_id)
+        assert final["outcome"] == "withdrawn"
+        assert "closed" in refused(stack, "approve", case_id, "--by", "li")
