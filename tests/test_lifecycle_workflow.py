@@ -270,6 +270,7 @@ class TestClock:
         assert st.overdue and st.stage is Stage.REVIEW
         kinds = [n["kind"] for n in outbox(home) if n["case_id"] == handle.id]
         assert kinds.count("overdue_escalation") == 1
+        assert kinds.count("overdue_notice") == 1  # the reviewer too, on new cases (patch overdue-notice-to-reviewer)
         assert kinds.count("due_reminder") == 2  # 5 and 2 working days before
         await update(env.client, handle.id, "approve", {"by": "li"})
         await update(env.client, handle.id, "approve", {"by": "wang"})

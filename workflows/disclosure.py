@@ -281,6 +281,11 @@ class DisclosureRequestWorkflow:
         self._index()
         to = self._inp.policy.reminders.escalate_overdue_to.value
         await self._notify(f"deadline:{view.due.isoformat()}", "overdue_escalation", to, f"case overdue: {detail}")
+        # Added after cases were running: the reviewer holding the case hears of it too (docs/VERSIONING.md).
+        if workflow.patched("overdue-notice-to-reviewer"):
+            await self._notify(
+                f"overdue:{view.due.isoformat()}", "overdue_notice", "reviewer", f"case overdue: {detail}"
+            )
 
     # -- effects --
 
