@@ -1,0 +1,87 @@
+"""A new holiday notice reaches open cases: recompute moves a provisional due date and records both versions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from domain.calendar import load_calendar, load_notice
+from domain.clock import beijing_date
+from tests.test_replay import load, replayer
+from tests.workflow_support import case_worker, start_case, state_of
+
+# Spring Festival 2027 as a notice might fix it: one day more than predicted, and a make-up Saturday.
+NOTICE_2027 = {
+    "year": 2027,
+    "status": "official",
+    "source": "test notice (国办发明电〔2026〕X号)",
+    "holidays": ["2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
+    "weekend_workdays": ["2027-02-20"],
+}
+
+
+@pytest.fixture
+async def queue(
+    time_skipping_env: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[str]:
+    """A worker whose OGI_HOME has no 2027 notice yet."""
+    monkeypatch.setenv("OGI_HOME", str(tmp_path))
+    async with case_worker(time_skipping_env.client) as name:
+        yield name
+
+
+async def test_recompute_after_loading_a_notice_moves_the_due_date(
+    time_skipping_env: WorkflowEnvironment, queue: str, tmp_path: Path
+) -> None:
+    """Provisional before the notice, official after; the event names both calendar versions; history replays."""
+    env = time_skipping_env
+    today = beijing_date(await env.get_current_time())
+    handle = await start_case(env.client, queue, today)
+    await handle.execute_update("set_longer_period", {"by": "zhao", "reason": "本月第40件申请", "days": 60})
+    before = await state_of(handle)
+    assert before.clock_view is not None
+    assert before.clock_view.provisional
+    assert before.clock_view.due.year == 2027
+
+    notice = tmp_path / "notice.json"
+    notice.write_text(json.dumps(NOTICE_2027), "utf-8")
+    load_notice(notice, tmp_path / "calendar")
+    official = load_calendar(None, tmp_path / "calendar")
+    await handle.execute_update("recompute_clock", {"by": "admin"})
+
+    after = await state_of(handle)
+    assert after.clock_view is not None
+    assert not after.clock_view.provisional
+    assert after.clock_view.calendar_version == official.version != before.clock_view.calendar_version
+    start = today if official.is_working_day(today) else official.next_working_day(today)
+    assert after.clock_view.due == official.add_working_days(start, 60)
+    assert after.clock_view.due != before.clock_view.due
+    moved = [e for e in after.events if e.action == "deadline" and "moved" in e.detail]
+    assert moved
+    assert before.clock_view.calendar_version in moved[-1].detail
+    assert official.version in moved[-1].detail
+
+    history = await handle.fetch_history()
+    path = tmp_path / "recompute.json"
+    path.write_text(history.to_json(), "utf-8")
+    result = await replayer().replay_workflow(load(path), raise_on_replay_failure=False)
+    assert result.replay_failure is None
+
+
+async def test_recompute_without_a_change_records_nothing_new(
+    time_skipping_env: WorkflowEnvironment, queue: str
+) -> None:
+    """Recomputing with the same calendar leaves the due date and adds no deadline event."""
+    env = time_skipping_env
+    handle = await start_case(env.client, queue, beijing_date(await env.get_current_time()))
+    before = await state_of(handle)
+    await handle.execute_update("recompute_clock", {"by": "admin"})
+    after = await state_of(handle)
+    assert after.clock_view == before.clock_view
+    assert [e.action for e in after.events if e.action == "deadline"] == [
+        e.action for e in before.events if e.action == "deadline"
+    ]
