@@ -1,13 +1,21 @@
-"""Notifications (reminders, escalations, deliveries) through one pluggable sink, exactly once per key.
+"""Notifications (reminders, escalations, deliveries) through one pluggable sink, once per key.
 
-The default sink appends to a JSONL outbox that a mail or SMS gateway can tail; a retried
-activity finds its key already there and sends nothing twice.
+The JSONL outbox is both the default sink (a mail or SMS gateway can tail it) and the ledger of what
+was sent: a retried activity finds its key there and sends nothing twice. ``OGI_NOTIFY_SINK`` adds a
+sink that is called before the ledger entry is written: an ``http(s)://`` URL receives each
+notification as a JSON POST (with an ``Idempotency-Key`` header), or ``package.module:function`` names
+a callable taking a ``Notification``. A sink that raises makes the activity retry; a crash between
+delivery and the ledger write can deliver twice, never zero times.
 """
 
 from __future__ import annotations
 
 import fcntl
+import importlib
 import json
+import os
+import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
@@ -15,6 +23,7 @@ from temporalio import activity
 
 from activities.log import get_logger
 from activities.paths import outbox_path
+from domain.errors import OgiError
 
 log = get_logger(__name__)
 
@@ -33,8 +42,49 @@ class Notification(BaseModel):
     document: str | None = None
 
 
+Sink = Callable[[Notification], object]
+SINK_TIMEOUT_S = 10
+
+
+def _webhook(url: str) -> Sink:
+    def post(note: Notification) -> None:
+        body = note.model_dump_json().encode()
+        request = urllib.request.Request(  # noqa: S310 - the URL scheme is checked to be http(s) below
+            url, data=body, method="POST", headers={"Content-Type": "application/json", "Idempotency-Key": note.key}
+        )
+        with urllib.request.urlopen(request, timeout=SINK_TIMEOUT_S) as response:  # noqa: S310
+            if response.status >= 300:
+                msg = f"notification sink {url} answered {response.status}"
+                raise OSError(msg)
+
+    return post
+
+
+def configured_sink() -> Sink | None:
+    """The extra sink named by ``OGI_NOTIFY_SINK``, or None for the outbox alone."""
+    spec = os.environ.get("OGI_NOTIFY_SINK", "").strip()
+    if not spec:
+        return None
+    if spec.startswith(("http://", "https://")):
+        return _webhook(spec)
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        msg = f"OGI_NOTIFY_SINK={spec!r} is neither an http(s) URL nor 'package.module:function'"
+        raise OgiError(msg)
+    try:
+        sink: Sink = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        msg = f"OGI_NOTIFY_SINK={spec!r} cannot be loaded: {exc}"
+        raise OgiError(msg) from None
+    return sink
+
+
 def send_notification(note: Notification) -> bool:
-    """Append the notification to the outbox unless its key is already there; True when appended."""
+    """Deliver through the configured sink and record it in the outbox, unless its key is there already.
+
+    Returns True when this call delivered it.
+    """
+    sink = configured_sink()
     path = outbox_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+", encoding="utf-8") as fh:
@@ -44,6 +94,8 @@ def send_notification(note: Notification) -> bool:
             for line in fh:
                 if f'"key": {json.dumps(note.key)}' in line:
                     return False
+            if sink is not None:
+                sink(note)
             record = {"key": note.key, "at": datetime.now(UTC).isoformat(), **note.model_dump(exclude={"key"})}
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
             fh.flush()
