@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cli import cases_cmd, clock_cmd, codec_server_cmd, dev_cmd, keys_cmd, report_cmd, setup_cmd, supervise_cmd
+from cli import calendar_cmd, cases_cmd, clock_cmd, codec_server_cmd, dev_cmd, keys_cmd, report_cmd, setup_cmd, supervise_cmd
 
 app = typer.Typer(
     name="ogi",
@@ -24,6 +24,7 @@ app.registered_commands += setup_cmd.app.registered_commands
 app.add_typer(
     dev_cmd.app, name="dev", help="The embedded stack: a persistent dev server, setup and the worker (make run)."
 )
+app.add_typer(calendar_cmd.app, name="calendar", help="Working days on the Chinese holiday calendar; new notices.")
 app.add_typer(keys_cmd.app, name="keys", help="Payload encryption keys: create and rotate the key file.")
 
 

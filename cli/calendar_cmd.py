@@ -1,0 +1,175 @@
+"""``ogi calendar``: working-day arithmetic, the year's holidays, loading a new State Council notice."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from activities.paths import notices_dir
+from cli.output import emit_json, fail
+from cli.recompute_cmd import recompute
+from cli.session import EXIT_BAD_INPUT
+from domain.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarError,
+    WorkingCalendar,
+    load_calendar,
+    load_notice,
+    parse_date,
+)
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+RegionOpt = Annotated[
+    str | None, typer.Option(help="Agency region with extra holidays (ningxia, xinjiang); national when omitted.")
+]
+WEEKDAYS = "一二三四五六日"
+
+
+def _calendar(region: str | None, as_json: bool) -> WorkingCalendar:
+    try:
+        return load_calendar(region, notices_dir())
+    except CalendarError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
+
+
+def _date(text: str, as_json: bool) -> date:
+    try:
+        return parse_date(text)
+    except CalendarError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
+
+
+@app.command("add-workdays", context_settings={"ignore_unknown_options": True})
+def add_workdays(
+    start: Annotated[str, typer.Argument(help="The day counting starts after (YYYY-MM-DD); it is never counted.")],
+    days: Annotated[str, typer.Argument(help="Working days to add, 0 to 1000.")],
+    region: RegionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The N-th working day after DATE, and the deadline instant (24:00 Beijing time of that day)."""
+    day = _date(start, as_json)
+    try:
+        n = int(days)
+    except ValueError:
+        fail(f"N must be a whole number of working days, not {days!r}", EXIT_BAD_INPUT, as_json)
+    cal = _calendar(region, as_json)
+    try:
+        due = cal.due(day, n)
+    except CalendarError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
+    if as_json:
+        emit_json({**due.model_dump(mode="json"), "region": region})
+        return
+    typer.echo(due.due.isoformat())
+    if due.provisional:
+        typer.echo(f"provisional: {due.provisional_reason}", err=True)
+
+
+@app.command("is-workday")
+def is_workday(
+    day: Annotated[str, typer.Argument(help="The date (YYYY-MM-DD).")],
+    region: RegionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Whether offices are open on DATE (make-up weekend days count, holidays do not)."""
+    d = _date(day, as_json)
+    cal = _calendar(region, as_json)
+    try:
+        working = cal.is_working_day(d)
+    except CalendarError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
+    if as_json:
+        emit_json(
+            {
+                "date": d.isoformat(),
+                "working_day": working,
+                "status": cal.status(d.year),
+                "region": region,
+                "calendar_version": cal.version,
+            }
+        )
+        return
+    typer.echo("yes" if working else "no")
+
+
+def year_rows(cal: WorkingCalendar, year: int) -> list[dict[str, Any]]:
+    """The year's rest days on weekdays and its make-up working days, in date order."""
+    rest, makeup = cal.rest_days(year)
+    rows = [{"date": d.isoformat(), "weekday": WEEKDAYS[d.weekday()], "kind": "holiday"} for d in rest]
+    rows += [{"date": d.isoformat(), "weekday": WEEKDAYS[d.weekday()], "kind": "make-up working day"} for d in makeup]
+    return sorted(rows, key=lambda r: r["date"])
+
+
+@app.command()
+def year(
+    yyyy: Annotated[int, typer.Argument(help="The year, e.g. 2026.", min=FIRST_YEAR, max=LAST_YEAR - 1)],
+    region: RegionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The year's holidays and make-up working days (调休上班), and whether a notice fixed them."""
+    cal = _calendar(region, as_json)
+    entry = cal.years.get(yyyy)
+    status = cal.status(yyyy)
+    source = entry.source if entry else ""
+    rows = year_rows(cal, yyyy)
+    if as_json:
+        emit_json(
+            {
+                "year": yyyy,
+                "status": status,
+                "source": source,
+                "region": region,
+                "days": rows,
+                "calendar_version": cal.version,
+            }
+        )
+        return
+    table = Table("date", "星期", "kind", title=f"{yyyy}: {status}", caption=source)
+    for row in rows:
+        style = "green" if row["kind"].startswith("make-up") else ""
+        table.add_row(row["date"], row["weekday"], row["kind"], style=style)
+    console.print(table)
+
+
+@app.command("load-notice")
+def load_notice_cmd(
+    file: Annotated[Path, typer.Argument(help="The notice as JSON: year, status, source, holidays, weekend_workdays.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate a State Council holiday notice and install it for its year; a bad file changes nothing."""
+    target = notices_dir()
+    before = load_calendar(None, target).version
+    try:
+        notice = load_notice(file, target)
+    except CalendarError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
+    after = load_calendar(None, target).version
+    result = {
+        "year": notice.year,
+        "status": notice.status,
+        "holidays": len(notice.holidays),
+        "weekend_workdays": len(notice.weekend_workdays),
+        "installed": str(target / f"{notice.year}.json"),
+        "calendar_version_before": before,
+        "calendar_version": after,
+    }
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(
+        f"installed {notice.year} ({notice.status}): {len(notice.holidays)} holidays, "
+        f"{len(notice.weekend_workdays)} make-up working days; calendar {before} → {after}"
+    )
+    typer.echo("open cases keep their due dates until you run: ogi calendar recompute --by YOU")
+
+
+app.command("recompute")(recompute)
