@@ -7,7 +7,17 @@ import sys
 
 import typer
 
-from cli import calendar_cmd, cases_cmd, clock_cmd, codec_server_cmd, dev_cmd, keys_cmd, report_cmd, setup_cmd, supervise_cmd
+from cli import (
+    calendar_cmd,
+    cases_cmd,
+    clock_cmd,
+    codec_server_cmd,
+    dev_cmd,
+    keys_cmd,
+    report_cmd,
+    setup_cmd,
+    supervise_cmd,
+)
 
 app = typer.Typer(
     name="ogi",

@@ -6,7 +6,6 @@ notice an agency loads later; regional extra holidays (e.g. Eid in Ningxia) by t
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 import json
@@ -27,6 +26,9 @@ BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 FIRST_YEAR = 2008
 LAST_YEAR = 2040
 MAX_WORKING_DAYS = 1000
+_FIRST_ORDINAL = date(FIRST_YEAR, 1, 1).toordinal()
+_LAST_ORDINAL = date(LAST_YEAR, 12, 31).toordinal()
+_LAST_USABLE_OFFSET = date(LAST_YEAR - 1, 12, 31).toordinal() - _FIRST_ORDINAL
 
 Status = Literal["official", "provisional"]
 
@@ -111,7 +113,7 @@ def parse_date(text: str) -> date:
 
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """Working days FIRST_YEAR..LAST_YEAR for one region, with an index for O(log n) arithmetic."""
+    """Working days FIRST_YEAR..LAST_YEAR for one region, indexed so that arithmetic is a table lookup."""
 
     years: dict[int, YearEntry]
     region: str | None
@@ -119,6 +121,9 @@ class WorkingCalendar:
     version: str
     _ordinals: list[int] = field(repr=False)
     _working: frozenset[int] = field(repr=False)
+    _days: list[date] = field(repr=False)
+    _counted_by: list[int] = field(repr=False)
+    """For each day of the range (by ordinal offset), how many working days fall on or before it."""
 
     @classmethod
     def build(cls, years: dict[int, YearEntry], region: str | None, regional_days: frozenset[date]) -> WorkingCalendar:
@@ -146,38 +151,46 @@ class WorkingCalendar:
             "regional": sorted(d.isoformat() for d in regional_days),
         }
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
-        return cls(years, region, regional_days, digest, ordinals, frozenset(ordinals))
+        working_set = frozenset(ordinals)
+        counted_by: list[int] = []
+        count = 0
+        for o in range(_FIRST_ORDINAL, _LAST_ORDINAL + 1):
+            count += o in working_set
+            counted_by.append(count)
+        days = [date.fromordinal(o) for o in ordinals]
+        return cls(years, region, regional_days, digest, ordinals, working_set, days, counted_by)
 
-    def _check(self, d: date) -> None:
-        if not date(FIRST_YEAR, 1, 1) <= d <= date(LAST_YEAR - 1, 12, 31):
+    def _offset(self, d: date) -> int:
+        offset = d.toordinal() - _FIRST_ORDINAL
+        if not 0 <= offset <= _LAST_USABLE_OFFSET:
             raise CalendarError(
                 f"{d.isoformat()} is outside the calendar's range {FIRST_YEAR}-01-01..{LAST_YEAR - 1}-12-31"
             )
+        return offset
 
     def is_working_day(self, d: date) -> bool:
         """Whether offices are open: Monday-Friday except holidays, plus make-up weekend days."""
-        self._check(d)
+        self._offset(d)
         return d.toordinal() in self._working
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after ``start``; ``start`` itself is never counted."""
-        self._check(start)
+        # A table lookup, not a walk: the cost is the same for N = 1 and N = 1000.
+        offset = self._offset(start)
         if not 0 <= n <= MAX_WORKING_DAYS:
             raise CalendarError(f"the number of working days must be between 0 and {MAX_WORKING_DAYS}, not {n}")
         if n == 0:
             return start
-        index = bisect.bisect_right(self._ordinals, start.toordinal()) + n - 1
-        if index >= len(self._ordinals):
+        index = self._counted_by[offset] + n - 1
+        if index >= len(self._days):
             raise CalendarError(
                 f"{n} working days after {start.isoformat()} runs past the calendar's last year {LAST_YEAR}"
             )
-        return date.fromordinal(self._ordinals[index])
+        return self._days[index]
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days in (a, b]; negative when b is before a."""
-        self._check(a)
-        self._check(b)
-        return bisect.bisect_right(self._ordinals, b.toordinal()) - bisect.bisect_right(self._ordinals, a.toordinal())
+        return self._counted_by[self._offset(b)] - self._counted_by[self._offset(a)]
 
     def next_working_day(self, d: date) -> date:
         """The first working day after ``d``."""
