@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,43 @@ class TestEveryClockBranchThroughTheCli:
         final = closed(stack, case_id)
         assert final["outcome"] == "withdrawn"
         assert "closed" in refused(stack, "approve", case_id, "--by", "li")
+
+
+NOTICE_2027 = {
+    "year": 2027,
+    "status": "official",
+    "source": "test notice",
+    "holidays": ["2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
+    "weekend_workdays": ["2027-02-20"],
+}
+
+
+class TestCalendarNoticeReachesOpenCases:
+    def test_load_notice_then_recompute_moves_provisional_due_dates(self, stack: Stack) -> None:
+        """A case due in provisional 2027 becomes official after load-notice and recompute, with both versions."""
+        case_id = submit(stack)
+        stack.ogi_json("set-longer-period", case_id, "--by", "zhao", "--reason", "本月第40件申请", "--days", "60")
+        before = stack.ogi_json("show", case_id)
+        assert before["clock"]["provisional"] is True
+        notice = stack.home / "notice-2027.json"
+        notice.write_text(json.dumps(NOTICE_2027), "utf-8")
+        loaded = stack.ogi_json("calendar", "load-notice", str(notice))
+        assert loaded["year"] == 2027
+        report = stack.ogi_json("calendar", "recompute", "--by", "admin")
+        row = next(r for r in report["cases"] if r["id"] == case_id)
+        assert report["failed"] == 0
+        after = stack.ogi_json("show", case_id)
+        assert after["clock"]["provisional"] is False
+        assert after["clock"]["calendar_version"] == loaded["calendar_version"]
+        assert row["to"] == after["due"]
+        start = date.fromisoformat(before["clock"]["effective_receipt"])
+        predicted = load_calendar().add_working_days(start, 60)
+        official = load_calendar(None, stack.home / "calendar").add_working_days(start, 60)
+        assert before["due"] == predicted.isoformat()
+        assert after["due"] == official.isoformat()
+        assert row["result"] == ("moved" if official != predicted else "unchanged")
+        if official != predicted:
+            moved = [e for e in after["events"] if e["action"] == "deadline" and "moved" in e["detail"]]
+            assert loaded["calendar_version_before"] in moved[-1]["detail"]
+            assert loaded["calendar_version"] in moved[-1]["detail"]
+        stack.ogi_json("withdraw", case_id, "--by", "desk")
