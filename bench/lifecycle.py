@@ -17,56 +17,23 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import report
-from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.connection import data_converter
 from activities.registry import all_activities
+from bench.baseline import BaselineCase, baseline_step
+from bench.common import report
 from domain.clock import beijing_date
 from worker import sandbox_runner
 from workflows import WORKFLOWS
 from workflows.search_attributes import ALL_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@activity.defn(name="baseline_step")
-def baseline_step(n: int) -> int:
-    """A do-nothing activity standing in for clock, reply and archive."""
-    return n + 1
-
-
-@workflow.defn(name="BaselineCase")
-class BaselineCase:
-    """The least a case could be: two updates and three activities, no rules."""
-
-    def __init__(self) -> None:
-        self.approvals = 0
-
-    @workflow.run
-    async def run(self) -> int:
-        """Three activities around two approvals."""
-        n = await workflow.execute_activity(baseline_step, 0, start_to_close_timeout=timedelta(seconds=30))
-        await workflow.wait_condition(lambda: self.approvals >= 2)
-        n = await workflow.execute_activity(baseline_step, n, start_to_close_timeout=timedelta(seconds=30))
-        return await workflow.execute_activity(baseline_step, n, start_to_close_timeout=timedelta(seconds=30))
-
-    @workflow.update
-    async def approve(self, payload: dict[str, Any]) -> int:
-        """Count an approval."""
-        self.approvals += 1
-        return self.approvals
-
-    @approve.validator
-    def _check(self, payload: dict[str, Any]) -> None:
-        if "by" not in payload:
-            raise ValueError("by is required")
 
 
 def _free_port() -> int:

@@ -50,12 +50,19 @@ class IntakeWorkflow:
     @workflow.run
     async def run(self, application: Application) -> SubmitResult:
         """Check, number, time and start the case; report a duplicate instead of a second case."""
-        reg: Registration = await workflow.execute_activity(
-            register_application,
-            RegisterRequest(application=application, today=beijing_date(workflow.now())),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(maximum_attempts=5, non_retryable_error_types=["ApplicationRejected"]),
-        )
+        request = RegisterRequest(application=application, today=beijing_date(workflow.now()))
+        retry = RetryPolicy(maximum_attempts=5, non_retryable_error_types=["ApplicationRejected"])
+        reg: Registration
+        # Registration runs as a local activity since this patch: two fewer round trips per submit, and
+        # numbering stays idempotent per intake run. Runs recorded before it replay the activity.
+        if workflow.patched("intake-local-registration"):
+            reg = await workflow.execute_local_activity(
+                register_application, request, start_to_close_timeout=timedelta(seconds=30), retry_policy=retry
+            )
+        else:
+            reg = await workflow.execute_activity(
+                register_application, request, start_to_close_timeout=timedelta(seconds=30), retry_policy=retry
+            )
         if reg.duplicate:
             return SubmitResult(id=reg.case_id, received=application.received, due=None, duplicate=True)
         pairs = [
