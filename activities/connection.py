@@ -48,3 +48,21 @@ def connect_config() -> dict[str, Any]:
 async def connect() -> Client:
     """Connect to the configured Temporal service."""
     return await Client.connect(**connect_config(), data_converter=data_converter())
+
+
+def describe_connect_error(exc: BaseException) -> str:
+    """A short reason for a failed connection, instead of the transport's nested debug text."""
+    text = str(exc)
+    for needle, reason in (
+        ("Connection refused", "connection refused"),
+        ("dns error", "address not found"),
+        ("deadline has elapsed", "timed out"),
+        ("certificate", "TLS certificate problem"),
+        ("Unauthenticated", "not authenticated (check TEMPORAL_API_KEY / TLS client certificate)"),
+    ):
+        if needle.lower() in text.lower():
+            return reason
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first if len(first) <= 160 else first[:157] + "..."

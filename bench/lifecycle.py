@@ -42,12 +42,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_dev_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A dev server on a free port with the search attributes registered."""
+def start_dev_server(db: Path | None) -> tuple[subprocess.Popen[bytes], str]:
+    """A dev server on a free port with the search attributes registered (in memory when ``db`` is None)."""
     port = _free_port()
     binary = Path(sys.executable).parent / "temporal"
     args = [str(binary), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
-    args += ["--db-filename", str(db), "--log-level", "error"]
+    args += ["--log-level", "error"] + (["--db-filename", str(db)] if db is not None else [])
     for key in ALL_KEYS:
         args += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title().replace('_', '')}"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -112,10 +112,10 @@ async def history_events(client: Client, case_id: str) -> int:
     return len(history.events)
 
 
-async def main(n: int, concurrency: int) -> dict[str, Any]:
+async def main(n: int, concurrency: int, in_memory: bool = False) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="ogi-bench-"))
     os.environ["OGI_HOME"] = str(home)
-    server, address = start_dev_server(home / "temporal.sqlite")
+    server, address = start_dev_server(None if in_memory else home / "temporal.sqlite")
     try:
         client = await connect(address)
         queue = os.environ.get("OGI_TASK_QUEUE", "ogi-cases")
@@ -134,7 +134,8 @@ async def main(n: int, concurrency: int) -> dict[str, Any]:
                 base_s = await run_baseline(client, queue, n, concurrency)
                 ogi_s, ids = await run_ogi_cases(client, n, concurrency)
                 events = await history_events(client, ids[0])
-                intake_events = 0
+                first = await client.get_workflow_handle(ids[0]).describe()
+                intake_events = await history_events(client, first.parent_id) if first.parent_id else 0
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -158,7 +159,9 @@ async def main(n: int, concurrency: int) -> dict[str, Any]:
         "intake_history_events": intake_events,
         "targets": {"ratio_to_baseline": ">= 0.5", "cases_per_s": ">= 20", "history_events_per_case": "<= 60"},
     }
-    report("lifecycle", rows, summary)
+    summary["server"] = "dev server, in-memory SQLite" if in_memory else "dev server, SQLite file (as make run)"
+    summary["concurrency"] = concurrency
+    report("lifecycle-memory" if in_memory else "lifecycle", rows, summary)
     return summary
 
 
@@ -166,5 +169,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--in-memory", action="store_true", help="Dev server without a database file.")
     args = parser.parse_args()
-    asyncio.run(main(args.cases, args.concurrency))
+    asyncio.run(main(args.cases, args.concurrency, args.in_memory))

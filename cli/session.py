@@ -9,7 +9,7 @@ from typing import TypeVar
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.connection import connect, connect_config
+from activities.connection import connect, connect_config, describe_connect_error
 from cli.output import fail
 from domain.errors import OgiError
 
@@ -26,9 +26,11 @@ def run_with_client(body: Callable[[Client], Awaitable[T]], *, as_json: bool) ->
     async def _main() -> T:
         try:
             client = await asyncio.wait_for(connect(), timeout=10)
+        except OgiError as exc:  # e.g. a broken encryption key configuration: never fall back to plaintext
+            fail(str(exc), EXIT_BAD_INPUT, as_json)
         except (RuntimeError, OSError, TimeoutError) as exc:
             address = connect_config().get("target_host")
-            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            detail = describe_connect_error(exc)
             fail(
                 f"cannot reach Temporal at {address} ({detail}); start it with 'make run' or set TEMPORAL_ADDRESS",
                 EXIT_UNAVAILABLE,

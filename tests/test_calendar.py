@@ -13,19 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.calendar import BEIJING, CalendarError, load_calendar, load_notice, read_notice
+from tests.workflow_support import NOTICE_2027
 
 DATA = Path(__file__).parent / "data"
 CAL = load_calendar()
 OFFICIAL: dict[str, Any] = json.loads((DATA / "official_calendar.json").read_text("utf-8"))["years"]
 VECTORS = list(csv.DictReader((DATA / "workday_vectors_2019_2022.csv").open(encoding="utf-8")))
-
-NOTICE_2027 = {
-    "year": 2027,
-    "status": "official",
-    "source": "test notice",
-    "holidays": ["2027-01-01", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
-    "weekend_workdays": ["2027-02-20"],
-}
 
 
 def test_every_reference_vector() -> None:

@@ -10,15 +10,9 @@ from pathlib import Path
 
 import pytest
 
-OGI = str(Path(sys.executable).parent / "ogi")
+from tests.workflow_support import NOTICE_2027
 
-NOTICE_2027 = {
-    "year": 2027,
-    "status": "official",
-    "source": "test notice",
-    "holidays": ["2027-01-01", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
-    "weekend_workdays": ["2027-02-20"],
-}
+OGI = str(Path(sys.executable).parent / "ogi")
 
 
 @pytest.fixture

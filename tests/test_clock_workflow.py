@@ -20,16 +20,7 @@ from domain.case import CaseState, Stage
 from domain.clock import BEIJING, beijing_date
 from domain.config import Role
 from domain.outcomes import Outcome, Reason
-from tests.workflow_support import case_worker, start_case, state_of, time_skipping
-
-NOTICE_2027 = {
-    "year": 2027,
-    "status": "official",
-    "source": "test notice for 2027 (make-up Saturday 2027-02-20)",
-    "holidays": ["2027-01-01", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
-    "weekend_workdays": ["2027-02-20"],
-}
-
+from tests.workflow_support import NOTICE_2027, case_worker, start_case, state_of, time_skipping
 
 _NOTICES: list[Path] = []
 

@@ -14,6 +14,7 @@ import pytest
 from domain.calendar import load_calendar
 from domain.clock import beijing_date
 from tests.test_e2e_cli import Stack, application_file, running_stack
+from tests.workflow_support import NOTICE_2027
 
 pytestmark = pytest.mark.e2e
 
@@ -135,15 +136,6 @@ class TestEveryClockBranchThroughTheCli:
         final = closed(stack, case_id)
         assert final["outcome"] == "withdrawn"
         assert "closed" in refused(stack, "approve", case_id, "--by", "li")
-
-
-NOTICE_2027 = {
-    "year": 2027,
-    "status": "official",
-    "source": "test notice",
-    "holidays": ["2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
-    "weekend_workdays": ["2027-02-20"],
-}
 
 
 class TestCalendarNoticeReachesOpenCases:

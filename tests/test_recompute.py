@@ -12,16 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import load_calendar, load_notice
 from domain.clock import beijing_date
 from tests.test_replay import load, replayer
-from tests.workflow_support import case_worker, start_case, state_of
-
-# Spring Festival 2027 as a notice might fix it: one day more than predicted, and a make-up Saturday.
-NOTICE_2027 = {
-    "year": 2027,
-    "status": "official",
-    "source": "test notice (国办发明电〔2026〕X号)",
-    "holidays": ["2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
-    "weekend_workdays": ["2027-02-20"],
-}
+from tests.workflow_support import NOTICE_2027, case_worker, start_case, state_of
 
 
 @pytest.fixture

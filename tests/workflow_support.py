@@ -16,20 +16,26 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.connection import data_converter
-from activities.registry import all_activities
 from domain.application import Application
 from domain.case import CaseInput, CasePolicy, CaseState
 from domain.config import Role
-from worker import sandbox_runner
-from workflows import WORKFLOWS
+from worker import ACTIVITY_THREADS, build_worker
 from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.search_attributes import ALL_KEYS
 
 DATA = Path(__file__).parent / "data"
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+
+NOTICE_2027 = {
+    "year": 2027,
+    "status": "official",
+    "source": "test notice for 2027 (one more Spring Festival day than predicted; make-up Saturday 2027-02-20)",
+    "holidays": ["2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"],
+    "weekend_workdays": ["2027-02-20"],
+}
+"""A State Council notice for 2027 as a test would load it."""
 
 
 @asynccontextmanager
@@ -60,16 +66,8 @@ def application(**changes: Any) -> Application:
 async def case_worker(client: Client) -> AsyncIterator[str]:
     """A worker with every workflow and activity on a fresh task queue; yields the queue name."""
     queue = "test-" + uuid.uuid4().hex[:8]
-    runner = sandbox_runner()
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        async with Worker(
-            client,
-            task_queue=queue,
-            workflows=WORKFLOWS,
-            activities=all_activities(),
-            activity_executor=pool,
-            workflow_runner=runner,
-        ):
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as pool:
+        async with build_worker(client, pool, queue):
             yield queue
 
 
