@@ -22,18 +22,12 @@ from temporalio.converter import DataConverter
 from activities.log import configure_logging, get_logger
 from domain.identity import id_number_problem
 from tests.test_e2e_cli import Stack, application_file, running_stack
+from tests.workflow_support import valid_id_number
 from workflows.intake import intake_workflow_id
 
 NAME = "欧阳测秘"
 PHONE = "13912345678"
 ADDRESS = "安徽省六安市裕安区保密路88号"
-
-
-def valid_id_number(first17: str = "34150219850615123") -> str:
-    """An identity number whose GB 11643 check character is right."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    check = "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
-    return first17 + check
 
 
 ID_NUMBER = valid_id_number()
