@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -14,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from temporalio.client import Client
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -56,3 +60,36 @@ def ops_per_second(fn: Callable[[], object], min_seconds: float = 0.5) -> float:
         if elapsed >= min_seconds:
             return calls / elapsed
         batch *= 2
+
+
+def start_dev_server(db: Path | None) -> tuple[subprocess.Popen[bytes], str]:
+    """A dev server on free ports with the search attributes registered; in memory when ``db`` is None."""
+    from workflows.search_attributes import ALL_KEYS
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    port = free_port()
+    binary = Path(sys.executable).parent / "temporal"
+    args = [str(binary), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
+    args += ["--ui-port", str(free_port()), "--log-level", "error"]
+    args += ["--db-filename", str(db)] if db is not None else []
+    for key in ALL_KEYS:
+        args += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title().replace('_', '')}"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"127.0.0.1:{port}"
+
+
+async def connect(address: str) -> Client:
+    """A client with ogi's data converter, once the server answers."""
+    from activities.connection import data_converter
+
+    for _ in range(150):
+        try:
+            return await Client.connect(address, data_converter=data_converter())
+        except RuntimeError:
+            await asyncio.sleep(0.2)
+    msg = f"dev server at {address} did not come up"
+    raise RuntimeError(msg)

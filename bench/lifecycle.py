@@ -10,9 +10,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -24,43 +21,14 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.connection import data_converter
 from activities.registry import all_activities
 from bench.baseline import BaselineCase, baseline_step
-from bench.common import report
+from bench.common import connect, report, start_dev_server
 from domain.clock import beijing_date
 from worker import sandbox_runner
 from workflows import WORKFLOWS
-from workflows.search_attributes import ALL_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_dev_server(db: Path | None) -> tuple[subprocess.Popen[bytes], str]:
-    """A dev server on a free port with the search attributes registered (in memory when ``db`` is None)."""
-    port = _free_port()
-    binary = Path(sys.executable).parent / "temporal"
-    args = [str(binary), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
-    args += ["--log-level", "error"] + (["--db-filename", str(db)] if db is not None else [])
-    for key in ALL_KEYS:
-        args += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title().replace('_', '')}"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return proc, f"127.0.0.1:{port}"
-
-
-async def connect(address: str) -> Client:
-    for _ in range(100):
-        try:
-            return await Client.connect(address, data_converter=data_converter())
-        except RuntimeError:
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"dev server at {address} did not come up")
 
 
 def application(i: int) -> dict[str, Any]:

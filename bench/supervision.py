@@ -21,7 +21,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,14 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from bench.common import connect, report, start_dev_server
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 OPEN = "WorkflowType = 'DisclosureRequestWorkflow' AND ExecutionStatus = 'Running'"
 OVERDUE = f"{OPEN} AND Overdue = true"
 AGENCIES = [
@@ -74,69 +71,15 @@ console = Console(width=max(Console().width, 130))
 # -- infrastructure --
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _temporal_binary() -> str:
-    here = Path(sys.executable).parent / "temporal"
-    return str(here) if here.exists() else "temporal"
-
-
-def start_dev_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A dev server on a free port, persisting to ``db``, with the case search attributes registered."""
-    from workflows.search_attributes import ALL_KEYS
-
-    port = _free_port()
-    args = [_temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
-    args += ["--ui-port", str(_free_port()), "--db-filename", str(db), "--log-level", "error"]
-    for key in ALL_KEYS:
-        kind = key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_").title().replace("_", "")
-        args += ["--search-attribute", f"{key.name}={kind}"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return proc, f"127.0.0.1:{port}"
-
-
-async def connect(address: str) -> Client:
-    """A client with ogi's data converter, once the server answers."""
-    from activities.connection import data_converter
-
-    for _ in range(150):
-        try:
-            return await Client.connect(address, data_converter=data_converter())
-        except RuntimeError:
-            await asyncio.sleep(0.2)
-    msg = f"dev server at {address} did not come up"
-    raise RuntimeError(msg)
-
-
-def sandbox_runner() -> SandboxedWorkflowRunner:
-    """The workflow sandbox with ogi's pure modules passed through (as the tests run it)."""
-    restrictions = SandboxRestrictions.default.with_passthrough_modules("domain", "pydantic", "activities")
-    return SandboxedWorkflowRunner(restrictions=restrictions)
-
-
 async def serve_worker(address: str, queue: str) -> None:
     """The worker process: every workflow and activity, until SIGTERM."""
-    from activities.registry import all_activities
-    from workflows import WORKFLOWS
+    from worker import ACTIVITY_THREADS, build_worker
 
     client = await connect(address)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        async with Worker(
-            client,
-            task_queue=queue,
-            workflows=WORKFLOWS,
-            activities=all_activities(),
-            activity_executor=pool,
-            workflow_runner=sandbox_runner(),
-            max_concurrent_activities=64,
-            max_concurrent_local_activities=64,
-        ):
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as pool:
+        async with build_worker(client, pool, queue):
             print("worker ready", flush=True)
             await stop.wait()
 
@@ -295,19 +238,6 @@ def _ogi(*args: str) -> list[str]:
 # -- the report --
 
 
-def write_report(name: str, rows: list[dict[str, Any]], summary: dict[str, Any]) -> Path:
-    """Print the rows as a table and write rows and summary to ``bench/results/<name>.json``."""
-    table = Table(*rows[0].keys(), title=name)
-    for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
-    console.print(table)
-    console.print_json(data=summary)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps({"rows": rows, "summary": summary}, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    return path
-
-
 async def measure(
     address: str, queue: str, env: dict[str, str], worker_pid: int, opts: argparse.Namespace
 ) -> dict[str, Any]:
@@ -346,7 +276,7 @@ async def measure(
     add("ogi overdue --json (subprocess)", s, f"{json.loads(out)['count']} rows, {crashed} exit crashes")
     s, _, crashed = await asyncio.to_thread(time_process, _ogi("stats", "--json"), env, process_repeat)
     add("ogi stats --json (subprocess)", s, f"{crashed} exit crashes")
-    bare = [_temporal_binary(), "workflow", "count", "--address", address, "--query", OPEN]
+    bare = [str(Path(sys.executable).parent / "temporal"), "workflow", "count", "--address", address, "--query", OPEN]
     s, out, _ = await asyncio.to_thread(time_process, bare, env, process_repeat)
     add("temporal workflow count (subprocess)", s, out.strip())
     query_p95 = max(r["p95_ms"] for r in rows if r["measure"].startswith(("ogi overdue: ", "ogi stats: ")))
@@ -392,7 +322,7 @@ def main(opts: argparse.Namespace) -> dict[str, Any]:
         server.wait(timeout=30)
     rows = summary.pop("rows")
     summary.update({"cpus": os.cpu_count(), "wall_s": round(time.perf_counter() - wall, 1)})
-    write_report("supervision", rows, summary)
+    report("supervision", rows, summary)
     return summary
 
 

@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from activities.connection import data_converter
+from activities.connection import TASK_QUEUE, data_converter
 from activities.paths import ogi_home
 from cli.output import fail
 from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE
@@ -71,6 +74,23 @@ async def _wait_and_setup(address: str, server: subprocess.Popen[bytes]) -> str:
             await asyncio.sleep(0.1)
     result = await setup_namespace(client)
     return f"registered {', '.join(result['added'])}" if result["added"] else "search attributes present"
+
+
+async def _wait_for_worker(address: str, worker: subprocess.Popen[bytes]) -> bool:
+    """Ready means a worker polls the case task queue, not merely that its process exists."""
+    client = await Client.connect(address)
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=TASK_QUEUE),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline and worker.poll() is None:
+        response = await client.workflow_service.describe_task_queue(request)
+        if response.pollers:
+            return True
+        await asyncio.sleep(0.1)
+    return False
 
 
 def _stop(proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
@@ -144,6 +164,10 @@ def run(
         env = {**os.environ, "TEMPORAL_ADDRESS": address, "OGI_HOME": str(home)}
         if not no_worker:
             worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, start_new_session=True)
+            if not asyncio.run(_wait_for_worker(address, worker)):
+                typer.echo(f"error: the worker did not start polling (exit code {worker.poll()})", err=True)
+                code = EXIT_UNAVAILABLE
+                return
         ready = time.monotonic() - started
         typer.echo(f"ogi is up in {ready:.1f} s — Temporal at {address} ({setup_note}), data in {home}")
         typer.echo(f"Web UI:   http://{ip}:{ui_port}/namespaces/default/workflows")
