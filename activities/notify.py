@@ -14,9 +14,12 @@ import fcntl
 import importlib
 import json
 import os
+import threading
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
 
 from pydantic import BaseModel
 from temporalio import activity
@@ -79,26 +82,55 @@ def configured_sink() -> Sink | None:
     return sink
 
 
+class _LedgerIndex:
+    """The keys already in an outbox file, read incrementally: each call reads only what was appended since."""
+
+    def __init__(self) -> None:
+        self.identity: tuple[int, int] | None = None
+        self.offset = 0
+        self.keys: set[str] = set()
+
+    def refresh(self, fh: BinaryIO) -> set[str]:
+        st = os.fstat(fh.fileno())
+        identity = (st.st_dev, st.st_ino)
+        if identity != self.identity or st.st_size < self.offset:  # a new or truncated file: read it all
+            self.identity, self.offset, self.keys = identity, 0, set()
+        fh.seek(self.offset)
+        for line in fh:
+            if line.endswith(b"\n"):
+                self.keys.add(json.loads(line)["key"])
+                self.offset += len(line)
+        return self.keys
+
+
+_ledgers: dict[Path, _LedgerIndex] = {}
+_ledgers_lock = threading.Lock()
+
+
 def send_notification(note: Notification) -> bool:
     """Deliver through the configured sink and record it in the outbox, unless its key is there already.
 
-    Returns True when this call delivered it.
+    Returns True when this call delivered it. The file lock orders writers across processes; the
+    in-process index keeps the check proportional to what other writers appended, not to the file.
     """
     sink = configured_sink()
     path = outbox_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+", encoding="utf-8") as fh:
+    with _ledgers_lock:
+        index = _ledgers.setdefault(path, _LedgerIndex())
+    with path.open("a+b") as fh, _ledgers_lock:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            fh.seek(0)
-            for line in fh:
-                if f'"key": {json.dumps(note.key)}' in line:
-                    return False
+            if note.key in index.refresh(fh):
+                return False
             if sink is not None:
                 sink(note)
             record = {"key": note.key, "at": datetime.now(UTC).isoformat(), **note.model_dump(exclude={"key"})}
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
+            fh.write(line)
             fh.flush()
+            index.keys.add(note.key)
+            index.offset += len(line)
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
     log.info("notification.sent", case_id=note.case_id, kind=note.kind, to=note.to)

@@ -254,7 +254,7 @@ async def measure(
     overdue = sum(1 for i in inputs if i.application.received and (today - i.application.received).days >= 60)
     load_s = await bulk_load(client, queue, inputs, opts.concurrency)
     console.print(f"started {n} cases in {load_s:.1f} s ({n / load_s:.0f}/s); waiting for their first tasks …")
-    settle_s, seen = await settle(client, with_clock, overdue, budget=max(60.0, 420.0 - load_s))
+    settle_s, seen = await settle(client, with_clock, overdue, budget=900.0)
     console.print(f"settled in {settle_s:.1f} s: {seen}")
     open_count = (await client.count_workflows(OPEN)).count
     memory = rss_mb(worker_pid)

@@ -40,10 +40,17 @@ def search_attribute_flags() -> list[str]:
     return flags
 
 
-def start_dev_server(port: int, db_file: Path | None = None, log_file: Path | None = None) -> subprocess.Popen[bytes]:
+def start_dev_server(
+    port: int,
+    db_file: Path | None = None,
+    log_file: Path | None = None,
+    *,
+    register_search_attributes: bool = True,
+) -> subprocess.Popen[bytes]:
     """Start ``temporal server start-dev`` on ``port`` and wait until it is healthy."""
     args = [str(TEMPORAL), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
-    args += ["--log-level", "error", *search_attribute_flags()]
+    args += ["--log-level", "error", "--ui-port", str(free_port())]
+    args += search_attribute_flags() if register_search_attributes else []
     if db_file is not None:
         args += ["--db-filename", str(db_file)]
     out = log_file.open("ab") if log_file else subprocess.DEVNULL

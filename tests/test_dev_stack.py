@@ -1,0 +1,151 @@
+"""``make run``'s stack (``ogi dev run``), ``ogi setup`` and the worker's start-up checks, as processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port, start_dev_server, stop_process
+
+pytestmark = pytest.mark.e2e
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "application.json"
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+class DevRun:
+    """``ogi dev run`` in the background with its own ports and data directory."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port, self.ui_port = free_port(), free_port()
+        self.env = {
+            **os.environ,
+            "OGI_HOME": str(home),
+            "OGI_TEMPORAL_PORT": str(self.port),
+            "OGI_UI_PORT": str(self.ui_port),
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{self.port}",
+        }
+        self.proc: subprocess.Popen[str] | None = None
+        self.out = home / "dev-run.out"
+
+    def start(self) -> str:
+        with self.out.open("w") as out:
+            self.proc = subprocess.Popen(
+                [str(BIN / "ogi"), "dev", "run"], env=self.env, stdout=out, stderr=subprocess.STDOUT, text=True
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            text = self.out.read_text("utf-8")
+            if "ogi is up" in text:
+                return text
+            assert self.proc.poll() is None, text
+            time.sleep(0.1)
+        pytest.fail("ogi dev run did not come up in 60 s")
+
+    def interrupt(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout=60)
+
+
+def children_alive(home: Path) -> list[str]:
+    """Processes (server, worker) still running with this data directory in their command line or environment."""
+    alive = []
+    marker = str(home).encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in cmdline or b"OGI_HOME=" + marker in environ:
+            alive.append(cmdline.replace(b"\0", b" ").decode(errors="replace"))
+    return alive
+
+
+@pytest.fixture
+def dev(tmp_path: Path) -> Iterator[DevRun]:
+    d = DevRun(tmp_path)
+    yield d
+    if d.proc is not None and d.proc.poll() is None:
+        d.proc.kill()
+
+
+def test_dev_run_comes_up_serves_cases_stops_cleanly_and_keeps_them(dev: DevRun) -> None:
+    """Up with the Web UI and a polling worker; a case goes in; Ctrl-C stops all; a restart still has it."""
+    banner = dev.start()
+    assert f"http://127.0.0.1:{dev.ui_port}" in banner
+    assert "ogi submit" in banner
+    with urllib.request.urlopen(f"http://127.0.0.1:{dev.ui_port}/", timeout=10) as page:
+        assert page.status == 200
+    submitted = run([str(BIN / "ogi"), "submit", str(EXAMPLE), "--json"], dev.env)
+    assert submitted.returncode == 0, submitted.stderr
+    case_id = json.loads(submitted.stdout)["id"]
+
+    assert dev.interrupt() == 0
+    assert "stopped worker and server" in dev.out.read_text("utf-8")
+    assert children_alive(dev.home) == []
+    assert (dev.home / "temporal.sqlite").exists()
+
+    dev.start()
+    shown = run([str(BIN / "ogi"), "show", case_id, "--json"], dev.env)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["stage"] == "review"
+    assert dev.interrupt() == 0
+
+
+def test_dev_run_refuses_a_busy_port(dev: DevRun) -> None:
+    """A port in use is named, with the variable that moves it, in one line."""
+    server = start_dev_server(dev.port)
+    try:
+        done = run([str(BIN / "ogi"), "dev", "run"], dev.env)
+    finally:
+        stop_process(server)
+    assert done.returncode == 3
+    assert "OGI_TEMPORAL_PORT" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_setup_is_idempotent_and_the_worker_insists_on_it(tmp_path: Path) -> None:
+    """Without the search attributes the worker refuses in one line; `ogi setup` adds them once."""
+    port = free_port()
+    server = start_dev_server(port, register_search_attributes=False)
+    env = {**os.environ, "TEMPORAL_ADDRESS": f"127.0.0.1:{port}", "OGI_HOME": str(tmp_path)}
+    try:
+        worker = run([sys.executable, str(ROOT / "worker.py")], env)
+        assert worker.returncode == 1
+        assert "ogi setup" in worker.stderr
+        assert "Traceback" not in worker.stderr
+        first = json.loads(run([str(BIN / "ogi"), "setup", "--json"], env).stdout)
+        second = json.loads(run([str(BIN / "ogi"), "setup", "--json"], env).stdout)
+    finally:
+        stop_process(server)
+    assert sorted(first["added"]) == sorted(second["present"])
+    assert len(first["added"]) == 8
+    assert second["added"] == []
+
+
+def test_unreachable_server_is_one_line_for_worker_and_setup(tmp_path: Path) -> None:
+    env = {**os.environ, "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}", "OGI_HOME": str(tmp_path)}
+    for args in ([sys.executable, str(ROOT / "worker.py")], [str(BIN / "ogi"), "setup"]):
+        done = run(args, env)
+        assert done.returncode == 3
+        assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+        assert "cannot reach Temporal" in done.stderr
