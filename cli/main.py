@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -59,7 +60,11 @@ def run() -> None:
             code = 0
         else:
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            sys.stderr.write(f"error: {' '.join(exc.format_message().split())}{where}\n")
+            message = f"{' '.join(exc.format_message().split())}{where}"
+            if "--json" in sys.argv[1:]:
+                sys.stderr.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
+            else:
+                sys.stderr.write(f"error: {message}\n")
             code = exc.exit_code
     except typer.Abort:
         sys.stderr.write("aborted\n")
