@@ -147,6 +147,10 @@ class TestCalendarNoticeReachesOpenCases:
         assert before["clock"]["provisional"] is True
         notice = stack.home / "notice-2027.json"
         notice.write_text(json.dumps(NOTICE_2027), "utf-8")
+        for _ in range(40):  # visibility is eventually consistent: recompute finds cases by listing them
+            if any(c["id"] == case_id for c in stack.ogi_json("list")["cases"]):
+                break
+            time.sleep(0.25)
         loaded = stack.ogi_json("calendar", "load-notice", str(notice))
         assert loaded["year"] == 2027
         report = stack.ogi_json("calendar", "recompute", "--by", "admin")
