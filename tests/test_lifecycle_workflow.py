@@ -29,7 +29,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 async def env(time_skipping_env: WorkflowEnvironment, home: Path) -> AsyncIterator[WorkflowEnvironment]:
-    """The shared time-skipping environment, with this test's OGI_HOME set."""
+    """A fresh time-skipping environment, with this test's OGI_HOME set."""
     return time_skipping_env
 
 
