@@ -28,7 +28,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-async def env(time_skipping_env: WorkflowEnvironment, home: Path) -> AsyncIterator[WorkflowEnvironment]:
+async def env(time_skipping_env: WorkflowEnvironment, home: Path) -> WorkflowEnvironment:
     """A fresh time-skipping environment, with this test's OGI_HOME set."""
     return time_skipping_env
 
