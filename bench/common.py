@@ -64,7 +64,7 @@ def ops_per_second(fn: Callable[[], object], min_seconds: float = 0.5) -> float:
 
 def start_dev_server(db: Path | None) -> tuple[subprocess.Popen[bytes], str]:
     """A dev server on free ports with the search attributes registered; in memory when ``db`` is None."""
-    from workflows.search_attributes import ALL_KEYS
+    from workflows.search_attributes import start_dev_flags
 
     def free_port() -> int:
         with socket.socket() as s:
@@ -76,8 +76,7 @@ def start_dev_server(db: Path | None) -> tuple[subprocess.Popen[bytes], str]:
     args = [str(binary), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
     args += ["--ui-port", str(free_port()), "--log-level", "error"]
     args += ["--db-filename", str(db)] if db is not None else []
-    for key in ALL_KEYS:
-        args += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title().replace('_', '')}"]
+    args += start_dev_flags()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"127.0.0.1:{port}"
 

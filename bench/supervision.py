@@ -37,9 +37,10 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from bench.common import connect, report, start_dev_server
+from workflows.search_attributes import OPEN_CASES_QUERY
 
 ROOT = Path(__file__).resolve().parent.parent
-OPEN = "WorkflowType = 'DisclosureRequestWorkflow' AND ExecutionStatus = 'Running'"
+OPEN = OPEN_CASES_QUERY
 OVERDUE = f"{OPEN} AND Overdue = true"
 AGENCIES = [
     ("六安市民政局", "LAMZ"),

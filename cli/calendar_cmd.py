@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from activities.paths import notices_dir
-from cli.output import emit_json, fail
+from cli.output import JsonOpt, emit_json, fail
 from cli.recompute_cmd import recompute
 from cli.session import EXIT_BAD_INPUT
 from domain.calendar import (
@@ -27,7 +27,6 @@ from domain.calendar import (
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 RegionOpt = Annotated[
     str | None, typer.Option(help="Agency region with extra holidays (ningxia, xinjiang); national when omitted.")
 ]

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +25,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.connection import TASK_QUEUE
-from cli.output import emit_json, fail
+from cli.output import JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, run_with_client
 from domain.actions import ActionResult
 from domain.application import Application
@@ -39,7 +38,6 @@ from workflows.intake import IntakeWorkflow, SubmitResult, intake_workflow_id
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Your user id (recorded in the audit trail).")]
 WAIT_SECONDS = 30.0
 
@@ -332,10 +330,7 @@ def confirm_receipt(
     as_json: JsonOpt = False,
 ) -> None:
     """Confirm receipt of an ordinary-post, online or fax application: the clock starts (Art 31)."""
-    try:
-        day = date.fromisoformat(received)
-    except ValueError:
-        fail(f"--received '{received}' is not a date; use YYYY-MM-DD", EXIT_BAD_INPUT, as_json)
+    day = day_option(received, "--received", as_json)
     act(case_id, "confirm_receipt", {"by": by, "received": day.isoformat()}, as_json)
 
 

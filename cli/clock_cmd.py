@@ -5,27 +5,18 @@ Each sends the same-named Update as any other client would (``request_correction
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 import typer
 
-from cli.cases_cmd import ByOpt, JsonOpt, act
-from cli.output import fail
-from cli.session import EXIT_BAD_INPUT
+from cli.cases_cmd import ByOpt, act
+from cli.output import JsonOpt, day_option
 from domain.application import Channel
 from domain.fees import FeeMethod
 
 app = typer.Typer(no_args_is_help=True)
 
 CaseArg = Annotated[str, typer.Argument(help="Tracking number.")]
-
-
-def _day(text: str, option: str, as_json: bool) -> str:
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        fail(f"{option} '{text}' is not a date; use YYYY-MM-DD", EXIT_BAD_INPUT, as_json)
 
 
 @app.command("request-correction")
@@ -51,7 +42,7 @@ def submit_correction(
     """Register the corrected application: the reply period restarts from its receipt."""
     payload = {
         "by": by,
-        "received": _day(received, "--received", as_json),
+        "received": day_option(received, "--received", as_json).isoformat(),
         "channel": channel.value if channel else None,
     }
     act(case_id, "submit_correction", payload, as_json)

@@ -10,12 +10,10 @@ import typer
 
 from activities.codec import KEY_VAR, KEYS_FILE_VAR, KeyConfigError, new_keys_file
 from activities.paths import ogi_home
-from cli.output import emit_json, fail
+from cli.output import JsonOpt, emit_json, fail
 from cli.session import EXIT_BAD_INPUT
 
 app = typer.Typer(no_args_is_help=True, help="Payload encryption keys: create and rotate the key file.")
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
 @app.callback()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from datetime import date
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -21,3 +22,15 @@ def fail(message: str, code: int = 2, as_json: bool = False) -> NoReturn:
     else:
         sys.stderr.write(f"error: {message}\n")
     raise typer.Exit(code)
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text or a table.")]
+"""The ``--json`` flag every command takes (ARCHITECTURE.md contract)."""
+
+
+def day_option(text: str, option: str, as_json: bool) -> date:
+    """A YYYY-MM-DD option value, or exit 2 with one line naming the option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} '{text}' is not a date; use YYYY-MM-DD", as_json=as_json)

@@ -15,13 +15,13 @@ from rich.table import Table
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from cli.output import emit_json
+from cli.output import JsonOpt, emit_json
 from cli.session import run_with_client
 from domain.actions import ActionResult
 from domain.case import CaseState
+from workflows.search_attributes import OPEN_CASES_QUERY
 
 console = Console()
-OPEN_CASES = "WorkflowType = 'DisclosureRequestWorkflow' AND ExecutionStatus = 'Running'"
 PARALLEL = 16
 
 
@@ -43,7 +43,7 @@ async def _recompute_one(client: Client, case_id: str, by: str) -> dict[str, Any
 
 async def recompute_open_cases(client: Client, by: str) -> dict[str, Any]:
     """Send ``recompute_clock`` to every open case, a few at a time; report what moved."""
-    ids = [wf.id async for wf in client.list_workflows(OPEN_CASES)]
+    ids = [wf.id async for wf in client.list_workflows(OPEN_CASES_QUERY)]
     gate = asyncio.Semaphore(PARALLEL)
 
     async def bounded(case_id: str) -> dict[str, Any]:
@@ -57,7 +57,7 @@ async def recompute_open_cases(client: Client, by: str) -> dict[str, Any]:
 
 def recompute(
     by: Annotated[str, typer.Option("--by", help="Your user id (recorded in each case's audit trail).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Make every open case recompute its due date with the calendar now loaded (after load-notice)."""
     report = run_with_client(lambda client: recompute_open_cases(client, by), as_json=as_json)

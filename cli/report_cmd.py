@@ -30,7 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities import store
 from activities.paths import database_url
-from cli.output import emit_json, fail
+from cli.output import JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_UNAVAILABLE, run_with_client
 from domain.application import Channel
 from domain.case import Stage
@@ -46,15 +46,15 @@ from domain.report import (
     RemedyResult,
     build_report,
 )
+from workflows.search_attributes import OPEN_CASES_QUERY
 
 T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
 AgencyOpt = Annotated[str | None, typer.Option(help="Only this agency (name or agency code).")]
 StatsAgencyOpt = Annotated[str | None, typer.Option(help="Only this agency (its name, as in the Agency attribute).")]
-OPEN = "WorkflowType = 'DisclosureRequestWorkflow' AND ExecutionStatus = 'Running'"
+OPEN = OPEN_CASES_QUERY
 """The base visibility query of every statistic: open cases."""
 _MAX_CONCURRENT_COUNTS = 16
 _DISCOVERY_PAGE = 50
@@ -188,10 +188,7 @@ def remedy(
     """Record a reconsideration or lawsuit result for a case (table 四; the latest per case and kind counts)."""
     day: date | None = None
     if decided is not None:
-        try:
-            day = date.fromisoformat(decided)
-        except ValueError:
-            fail(f"--decided '{decided}' is not a date; use YYYY-MM-DD", EXIT_BAD_INPUT, as_json)
+        day = day_option(decided, "--decided", as_json)
         if result is RemedyResult.PENDING:
             fail("--decided is the date of a decision; a pending remedy has none, so omit it", EXIT_BAD_INPUT, as_json)
         if day > beijing_date(datetime.now(UTC)):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypedDict
+from typing import TypedDict
 
 import typer
 from temporalio.client import Client
 
-from cli.output import emit_json
+from cli.output import JsonOpt, emit_json
 from cli.session import run_with_client
 from workflows.search_attributes import ALL_KEYS, register_search_attributes
 
@@ -31,7 +31,7 @@ async def setup_namespace(client: Client) -> SetupResult:
 
 @app.command()
 def setup(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Register the search attributes ogi needs (DueAt, Stage, Overdue, ...) in the namespace; safe to repeat."""
     result = run_with_client(setup_namespace, as_json=as_json)

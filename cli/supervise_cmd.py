@@ -11,7 +11,7 @@ from rich.table import Table
 from temporalio.client import Client
 
 from activities.paths import notices_dir
-from cli.output import emit_json, fail
+from cli.output import JsonOpt, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, run_with_client
 from domain.calendar import CalendarError, load_calendar
 from domain.case import Stage
@@ -21,10 +21,9 @@ from workflows import search_attributes as sa
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
 LimitOpt = Annotated[int, typer.Option(min=1, max=100_000, help="At most this many cases.")]
-CASES = "WorkflowType = 'DisclosureRequestWorkflow'"
-OPEN = f"{CASES} AND ExecutionStatus = 'Running'"
+CASES = sa.CASES_QUERY
+OPEN = sa.OPEN_CASES_QUERY
 
 
 def _quote(value: str) -> str:

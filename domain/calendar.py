@@ -119,7 +119,6 @@ class WorkingCalendar:
     region: str | None
     regional_days: frozenset[date]
     version: str
-    _ordinals: list[int] = field(repr=False)
     _working: frozenset[int] = field(repr=False)
     _days: list[date] = field(repr=False)
     _counted_by: list[int] = field(repr=False)
@@ -158,7 +157,7 @@ class WorkingCalendar:
             count += o in working_set
             counted_by.append(count)
         days = [date.fromordinal(o) for o in ordinals]
-        return cls(years, region, regional_days, digest, ordinals, working_set, days, counted_by)
+        return cls(years, region, regional_days, digest, working_set, days, counted_by)
 
     def _offset(self, d: date) -> int:
         offset = d.toordinal() - _FIRST_ORDINAL

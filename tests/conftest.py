@@ -16,12 +16,10 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.workflow_support import time_skipping
-from workflows.search_attributes import ALL_KEYS
+from workflows.search_attributes import start_dev_flags
 
 BIN = Path(sys.executable).parent
 TEMPORAL = BIN / "temporal"
-
-_SA_TYPES = {"DATETIME": "Datetime", "KEYWORD": "Keyword", "BOOL": "Bool", "TEXT": "Text", "INT": "Int"}
 
 
 def free_port() -> int:
@@ -30,14 +28,6 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def search_attribute_flags() -> list[str]:
-    """``--search-attribute Name=Type`` for every contract attribute, for ``temporal server start-dev``."""
-    flags: list[str] = []
-    for key in ALL_KEYS:
-        flags += ["--search-attribute", f"{key.name}={_SA_TYPES[key.indexed_value_type.name]}"]
-    return flags
 
 
 def start_dev_server(
@@ -50,7 +40,7 @@ def start_dev_server(
     """Start ``temporal server start-dev`` on ``port`` and wait until it is healthy."""
     args = [str(TEMPORAL), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
     args += ["--log-level", "error", "--ui-port", str(free_port())]
-    args += search_attribute_flags() if register_search_attributes else []
+    args += start_dev_flags() if register_search_attributes else []
     if db_file is not None:
         args += ["--db-filename", str(db_file)]
     out = log_file.open("ab") if log_file else subprocess.DEVNULL

@@ -18,6 +18,11 @@ CHANNEL = SearchAttributeKey.for_keyword("Channel")
 OVERDUE = SearchAttributeKey.for_bool("Overdue")
 CLOCK_PAUSED = SearchAttributeKey.for_bool("ClockPaused")
 
+CASES_QUERY = "WorkflowType = 'DisclosureRequestWorkflow'"
+"""Visibility query for every case."""
+OPEN_CASES_QUERY = f"{CASES_QUERY} AND ExecutionStatus = 'Running'"
+"""Visibility query for the cases still open."""
+
 ALL_KEYS: tuple[SearchAttributeKey[Any], ...] = (
     DUE_AT,
     RECEIVED_AT,
@@ -28,6 +33,14 @@ ALL_KEYS: tuple[SearchAttributeKey[Any], ...] = (
     OVERDUE,
     CLOCK_PAUSED,
 )
+
+
+def start_dev_flags() -> list[str]:
+    """``--search-attribute Name=Type`` for every contract attribute, for ``temporal server start-dev``."""
+    flags: list[str] = []
+    for key in ALL_KEYS:
+        flags += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title()}"]
+    return flags
 
 
 async def missing_search_attributes(client: Client) -> list[str]:
