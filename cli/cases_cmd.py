@@ -29,8 +29,8 @@ from cli.output import JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, run_with_client
 from domain.actions import ActionResult
 from domain.application import Application
+from domain.calendar import BEIJING
 from domain.case import CaseState
-from domain.clock import BEIJING
 from domain.errors import ActionNotAllowed, ApplicationRejected, DuplicateApplication, OgiError
 from domain.outcomes import Outcome, Reason
 from workflows.intake import IntakeWorkflow, SubmitResult, intake_workflow_id

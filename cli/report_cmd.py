@@ -30,11 +30,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities import store
 from activities.paths import database_url
+from cli.case_pages import agency_clause, due_through, quote
 from cli.output import JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_UNAVAILABLE, run_with_client
 from domain.application import Channel
+from domain.calendar import BEIJING
 from domain.case import Stage
-from domain.clock import BEIJING, beijing_date
+from domain.clock import beijing_date
 from domain.report import (
     COLUMN_LABELS,
     REMEDY_COLUMN_LABELS,
@@ -211,14 +213,6 @@ def remedy(
 # -- ogi stats --
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _agency_clause(agency: str | None) -> str:
-    return f" AND Agency = {_quote(agency)}" if agency else ""
-
-
 NONE = "(none)"
 """The key under which cases without a value for an attribute are counted."""
 
@@ -254,7 +248,7 @@ class _Counter:
     async def values(self, base: str, attribute: str, values: Sequence[str]) -> dict[str, int]:
         """One count per value (``NONE``: cases without the attribute), all at once."""
         queries = [
-            f"{base} AND {attribute} IS NULL" if v == NONE else f"{base} AND {attribute} = {_quote(v)}" for v in values
+            f"{base} AND {attribute} IS NULL" if v == NONE else f"{base} AND {attribute} = {quote(v)}" for v in values
         ]
         return dict(zip(values, await asyncio.gather(*(self.count(q) for q in queries)), strict=True))
 
@@ -263,7 +257,7 @@ class _Counter:
         named = [v for v in seen if v != NONE]
         query = base
         if named:
-            query += f" AND ({attribute} IS NULL OR {attribute} NOT IN ({', '.join(map(_quote, named))}))"
+            query += f" AND ({attribute} IS NULL OR {attribute} NOT IN ({', '.join(map(quote, named))}))"
         found: list[str] = []
         async with self._gate:
             self.queries += 1
@@ -309,7 +303,7 @@ async def case_stats(client: Client, agency: str | None = None) -> dict[str, Any
     """
     started = time.perf_counter()
     counter = _Counter(client)
-    base = OPEN + _agency_clause(agency)
+    base = OPEN + agency_clause(agency)
     open_stages = [s.value for s in Stage if s.is_open]
     channels = [c.value for c in Channel]
     if await _groups_by_keyword(counter, base):
@@ -357,18 +351,17 @@ async def _just(values: list[str]) -> list[str]:
     return values
 
 
-def week_end(now: datetime) -> datetime:
-    """The end of the current Beijing calendar week (Monday 00:00 next), as a UTC instant."""
+def week_last_day(now: datetime) -> date:
+    """The Sunday that ends the current Beijing calendar week."""
     today = beijing_date(now)
-    monday = today + timedelta(days=7 - today.weekday())
-    return datetime(monday.year, monday.month, monday.day, tzinfo=BEIJING).astimezone(UTC)
+    return today + timedelta(days=6 - today.weekday())
 
 
 async def dashboard(client: Client, agency: str | None = None) -> dict[str, Any]:
     """What the live view shows: the statistics plus cases due by the end of this week."""
     due_query = (
-        f"{OPEN}{_agency_clause(agency)} AND Overdue = false AND ClockPaused = false "
-        f"AND DueAt < '{week_end(datetime.now(UTC)).isoformat()}'"
+        f"{OPEN}{agency_clause(agency)} AND Overdue = false AND ClockPaused = false "
+        f"AND {due_through(week_last_day(datetime.now(UTC)))}"
     )
     stats, due_week = await asyncio.gather(case_stats(client, agency), _Counter(client).count(due_query))
     return {**stats, "due_this_week": due_week}
@@ -450,4 +443,4 @@ def stats(
         console.print("[dim]stopped[/]")
 
 
-__all__ = ["OPEN", "app", "case_stats", "dashboard", "report_csv", "report_json", "week_end"]
+__all__ = ["OPEN", "app", "case_stats", "dashboard", "report_csv", "report_json", "week_last_day"]

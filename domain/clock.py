@@ -6,12 +6,12 @@ itself but asks an activity that calls ``compute_clock`` and records the result 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
+from domain.calendar import BEIJING
 from domain.case import ClockFacts, ClockView, Pause
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 REMINDER_TIME = time(9, 0)
 
 

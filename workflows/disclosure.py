@@ -24,8 +24,9 @@ with workflow.unsafe.imports_passed_through():
     from domain import actions
     from domain.actions import ActionResult
     from domain.application import Application
+    from domain.calendar import BEIJING
     from domain.case import CaseEvent, CaseInput, CaseState, ClockFacts, Stage, new_case
-    from domain.clock import BEIJING, beijing_date
+    from domain.clock import beijing_date
     from domain.errors import ActionNotAllowed
     from domain.notices import NoticeKind, notice_fields
     from domain.outcomes import Reason

@@ -20,8 +20,14 @@ CLOCK_PAUSED = SearchAttributeKey.for_bool("ClockPaused")
 
 CASES_QUERY = "WorkflowType = 'DisclosureRequestWorkflow'"
 """Visibility query for every case."""
-OPEN_CASES_QUERY = f"{CASES_QUERY} AND ExecutionStatus = 'Running'"
-"""Visibility query for the cases still open."""
+OPEN_CASES_QUERY = f"{CASES_QUERY} AND CloseTime IS NULL"
+"""Visibility query for the cases still open.
+
+Not ``ExecutionStatus = 'Running'``, which means the same: on SQL visibility that equality makes
+SQLite scan every open workflow through its status index even when the query also names a stage,
+agency or due-date range whose own index holds a few rows (a count at 10,000 open cases: 29 ms
+against 2 to 9 ms).
+"""
 
 ALL_KEYS: tuple[SearchAttributeKey[Any], ...] = (
     DUE_AT,
