@@ -21,7 +21,7 @@ from activities.connection import TASK_QUEUE, connect, connect_config, describe_
 from activities.log import configure_logging, get_logger
 from activities.registry import all_activities
 from domain.errors import OgiError
-from workflows import WORKFLOWS
+from workflows.registry import WORKFLOWS
 from workflows.search_attributes import missing_search_attributes
 
 EXIT_REFUSED = 1

@@ -26,7 +26,7 @@ from bench.baseline import BaselineCase, baseline_step
 from bench.common import connect, report, start_dev_server
 from domain.clock import beijing_date
 from worker import sandbox_runner
-from workflows import WORKFLOWS
+from workflows.registry import WORKFLOWS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -24,6 +24,9 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+if TYPE_CHECKING:
+    from workflows.intake import SubmitResult
+
 from activities.connection import TASK_QUEUE
 from cli.output import JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, run_with_client
@@ -33,7 +36,6 @@ from domain.calendar import BEIJING
 from domain.case import CaseState
 from domain.errors import ActionNotAllowed, ApplicationRejected, DuplicateApplication, OgiError
 from domain.outcomes import Outcome, Reason
-from workflows.intake import IntakeWorkflow, SubmitResult, intake_workflow_id
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -72,6 +74,8 @@ def _cause_message(exc: BaseException) -> tuple[str, str | None]:
 
 async def submit_application(client: Client, application: Application) -> SubmitResult:
     """Start (or meet) the intake run of an application and wait for its case number."""
+    from workflows.intake import IntakeWorkflow, SubmitResult, intake_workflow_id  # the workflow code only here
+
     wf_id = intake_workflow_id(application.agency, application.external_ref)
     try:
         handle: WorkflowHandle[Any, SubmitResult] = await client.start_workflow(

@@ -16,7 +16,7 @@ from temporalio.worker import Replayer
 from activities.connection import data_converter
 from tests.history_scenarios import HISTORIES, SCENARIOS, record_all
 from worker import sandbox_runner
-from workflows import WORKFLOWS
+from workflows.registry import WORKFLOWS
 
 COMMITTED = sorted(HISTORIES.glob("*.json"))
 

@@ -1,7 +1,5 @@
-"""Temporal workflow definitions: deterministic, thin, delegating rules to domain/ and effects to activities/."""
+"""Temporal workflow definitions: deterministic, thin, delegating rules to domain/ and effects to activities/.
 
-from workflows.disclosure import DisclosureRequestWorkflow
-from workflows.intake import IntakeWorkflow
-
-WORKFLOWS: list[type] = [DisclosureRequestWorkflow, IntakeWorkflow]
-"""Every workflow class the worker registers."""
+The package imports nothing itself, so that ``workflows.search_attributes`` stays cheap for the CLI;
+the worker takes its list of workflows from ``workflows.registry``.
+"""
