@@ -19,8 +19,8 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from activities.connection import TASK_QUEUE
-from domain.calendar import load_calendar
-from domain.clock import BEIJING, beijing_date
+from domain.calendar import BEIJING, load_calendar
+from domain.clock import beijing_date
 from tests.workflow_support import application, case_worker, start_case, state_of, time_skipping
 from workflows.intake import IntakeWorkflow, intake_workflow_id
 

@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributePair
 from typer.testing import CliRunner
 
 from activities.paths import notices_dir
 from cli import supervise_cmd
 from cli.case_pages import Cursor, CursorError, all_cases, case_page, due_on, due_through
-from domain.calendar import load_calendar
-from domain.clock import BEIJING, beijing_date
+from domain.calendar import BEIJING, load_calendar
+from domain.clock import beijing_date
+from tests.visibility_seed import NO_WORKER, start_bare_case
 from workflows import search_attributes as sa
 
 pytestmark = pytest.mark.e2e
@@ -89,28 +90,14 @@ async def client(dev_server_address: str) -> AsyncIterator[Client]:
         ]
         if seed.due is not None:
             pairs.append(SearchAttributePair(sa.DUE_AT, deadline(seed.due)))
-        await client.start_workflow(
-            "DisclosureRequestWorkflow",
-            id=seed.case_id,
-            task_queue="no-worker",
-            search_attributes=TypedSearchAttributes(pairs),
-        )
+        await start_bare_case(client, seed.case_id, pairs)
     for case_id, due_at in ODD_TIMES.items():
-        pairs = [SearchAttributePair(sa.AGENCY, ODD), SearchAttributePair(sa.DUE_AT, due_at)]
-        await client.start_workflow(
-            "DisclosureRequestWorkflow",
-            id=case_id,
-            task_queue="no-worker",
-            search_attributes=TypedSearchAttributes(pairs),
+        await start_bare_case(
+            client, case_id, [SearchAttributePair(sa.AGENCY, ODD), SearchAttributePair(sa.DUE_AT, due_at)]
         )
-    closed = await client.start_workflow(
-        "DisclosureRequestWorkflow",
-        id="A-closed",
-        task_queue="no-worker",
-        search_attributes=TypedSearchAttributes([SearchAttributePair(sa.DUE_AT, deadline(TODAY))]),
-    )
+    closed = await start_bare_case(client, "A-closed", [SearchAttributePair(sa.DUE_AT, deadline(TODAY))])
     await closed.terminate("test")
-    await client.start_workflow("IntakeWorkflow", id="A-intake", task_queue="no-worker")
+    await client.start_workflow("IntakeWorkflow", id="A-intake", task_queue=NO_WORKER)
     for _ in range(100):
         if (await client.count_workflows(sa.OPEN_CASES_QUERY)).count == len(SEEDS) + len(ODD_TIMES):
             break

@@ -15,9 +15,9 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.calendar import load_calendar
+from domain.calendar import BEIJING, load_calendar
 from domain.case import CaseState, Stage
-from domain.clock import BEIJING, beijing_date
+from domain.clock import beijing_date
 from domain.config import Role
 from domain.outcomes import Outcome, Reason
 from tests.workflow_support import NOTICE_2027, case_worker, start_case, state_of, time_skipping

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributeKey, SearchAttributePair
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
 from cli import report_cmd
 from cli.report_cmd import OPEN, case_stats, dashboard
+from tests.visibility_seed import NO_WORKER, start_bare_case
 
 pytestmark = pytest.mark.e2e
 
@@ -71,20 +72,10 @@ async def stats_env() -> AsyncIterator[tuple[Client, str]]:
                 pairs.append(SearchAttributePair(AGENCY, agency))
             if due_at is not None:
                 pairs.append(SearchAttributePair(DUE_AT, due_at))
-            await client.start_workflow(
-                "DisclosureRequestWorkflow",
-                id=f"S-{uuid.uuid4().hex[:8]}",
-                task_queue="no-worker",
-                search_attributes=TypedSearchAttributes(pairs),
-            )
-        gone = await client.start_workflow(
-            "DisclosureRequestWorkflow",
-            id="S-closed",
-            task_queue="no-worker",
-            search_attributes=TypedSearchAttributes([SearchAttributePair(STAGE, "review")]),
-        )
+            await start_bare_case(client, f"S-{uuid.uuid4().hex[:8]}", pairs)
+        gone = await start_bare_case(client, "S-closed", [SearchAttributePair(STAGE, "review")])
         await gone.terminate("test")
-        await client.start_workflow("IntakeWorkflow", id="S-intake", task_queue="no-worker")
+        await client.start_workflow("IntakeWorkflow", id="S-intake", task_queue=NO_WORKER)
         for _ in range(100):
             if (await client.count_workflows(OPEN)).count == len(CASES):
                 break
