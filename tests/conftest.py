@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from cli.dev_cmd import dev_server_command
 from tests.workflow_support import time_skipping
-from workflows.search_attributes import start_dev_flags
 
 BIN = Path(sys.executable).parent
 TEMPORAL = BIN / "temporal"
@@ -38,11 +38,9 @@ def start_dev_server(
     register_search_attributes: bool = True,
 ) -> subprocess.Popen[bytes]:
     """Start ``temporal server start-dev`` on ``port`` and wait until it is healthy."""
-    args = [str(TEMPORAL), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless"]
-    args += ["--log-level", "error", "--ui-port", str(free_port())]
-    args += start_dev_flags() if register_search_attributes else []
-    if db_file is not None:
-        args += ["--db-filename", str(db_file)]
+    args = dev_server_command(
+        port, free_port(), db_file, log_level="error", headless=True, search_attributes=register_search_attributes
+    )
     out = log_file.open("ab") if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
