@@ -26,25 +26,29 @@ from rich.table import Table
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.paths import database_url
+from activities.paths import config_path, database_url, notices_dir
 from cli.case_pages import agency_clause, due_through, quote
 from cli.output import JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_UNAVAILABLE, run_with_client
 from domain.application import Channel
-from domain.calendar import BEIJING
+from domain.calendar import BEIJING, WorkingCalendar, load_calendar
 from domain.case import Stage
 from domain.clock import beijing_date
+from domain.config import ConfigError, load_config
+from domain.errors import OgiError
 from domain.report import (
     COLUMN_LABELS,
     REMEDY_COLUMN_LABELS,
     RESULTS_HEADING,
     AnnualReport,
+    CaseRecord,
     InvariantBroken,
     RemedyKind,
     RemedyRecord,
     RemedyResult,
     build_report,
 )
+from domain.timeliness import TOTAL, Timeliness, timeliness
 from workflows.search_attributes import OPEN_CASES_QUERY
 
 T = TypeVar("T")
@@ -147,6 +151,44 @@ def _print_report(report: AnnualReport) -> None:
     console.print(f"[dim]{report.cases} cases counted · 一 + 二 = 三(七) + 四 holds in every column[/]")
 
 
+def year_timeliness(records: list[CaseRecord], year: int) -> list[Timeliness]:
+    """Timeliness per agency, each agency's working days counted on its region's calendar."""
+    config = load_config(config_path())
+    calendars: dict[str | None, WorkingCalendar] = {}
+
+    def calendar_for(rec: CaseRecord) -> WorkingCalendar:
+        region = config.agency(rec.agency).region
+        if region not in calendars:
+            calendars[region] = load_calendar(region, notices_dir())
+        return calendars[region]
+
+    return timeliness(records, year, calendar_for)
+
+
+def _print_timeliness(rows: list[Timeliness]) -> None:
+    if rows[-1].closed == 0:
+        console.print("[dim]办理时效: no case with a confirmed receipt closed in the year[/]")
+        return
+    table = Table(title="办理时效 · timeliness of replies (a supplement, not part of the form)", title_justify="left")
+    for name in ("机关 agency", "办结 closed", "按期 on time", "逾期 late", "延期 extended"):
+        table.add_column(name, justify="left" if name.startswith("机关") else "right")
+    table.add_column("工作日 median / max", justify="right")
+    table.add_column("most days late", justify="right")
+    for row in rows:
+        days = f"{row.median_working_days:g} / {row.max_working_days}"
+        style = "bold" if row.agency == TOTAL else ("red" if row.late else None)
+        counts = (row.closed, row.on_time, row.late, row.extended)
+        late_by = "" if row.most_days_late is None else str(row.most_days_late)
+        table.add_row(
+            "合计 total" if row.agency == TOTAL else row.agency, *map(str, counts), days, late_by, style=style
+        )
+    console.print(table)
+    late = rows[-1].late_cases
+    if late:
+        shown = ", ".join(late[:10]) + (f" and {len(late) - 10} more (see --json)" if len(late) > 10 else "")
+        console.print(f"[red]answered late:[/] {shown}")
+
+
 @app.command()
 def report(
     year: Annotated[int, typer.Option(min=2008, max=2999, help="The calendar year reported (1 Jan - 31 Dec).")],
@@ -164,22 +206,27 @@ def report(
         fmt = ReportFormat.JSON
     json_errors = fmt is ReportFormat.JSON
 
-    def read() -> AnnualReport:
+    def read() -> tuple[AnnualReport, list[CaseRecord]]:
         records = store.case_records(agency)
         remedies = store.remedy_records({r.case_id for r in records} if agency else None)
-        return build_report(records, year, agency, remedies)
+        return build_report(records, year, agency, remedies), records
 
-    built: AnnualReport = _from_store(read, json_errors)
+    built, records = _from_store(read, json_errors)
     try:
         built.check()
     except InvariantBroken as exc:
         fail(str(exc), EXIT_REFUSED, json_errors)
+    try:
+        timely = year_timeliness(records, year)
+    except (OgiError, ConfigError) as exc:
+        fail(str(exc), EXIT_BAD_INPUT, json_errors)
     if fmt is ReportFormat.JSON:
-        emit_json(report_json(built))
+        emit_json({**report_json(built), "timeliness": [t.model_dump(mode="json") for t in timely]})
     elif fmt is ReportFormat.CSV:
         sys.stdout.write(report_csv(built))
     else:
         _print_report(built)
+        _print_timeliness(timely)
 
 
 # -- ogi remedy --
