@@ -26,15 +26,16 @@ from rich.table import Table
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.paths import config_path, database_url, notices_dir
+from activities.paths import database_url
+from cli.agency_calendars import AgencyCalendars
 from cli.case_pages import agency_clause, due_through, quote
 from cli.output import JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_UNAVAILABLE, run_with_client
 from domain.application import Channel
-from domain.calendar import BEIJING, WorkingCalendar, load_calendar
+from domain.calendar import BEIJING
 from domain.case import Stage
 from domain.clock import beijing_date
-from domain.config import ConfigError, load_config
+from domain.config import ConfigError
 from domain.errors import OgiError
 from domain.report import (
     COLUMN_LABELS,
@@ -153,16 +154,8 @@ def _print_report(report: AnnualReport) -> None:
 
 def year_timeliness(records: list[CaseRecord], year: int) -> list[Timeliness]:
     """Timeliness per agency, each agency's working days counted on its region's calendar."""
-    config = load_config(config_path())
-    calendars: dict[str | None, WorkingCalendar] = {}
-
-    def calendar_for(rec: CaseRecord) -> WorkingCalendar:
-        region = config.agency(rec.agency).region
-        if region not in calendars:
-            calendars[region] = load_calendar(region, notices_dir())
-        return calendars[region]
-
-    return timeliness(records, year, calendar_for)
+    calendars = AgencyCalendars()
+    return timeliness(records, year, lambda rec: calendars.of_agency(rec.agency))
 
 
 def _print_timeliness(rows: list[Timeliness]) -> None:

@@ -9,13 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from activities.paths import notices_dir
-from cli.case_pages import Cursor, CursorError, Page, agency_clause, all_cases, case_page, due_through, quote
+from cli.agency_calendars import AgencyCalendars
+from cli.case_pages import Cursor, CursorError, Page, agency_clause, all_cases, case_page, quote
 from cli.output import JsonOpt, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, run_with_client
-from domain.calendar import CalendarError, load_calendar
+from domain.calendar import CalendarError
 from domain.case import Stage
 from domain.clock import beijing_date
+from domain.config import ConfigError
 from workflows import search_attributes as sa
 
 app = typer.Typer(no_args_is_help=True)
@@ -99,13 +100,18 @@ def due_soon(
         fail(f"--days {days} is out of range; give 0 to 365 working days", EXIT_BAD_INPUT, as_json)
     today = beijing_date(datetime.now(UTC))
     try:
-        calendar = load_calendar(None, notices_dir())
-        cutoff_day = calendar.add_working_days(today, days)
-    except CalendarError as exc:
+        window, last_days = AgencyCalendars().due_within(today, days, agency)
+    except (CalendarError, ConfigError) as exc:
         fail(str(exc), EXIT_BAD_INPUT, as_json)
-    query = f"{OPEN} AND Overdue = false AND ClockPaused = false AND {due_through(cutoff_day)}" + agency_clause(agency)
+    query = f"{OPEN} AND Overdue = false AND ClockPaused = false AND {window}" + agency_clause(agency)
     page = _fetch(query, limit, after, every, as_json)
-    _show(f"due by {cutoff_day.isoformat()}", page, as_json, {"through": cutoff_day.isoformat()})
+    through = next(iter(last_days.values()))
+    extra: dict[str, Any] = {"through": through.isoformat()}
+    title = f"due by {through.isoformat()}"
+    if len(last_days) > 1:
+        extra["through_by_region"] = {region: day.isoformat() for region, day in last_days.items()}
+        title += "".join(f", {region} {day.isoformat()}" for region, day in list(last_days.items())[1:])
+    _show(title, page, as_json, extra)
 
 
 @app.command("list")
