@@ -10,7 +10,8 @@ from temporalio import activity
 from activities.paths import notices_dir
 from domain.calendar import load_calendar
 from domain.case import CasePolicy, ClockFacts, ClockView, Deadline
-from domain.clock import compute_clock
+from domain.clock import clock_under
+from domain.periods import period_deadline
 
 
 class ClockRequest(BaseModel):
@@ -24,14 +25,7 @@ class ClockRequest(BaseModel):
 def clock_for(request: ClockRequest) -> ClockView:
     """Compute the clock with the calendar currently loaded (shipped data plus loaded notices)."""
     calendar = load_calendar(request.policy.region, notices_dir())
-    return compute_clock(
-        request.facts,
-        calendar,
-        request.today,
-        rest_day_moves=request.policy.rest_day_moves_to_next_working_day,
-        correction_notice_days=request.policy.rules.correction_notice_days,
-        reminder_days=request.policy.reminders.before_due_working_days,
-    )
+    return clock_under(request.policy, request.facts, calendar, request.today)
 
 
 @activity.defn(name="compute_clock")
@@ -58,13 +52,4 @@ class PeriodsRequest(BaseModel):
 def period_deadlines(request: PeriodsRequest) -> dict[str, Deadline]:
     """The end of each period (correction, consultation, payment) as a date and a 24:00 instant."""
     calendar = load_calendar(request.region, notices_dir())
-    result: dict[str, Deadline] = {}
-    for key, period in request.periods.items():
-        due = calendar.add_working_days(period.start, period.days)
-        result[key] = Deadline(
-            due=due,
-            deadline_at=calendar.deadline_at(due),
-            calendar_version=calendar.version,
-            provisional=calendar.provisional_reason(period.start, due) is not None,
-        )
-    return result
+    return {key: period_deadline(calendar, p.start, p.days) for key, p in request.periods.items()}

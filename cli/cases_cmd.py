@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from workflows.intake import SubmitResult
 
 from activities.connection import TASK_QUEUE
-from cli.output import JsonOpt, day_option, emit_json, fail
+from cli.output import AsOfOpt, DryRunOpt, JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, run_with_client
 from domain.actions import ActionResult
 from domain.application import Application
@@ -273,8 +273,18 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
         raise OgiError(msg) from None
 
 
-def act(case_id: str, name: str, payload: dict[str, Any], as_json: bool) -> None:
+def act(
+    case_id: str, name: str, payload: dict[str, Any], as_json: bool, dry_run: bool = False, as_of: str | None = None
+) -> None:
+    """Send the action and print its result; with ``dry_run``, only show what it would do."""
     payload = {k: v for k, v in payload.items() if v is not None and v != []}
+    if as_of is not None and not dry_run:
+        fail("--as-of imagines the action on another day, so it needs --dry-run", EXIT_BAD_INPUT, as_json)
+    if dry_run:
+        from cli.preview import dry_run as show_dry_run  # cli.preview builds on this module
+
+        show_dry_run(case_id, name, payload, as_json, as_of)
+        return
     result = run_with_client(lambda client: send_action(client, case_id, name, payload), as_json=as_json)
     if as_json:
         emit_json(result.model_dump(mode="json"))
@@ -288,9 +298,11 @@ def approve(
     by: ByOpt,
     reason: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Approve at the current review step: propose disclosure, or release after the secrecy check."""
-    act(case_id, "approve", {"by": by, "note": reason}, as_json)
+    act(case_id, "approve", {"by": by, "note": reason}, as_json, dry_run, as_of)
 
 
 @app.command()
@@ -300,9 +312,11 @@ def deny(
     reason: Annotated[str, typer.Option(help="At review: a reason code; at the secrecy check: why it goes back.")],
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Refuse at review with a reason code, or send the answer back from the secrecy check."""
-    act(case_id, "deny", {"by": by, "reason": reason, "note": note}, as_json)
+    act(case_id, "deny", {"by": by, "reason": reason, "note": note}, as_json, dry_run, as_of)
 
 
 @app.command()
@@ -314,6 +328,8 @@ def decide(
     refer_to: Annotated[str | None, typer.Option(help="For not_held: the agency that holds it.")] = None,
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Decide any review outcome (partly disclosed, cannot provide, not handled, ...)."""
     payload = {
@@ -323,7 +339,7 @@ def decide(
         "refer_to": refer_to,
         "note": note,
     }
-    act(case_id, "decide", payload, as_json)
+    act(case_id, "decide", payload, as_json, dry_run, as_of)
 
 
 @app.command("confirm-receipt")
@@ -332,10 +348,12 @@ def confirm_receipt(
     by: ByOpt,
     received: Annotated[str, typer.Option(help="The date receipt was confirmed with the applicant (YYYY-MM-DD).")],
     as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Confirm receipt of an ordinary-post, online or fax application: the clock starts (Art 31)."""
     day = day_option(received, "--received", as_json)
-    act(case_id, "confirm_receipt", {"by": by, "received": day.isoformat()}, as_json)
+    act(case_id, "confirm_receipt", {"by": by, "received": day.isoformat()}, as_json, dry_run, as_of)
 
 
 @app.command()
@@ -344,9 +362,11 @@ def withdraw(
     by: ByOpt,
     note: Annotated[str | None, typer.Option(help="How the withdrawal was received.")] = None,
     as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Record that the applicant withdrew the application (before the reply)."""
-    act(case_id, "withdraw", {"by": by, "note": note}, as_json)
+    act(case_id, "withdraw", {"by": by, "note": note}, as_json, dry_run, as_of)
 
 
 @app.command()

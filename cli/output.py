@@ -27,6 +27,15 @@ def fail(message: str, code: int = 2, as_json: bool = False) -> NoReturn:
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text or a table.")]
 """The ``--json`` flag every command takes (ARCHITECTURE.md contract)."""
 
+DryRunOpt = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Show what the action would do (refused or not, stage, due date); send nothing."),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="With --dry-run: imagine the action on this day (YYYY-MM-DD, today or later)."),
+]
+
 
 def day_option(text: str, option: str, as_json: bool) -> date:
     """A YYYY-MM-DD option value, or exit 2 with one line naming the option."""

@@ -470,6 +470,7 @@ def apply(name: str, action: _Action, state: CaseState, now: datetime, policy: C
             detail = f"sent back to review: {action.reason}"
         case ConfirmReceipt():
             new.received = action.received
+            new.clock = ClockFacts(received=action.received, reply_days=policy.rules.reply_days)
             new.stage = Stage.REVIEW
             detail = f"receipt confirmed for {action.received.isoformat()}"
         case Withdraw():

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from domain.calendar import BEIJING
-from domain.case import ClockFacts, ClockView, Pause
+from domain.case import CasePolicy, ClockFacts, ClockView, Pause
 
 REMINDER_TIME = time(9, 0)
 
@@ -135,4 +135,16 @@ def compute_clock(
         explanation=explanation,
         reminders_at=reminders,
         correction_notice_by=notice_by,
+    )
+
+
+def clock_under(policy: CasePolicy, facts: ClockFacts, calendar: Calendar, today: date) -> ClockView:
+    """``compute_clock`` with the receipt rule, correction window and reminders of the case's policy."""
+    return compute_clock(
+        facts,
+        calendar,
+        today,
+        rest_day_moves=policy.rest_day_moves_to_next_working_day,
+        correction_notice_days=policy.rules.correction_notice_days,
+        reminder_days=policy.reminders.before_due_working_days,
     )

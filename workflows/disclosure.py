@@ -25,11 +25,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.actions import ActionResult
     from domain.application import Application
     from domain.calendar import BEIJING
-    from domain.case import CaseEvent, CaseInput, CaseState, ClockFacts, Stage, new_case
+    from domain.case import CaseEvent, CaseInput, CasePolicy, CaseState, Stage, new_case
     from domain.clock import beijing_date
     from domain.errors import ActionNotAllowed
     from domain.notices import NoticeKind, notice_fields
     from domain.outcomes import Reason
+    from domain.periods import periods_without_end, set_period_ends
     from workflows import search_attributes as sa
 
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -117,6 +118,11 @@ class DisclosureRequestWorkflow:
         """The case as it stands, without personal data."""
         return self._state
 
+    @workflow.query(name="policy")
+    def policy(self) -> CasePolicy:
+        """The configuration the case runs under (periods, roles, region): what action previews need."""
+        return self._inp.policy
+
     @workflow.query(name="application")
     def application(self) -> Application:
         """The registered application, personal data included, for staff handling the case."""
@@ -140,10 +146,7 @@ class DisclosureRequestWorkflow:
                 # The case moved on between validation and handling (a concurrent action won).
                 self._state = actions.record_refusal(self._state, name, _actor(payload), str(exc), now)
                 raise workflow_error(exc) from None
-            before = self._state
-            new = actions.apply(name, action, before, now, self._inp.policy)
-            if before.stage is Stage.AWAITING_RECEIPT and new.received is not None:
-                new.clock = ClockFacts(received=new.received, reply_days=self._inp.policy.rules.reply_days)
+            new = actions.apply(name, action, self._state, now, self._inp.policy)
             self._state = await self._with_period_deadlines(new)
             if name in actions.CLOCK_ACTIONS:
                 await self._recompute_clock(name.replace("_", " "))
@@ -200,15 +203,10 @@ class DisclosureRequestWorkflow:
 
     async def _with_period_deadlines(self, new: CaseState) -> CaseState:
         """Fill in the end of every new period (correction, consultation, payment) from the calendar."""
-        rules = self._inp.policy.rules
-        periods: dict[str, PeriodStart] = {}
-        if new.correction and new.correction.respond_by is None:
-            periods["correction"] = PeriodStart(start=new.correction.requested_on, days=new.correction.period_days)
-        for c in new.consultations:
-            if c.answer_by is None:
-                periods[c.id] = PeriodStart(start=c.sent, days=rules.consultation_days)
-        if new.fee and new.fee.pay_by is None:
-            periods["fee"] = PeriodStart(start=new.fee.issued, days=rules.fee_payment_days)
+        periods = {
+            key: PeriodStart(start=start, days=days)
+            for key, (start, days) in periods_without_end(new, self._inp.policy.rules).items()
+        }
         if not periods:
             return new
         ends = await workflow.execute_local_activity(
@@ -217,13 +215,7 @@ class DisclosureRequestWorkflow:
             start_to_close_timeout=SHORT,
             retry_policy=ACTIVITY_RETRY,
         )
-        if new.correction and "correction" in ends:
-            new.correction.respond_by = ends["correction"]
-        for c in new.consultations:
-            if c.id in ends:
-                c.answer_by = ends[c.id]
-        if new.fee and "fee" in ends:
-            new.fee.pay_by = ends["fee"]
+        set_period_ends(new, ends)
         return new
 
     def _agenda(self) -> list[tuple[datetime, str]]:

@@ -1,0 +1,47 @@
+"""The short periods inside a case (correction, consultation, payment): which need an end, and setting it.
+
+Shared by the workflow, which asks an activity for the ends, and by action previews, which compute them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.case import CaseState, Deadline
+from domain.clock import Calendar
+from domain.config import RulesProfile
+
+
+def periods_without_end(state: CaseState, rules: RulesProfile) -> dict[str, tuple[date, int]]:
+    """Every period begun but not yet given its end: key → (day it starts after, working days)."""
+    periods: dict[str, tuple[date, int]] = {}
+    if state.correction and state.correction.respond_by is None:
+        periods["correction"] = (state.correction.requested_on, state.correction.period_days)
+    for c in state.consultations:
+        if c.answer_by is None:
+            periods[c.id] = (c.sent, rules.consultation_days)
+    if state.fee and state.fee.pay_by is None:
+        periods["fee"] = (state.fee.issued, rules.fee_payment_days)
+    return periods
+
+
+def period_deadline(calendar: Calendar, start: date, days: int) -> Deadline:
+    """The end of ``days`` working days counted after ``start``: its last day and the 24:00 instant."""
+    due = calendar.add_working_days(start, days)
+    return Deadline(
+        due=due,
+        deadline_at=calendar.deadline_at(due),
+        calendar_version=calendar.version,
+        provisional=calendar.provisional_reason(start, due) is not None,
+    )
+
+
+def set_period_ends(state: CaseState, ends: dict[str, Deadline]) -> None:
+    """Write the computed ends into ``state`` (a copy the caller owns)."""
+    if state.correction and "correction" in ends:
+        state.correction.respond_by = ends["correction"]
+    for c in state.consultations:
+        if c.id in ends:
+            c.answer_by = ends[c.id]
+    if state.fee and "fee" in ends:
+        state.fee.pay_by = ends["fee"]

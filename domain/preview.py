@@ -1,0 +1,73 @@
+"""What an action would do to a case, without doing it: accepted or refused, the stage, and the clock.
+
+A reviewer's what-if ("if I extend", "if the applicant answers on D", "if the third party answers on
+D": when is the reply due?). It runs the same ``check`` and ``apply`` as the workflow on a copy of the
+case and computes the clock on the case's calendar, as of any day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain import actions
+from domain.case import CasePolicy, CaseState, ClockView, Deadline, Stage
+from domain.clock import Calendar, beijing_date, clock_under
+from domain.errors import ActionNotAllowed
+from domain.periods import period_deadline, periods_without_end
+
+
+class Preview(BaseModel):
+    """The outcome of an action that was not taken."""
+
+    case_id: str
+    action: str
+    as_of: date
+    """The day the action was imagined on (Beijing date)."""
+    accepted: bool
+    refusal: str | None = None
+    """Why the case would refuse it, when it would."""
+    detail: str = ""
+    """The audit line the action would write."""
+    stage_before: Stage
+    stage_after: Stage
+    clock_before: ClockView | None = None
+    clock_after: ClockView | None = None
+    periods: dict[str, Deadline] = {}
+    """Periods the action would begin (correction, consultation, payment) and when each would end."""
+
+    @property
+    def due_moves_by(self) -> int | None:
+        """Calendar days the due date would move (negative: earlier); None without a clock before and after."""
+        if self.clock_before is None or self.clock_after is None:
+            return None
+        return (self.clock_after.due - self.clock_before.due).days
+
+
+def preview(
+    name: str, payload: Any, state: CaseState, policy: CasePolicy, now: datetime, calendar: Calendar
+) -> Preview:
+    """The action ``name`` with ``payload`` imagined at ``now`` on ``state``; ``state`` is left untouched."""
+    today = beijing_date(now)
+    before = clock_under(policy, state.clock, calendar, today) if state.clock else None
+    common = {"case_id": state.id, "action": name, "as_of": today, "stage_before": state.stage, "clock_before": before}
+    try:
+        action = actions.check(name, payload, state, policy, now)
+    except ActionNotAllowed as exc:
+        return Preview(**common, accepted=False, refusal=str(exc), stage_after=state.stage, clock_after=before)
+    new = actions.apply(name, action, state, now, policy)
+    periods = {
+        key: period_deadline(calendar, start, days)
+        for key, (start, days) in periods_without_end(new, policy.rules).items()
+    }
+    after = clock_under(policy, new.clock, calendar, today) if new.clock else None
+    return Preview(
+        **common,
+        accepted=True,
+        detail=new.events[-1].detail,
+        stage_after=new.stage,
+        clock_after=after,
+        periods=periods,
+    )

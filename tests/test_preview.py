@@ -1,0 +1,119 @@
+"""Action previews as pure rules: the what-if answers, and the case is never touched.
+
+Dates are counted by hand on the 2026 calendar: 20 working days after Friday 20 November 2026 end on
+Friday 18 December; 40 on Monday 18 January 2027 (New Year's Day, Friday 1 January, is off).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from domain import actions
+from domain.calendar import load_calendar
+from domain.case import CasePolicy, CaseState, Stage
+from domain.clock import beijing_date, clock_under
+from domain.config import Role
+from domain.preview import preview
+from tests.test_actions import NOW
+from tests.test_actions import case as new_case
+
+CAL = load_calendar(None)
+POLICY = CasePolicy()
+
+
+def later(day: date) -> datetime:
+    """10:00 Beijing time on ``day``."""
+    return datetime(day.year, day.month, day.day, 2, tzinfo=UTC)
+
+
+def clocked(state: CaseState, now: datetime = NOW) -> CaseState:
+    """The state with its clock computed, as the workflow keeps it."""
+    if state.clock is not None:
+        state.clock_view = clock_under(POLICY, state.clock, CAL, beijing_date(now))
+    return state
+
+
+def case(received: date | None = date(2026, 11, 20)) -> CaseState:
+    """A case registered on 24 Nov 2026, received on 20 Nov unless awaiting receipt, its clock computed."""
+    return clocked(new_case(received))
+
+
+def acted(state: CaseState, name: str, payload: dict[str, object], now: datetime = NOW) -> CaseState:
+    """The state after an action really taken, its clock recomputed."""
+    return clocked(actions.apply(name, actions.check(name, payload, state, POLICY, now), state, now, POLICY), now)
+
+
+class TestPreview:
+    def test_extension_moves_the_due_date_and_leaves_the_case_alone(self) -> None:
+        """Extending by 20 moves the due date from 18 Dec 2026 to 18 Jan 2027; the state is unchanged."""
+        st = case()
+        snapshot = st.model_copy(deep=True)
+        got = preview("extend", {"by": "zhao", "reason": "材料较多"}, st, POLICY, NOW, CAL)
+        assert got.accepted and got.refusal is None
+        assert got.clock_before is not None and got.clock_after is not None
+        assert (got.clock_before.due, got.clock_after.due) == (date(2026, 12, 18), date(2027, 1, 18))
+        assert got.due_moves_by == 31
+        assert got.clock_after.left == got.clock_before.left + 20
+        assert got.detail == "extended by 20 working days: 材料较多"
+        assert st == snapshot
+
+    def test_refusal_says_why_and_changes_nothing(self) -> None:
+        """Without the head role the extension would be refused, with the role named."""
+        st = case()
+        snapshot = st.model_copy(deep=True)
+        policy = CasePolicy(people={"li": [Role.REVIEWER], "zhao": [Role.HEAD]})
+        got = preview("extend", {"by": "li", "reason": "x"}, st, policy, NOW, CAL)
+        assert not got.accepted
+        assert got.refusal is not None and "head" in got.refusal
+        assert got.stage_after is Stage.REVIEW
+        assert got.clock_after == got.clock_before
+        assert st == snapshot
+
+    def test_applicant_answers_a_correction_on_a_later_day(self) -> None:
+        """If the corrected application arrives on Thursday 3 December, 20 working days run to 31 December."""
+        asked = acted(case(), "request_correction", {"by": "li", "items": ["请写明文件名称"]})
+        got = preview(
+            "submit_correction", {"by": "desk", "received": "2026-12-03"}, asked, POLICY, later(date(2026, 12, 3)), CAL
+        )
+        assert got.accepted
+        assert got.clock_before is not None and got.clock_before.paused
+        assert got.clock_after is not None and not got.clock_after.paused
+        assert got.clock_after.due == date(2026, 12, 31)
+        assert (got.stage_before, got.stage_after) == (Stage.AWAITING_CORRECTION, Stage.REVIEW)
+
+    def test_consultation_answered_later_adds_the_days_it_stood(self) -> None:
+        """Consulted on Tue 24 Nov, answered Tue 1 Dec: 5 working days stood still, due 25 Dec instead of 18 Dec."""
+        consulted = acted(case(), "consult", {"by": "li", "kind": "third_party", "party": "某公司"})
+        got = preview(
+            "consultation_answer",
+            {"by": "li", "consultation": "c1", "answer": "consent"},
+            consulted,
+            POLICY,
+            later(date(2026, 12, 1)),
+            CAL,
+        )
+        assert got.accepted
+        assert got.clock_after is not None and got.clock_after.due == date(2026, 12, 25)
+        assert got.as_of == date(2026, 12, 1)
+
+    def test_new_periods_get_their_end(self) -> None:
+        """A correction request shows when the applicant's 15 working days end: Tuesday 15 December."""
+        got = preview("request_correction", {"by": "li", "items": ["请补充身份证明"]}, case(), POLICY, NOW, CAL)
+        assert got.periods["correction"].due == date(2026, 12, 15)
+        assert got.stage_after is Stage.AWAITING_CORRECTION
+
+    def test_confirming_receipt_starts_the_clock(self) -> None:
+        """A case awaiting receipt has no clock; confirming receipt on 20 Nov would make it due 18 Dec."""
+        got = preview("confirm_receipt", {"by": "desk", "received": "2026-11-20"}, case(None), POLICY, NOW, CAL)
+        assert got.clock_before is None
+        assert got.clock_after is not None and got.clock_after.due == date(2026, 12, 18)
+        assert got.due_moves_by is None
+
+    @pytest.mark.parametrize("payload", [{"by": "li", "days": 0, "reason": "x"}, {"by": "li"}])
+    def test_malformed_payload_is_a_refusal_not_a_crash(self, payload: dict[str, object]) -> None:
+        """A payload the action model rejects comes back as a refusal naming the field."""
+        got = preview("extend", payload, case(), POLICY, NOW, CAL)
+        assert not got.accepted
+        assert got.refusal is not None and "extend" in got.refusal
