@@ -163,8 +163,7 @@ async def fetch_state(client: Client, case_id: str) -> CaseState:
     try:
         return await asyncio.wait_for(handle.query("state", result_type=CaseState), timeout=WAIT_SECONDS)
     except TimeoutError:
-        msg = f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?"
-        raise OgiError(msg) from None
+        raise no_worker(case_id) from None
 
 
 def state_json(state: CaseState) -> dict[str, Any]:
@@ -248,13 +247,24 @@ def show(case_id: Annotated[str, typer.Argument(help="Tracking number.")], as_js
         _print_state(state)
 
 
-async def send_action(client: Client, case_id: str, name: str, payload: dict[str, Any]) -> ActionResult:
-    """Send a reviewer action as an Update; a refusal is reported back to the case's audit trail."""
-    state = await fetch_state(client, case_id)  # clear "no case" / "closed" errors before the update
+async def open_case_state(client: Client, case_id: str) -> CaseState:
+    """The state of a case that can still be acted on; clear "no case" and "closed" errors otherwise."""
+    state = await fetch_state(client, case_id)
     if not state.stage.is_open:
         outcome = state.outcome.value if state.outcome else "no outcome"
         msg = f"case {case_id} is closed ({outcome}); no further action is possible"
         raise ActionNotAllowed(msg)
+    return state
+
+
+def no_worker(case_id: str) -> OgiError:
+    """The error when no worker answers for a case in time."""
+    return OgiError(f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?")
+
+
+async def send_action(client: Client, case_id: str, name: str, payload: dict[str, Any]) -> ActionResult:
+    """Send a reviewer action as an Update; a refusal is reported back to the case's audit trail."""
+    await open_case_state(client, case_id)
     handle = client.get_workflow_handle(case_id)
     try:
         return await asyncio.wait_for(
@@ -269,8 +279,7 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
             )
         raise ActionNotAllowed(f"refused: {message}") from None
     except TimeoutError:
-        msg = f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?"
-        raise OgiError(msg) from None
+        raise no_worker(case_id) from None
 
 
 def act(

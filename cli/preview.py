@@ -14,7 +14,7 @@ from rich.console import Console
 from temporalio.client import Client
 
 from activities.paths import notices_dir
-from cli.cases_cmd import WAIT_SECONDS, fetch_state
+from cli.cases_cmd import WAIT_SECONDS, no_worker, open_case_state
 from cli.output import day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, run_with_client
 from domain.calendar import BEIJING, CalendarError, load_calendar
@@ -44,17 +44,12 @@ def imagined_now(as_of: str | None, as_json: bool) -> datetime:
 
 
 async def _preview(client: Client, case_id: str, name: str, payload: dict[str, Any], now: datetime) -> Preview:
-    state = await fetch_state(client, case_id)
-    if not state.stage.is_open:
-        outcome = state.outcome.value if state.outcome else "no outcome"
-        msg = f"case {case_id} is closed ({outcome}); no further action is possible"
-        raise OgiError(msg)
+    state = await open_case_state(client, case_id)
     handle = client.get_workflow_handle(case_id)
     try:
         policy = await asyncio.wait_for(handle.query("policy", result_type=CasePolicy), timeout=WAIT_SECONDS)
     except TimeoutError:
-        msg = f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?"
-        raise OgiError(msg) from None
+        raise no_worker(case_id) from None
     try:
         calendar = load_calendar(policy.region, notices_dir())
         return preview(name, payload, state, policy, now, calendar)

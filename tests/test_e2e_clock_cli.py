@@ -28,14 +28,19 @@ sun = ["supervisor"]
 """
 
 
-@pytest.fixture(scope="module")
-def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """A worker and CLI that share a configuration naming who holds which role."""
-    home = tmp_path_factory.mktemp("clock-home")
+def stack_with_roles(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A worker and CLI that share a configuration naming who holds which role (``PEOPLE``)."""
+    home = tmp_path_factory.mktemp("roles-home")
     config = home / "ogi.toml"
     config.write_text(PEOPLE, "utf-8")
     with running_stack(dev_server_address, home, OGI_CONFIG=str(config)) as st:
         yield st
+
+
+@pytest.fixture(scope="module")
+def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The module's stack with roles."""
+    yield from stack_with_roles(dev_server_address, tmp_path_factory)
 
 
 def submit(stack: Stack, **changes: Any) -> str:

@@ -10,8 +10,8 @@ import pytest
 
 from domain.calendar import load_calendar
 from domain.clock import beijing_date
-from tests.test_e2e_cli import Stack, running_stack
-from tests.test_e2e_clock_cli import PEOPLE, submit
+from tests.test_e2e_cli import Stack
+from tests.test_e2e_clock_cli import stack_with_roles, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -20,12 +20,8 @@ CAL = load_calendar()
 
 @pytest.fixture(scope="module")
 def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """A worker and CLI sharing a configuration that names who holds which role."""
-    home = tmp_path_factory.mktemp("preview-home")
-    config = home / "ogi.toml"
-    config.write_text(PEOPLE, "utf-8")
-    with running_stack(dev_server_address, home, OGI_CONFIG=str(config)) as st:
-        yield st
+    """The module's stack with roles."""
+    yield from stack_with_roles(dev_server_address, tmp_path_factory)
 
 
 def start_day() -> Any:

@@ -304,16 +304,21 @@ class TestRemediesTable:
         assert everything["reconsideration"] == (1, 1, 1, 0, 3)
 
 
-@pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh SQLite case archive named by OGI_DATABASE_URL, holding the seed records."""
+def seeded_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: list[CaseRecord]) -> Iterator[Path]:
+    """A fresh SQLite case archive named by OGI_DATABASE_URL, holding ``records``; closed afterwards."""
     path = tmp_path / "archive.sqlite"
     monkeypatch.setenv("OGI_DATABASE_URL", f"sqlite:///{path}")
     store.reset_engines()
-    for record in SEED:
+    for record in records:
         store.upsert_case_record(record)
     yield path
     store.reset_engines()
+
+
+@pytest.fixture
+def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The archive holding the seed records."""
+    yield from seeded_archive(tmp_path, monkeypatch, SEED)
 
 
 runner = CliRunner()

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from activities import store
 from cli import report_cmd
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.report import CaseRecord
 from domain.timeliness import TOTAL, Timeliness, timeliness
-from tests.test_report import at
+from tests.test_report import rec, seeded_archive
 
 LA, NX = "六安市民政局", "宁夏回族自治区民政厅"
 
@@ -36,22 +35,12 @@ def closed(
     extended: bool = False,
 ) -> CaseRecord:
     """An archived case; ``closed_on=None`` leaves it open."""
-    return CaseRecord(
-        case_id=case_id,
-        agency=agency,
-        agency_code="NXMZ" if agency == NX else "LAMZ",
-        applicant_kind="natural_person",
-        channel="online",
-        received=date.fromisoformat(received) if received else None,
-        registered_at=at(received or "2025-05-01"),
-        due=date.fromisoformat(due) if due else None,
-        stage="closed" if closed_on else "review",
-        status="closed" if closed_on else "open",
-        outcome="decided" if closed_on else None,
-        report_row="disclosed" if closed_on else None,
-        closed_at=at(closed_on) if closed_on else None,
-        overdue=overdue,
-        extended=extended,
+    code = "NXMZ" if agency == NX else "LAMZ"
+    base = rec(
+        case_id, "natural_person", received, closed_on, "disclosed" if closed_on else None, agency=agency, code=code
+    )
+    return base.model_copy(
+        update={"due": date.fromisoformat(due) if due else None, "overdue": overdue, "extended": extended}
     )
 
 
@@ -125,17 +114,11 @@ class TestTimeliness:
 
 @pytest.fixture
 def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A SQLite archive with the seed, and a configuration placing the Ningxia agency in its region."""
-    path = tmp_path / "archive.sqlite"
-    monkeypatch.setenv("OGI_DATABASE_URL", f"sqlite:///{path}")
+    """The archive holding the seed, and a configuration placing the Ningxia agency in its region."""
     config = tmp_path / "ogi.toml"
     config.write_text(f'[agencies."{NX}"]\ncode = "NXMZ"\nregion = "ningxia"\n', "utf-8")
     monkeypatch.setenv("OGI_CONFIG", str(config))
-    store.reset_engines()
-    for record in SEED:
-        store.upsert_case_record(record)
-    yield path
-    store.reset_engines()
+    yield from seeded_archive(tmp_path, monkeypatch, SEED)
 
 
 runner = CliRunner()
