@@ -8,10 +8,12 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.applicant_secret import applicant_secret
 from activities.clock import ClockRequest, clock_for
 from activities.log import get_logger
 from activities.paths import config_path
 from activities.store import allocate_case_number
+from domain.applicant_key import applicant_key
 from domain.application import Application
 from domain.case import CasePolicy, ClockFacts, ClockView
 from domain.config import ConfigError, load_config
@@ -37,6 +39,8 @@ class Registration(BaseModel):
     policy: CasePolicy
     warnings: list[str] = []
     clock: ClockView | None = None
+    applicant_month_rank: int = 1
+    """The application's place among its applicant's at the agency this month (fees by count)."""
 
 
 @activity.defn(name="register_application")
@@ -54,8 +58,14 @@ def register_application(request: RegisterRequest) -> Registration:
     agency = config.agency(app.agency)
     policy = policy_for(app, config)
     info = activity.info()
+    month = (app.received or request.today).strftime("%Y-%m")
     allocation = allocate_case_number(
-        app.agency, agency.code, request.today.year, app.external_ref, str(info.workflow_run_id or info.workflow_id)
+        app.agency,
+        agency.code,
+        request.today.year,
+        app.external_ref,
+        str(info.workflow_run_id or info.workflow_id),
+        applicant=(month, applicant_key(app.applicant, applicant_secret())),
     )
     clock = None
     if app.received is not None and not allocation.duplicate:
@@ -74,4 +84,5 @@ def register_application(request: RegisterRequest) -> Registration:
         policy=policy,
         warnings=warnings,
         clock=clock,
+        applicant_month_rank=allocation.applicant_month_rank,
     )

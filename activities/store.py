@@ -35,6 +35,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     text,
     update,
@@ -66,9 +67,20 @@ case_numbers = Table(
     Column("external_ref", String(100), nullable=False),
     Column("intake_run_id", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("applicant_month_rank", Integer, nullable=True),
     UniqueConstraint("agency", "external_ref", name="uq_case_numbers_ref"),
     UniqueConstraint("agency_code", "year", "seq", name="uq_case_numbers_seq"),
 )
+
+applicant_months = Table(
+    "applicant_months",
+    metadata,
+    Column("agency_code", String(16), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("applicant_key", String(64), primary_key=True),
+    Column("requests", Integer, nullable=False),
+)
+"""Applications per applicant (a keyed pseudonym, never the identity) per agency and calendar month."""
 
 cases = Table(
     "cases",
@@ -131,9 +143,16 @@ def _m2_case_archive(conn: Connection) -> None:
     remedies.create(conn, checkfirst=True)
 
 
+def _m3_applicant_months(conn: Connection) -> None:
+    applicant_months.create(conn, checkfirst=True)
+    if "applicant_month_rank" not in {c["name"] for c in inspect(conn).get_columns("case_numbers")}:
+        conn.execute(text("ALTER TABLE case_numbers ADD COLUMN applicant_month_rank INTEGER"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "tracking numbers", _m1_tracking_numbers),
     (2, "case archive and remedies", _m2_case_archive),
+    (3, "applications per applicant and month (fees by count)", _m3_applicant_months),
 ]
 """Every schema change, in order; append only."""
 
@@ -215,6 +234,8 @@ class Allocation:
 
     case_id: str
     duplicate: bool
+    applicant_month_rank: int = 1
+    """The application's place among its applicant's at the agency in its calendar month (1 = first)."""
 
 
 def format_case_id(agency_code: str, year: int, seq: int) -> str:
@@ -222,22 +243,51 @@ def format_case_id(agency_code: str, year: int, seq: int) -> str:
     return f"{agency_code}-{year}-{seq:06d}"
 
 
-def allocate_case_number(agency: str, agency_code: str, year: int, external_ref: str, intake_run_id: str) -> Allocation:
+def _count_request(conn: Connection, agency_code: str, applicant: tuple[str, str]) -> int:
+    """Add one application to the applicant's month at the agency; its place in that month."""
+    month, key = applicant
+    where = (
+        (applicant_months.c.agency_code == agency_code)
+        & (applicant_months.c.month == month)
+        & (applicant_months.c.applicant_key == key)
+    )
+    bumped = conn.execute(update(applicant_months).where(where).values(requests=applicant_months.c.requests + 1))
+    if bumped.rowcount == 0:
+        conn.execute(
+            insert(applicant_months).values(agency_code=agency_code, month=month, applicant_key=key, requests=1)
+        )
+    rank: int = conn.execute(select(applicant_months.c.requests).where(where)).scalar_one()
+    return rank
+
+
+def allocate_case_number(
+    agency: str,
+    agency_code: str,
+    year: int,
+    external_ref: str,
+    intake_run_id: str,
+    applicant: tuple[str, str] | None = None,
+) -> Allocation:
     """The next gap-free number for the agency and year, idempotent for one intake run.
 
     A retry of the same intake run gets its number back; another run with the same external
-    reference learns the existing case instead of a new number.
+    reference learns the existing case instead of a new number. With ``applicant`` (month
+    ``YYYY-MM``, pseudonym) the application is also counted in its applicant's month, once.
     """
     for _ in range(20):
         try:
             with _lock, engine().begin() as conn:
                 row = conn.execute(
-                    select(case_numbers.c.case_id, case_numbers.c.intake_run_id).where(
-                        case_numbers.c.agency == agency, case_numbers.c.external_ref == external_ref
-                    )
+                    select(
+                        case_numbers.c.case_id, case_numbers.c.intake_run_id, case_numbers.c.applicant_month_rank
+                    ).where(case_numbers.c.agency == agency, case_numbers.c.external_ref == external_ref)
                 ).first()
                 if row is not None:
-                    return Allocation(case_id=row.case_id, duplicate=row.intake_run_id != intake_run_id)
+                    return Allocation(
+                        case_id=row.case_id,
+                        duplicate=row.intake_run_id != intake_run_id,
+                        applicant_month_rank=row.applicant_month_rank or 1,
+                    )
                 bumped = conn.execute(
                     update(counters)
                     .where(counters.c.agency_code == agency_code, counters.c.year == year)
@@ -249,6 +299,7 @@ def allocate_case_number(agency: str, agency_code: str, year: int, external_ref:
                     select(counters.c.last_seq).where(counters.c.agency_code == agency_code, counters.c.year == year)
                 ).scalar_one()
                 case_id = format_case_id(agency_code, year, seq)
+                rank = _count_request(conn, agency_code, applicant) if applicant is not None else 1
                 conn.execute(
                     insert(case_numbers).values(
                         case_id=case_id,
@@ -259,9 +310,10 @@ def allocate_case_number(agency: str, agency_code: str, year: int, external_ref:
                         external_ref=external_ref,
                         intake_run_id=intake_run_id,
                         created_at=datetime.now(UTC),
+                        applicant_month_rank=rank,
                     )
                 )
-                return Allocation(case_id=case_id, duplicate=False)
+                return Allocation(case_id=case_id, duplicate=False, applicant_month_rank=rank)
         except IntegrityError:
             continue  # a concurrent intake took the number or the reference first: read again
     msg = "could not allocate a tracking number after 20 attempts (store contention)"

@@ -96,3 +96,15 @@ def dev_server_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         yield f"127.0.0.1:{port}"
     finally:
         stop_process(proc)
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh SQLite case store named by OGI_DATABASE_URL, engines disposed before and after."""
+    from activities import store
+
+    path = tmp_path / "ogi.sqlite"
+    monkeypatch.setenv("OGI_DATABASE_URL", f"sqlite:///{path}")
+    store.reset_engines()
+    yield path
+    store.reset_engines()

@@ -7,7 +7,7 @@ import json
 import shutil
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -45,16 +45,6 @@ def a_case(**changes: object) -> CaseState:
 def closed(outcome: Outcome, reasons: list[Reason]) -> CaseState:
     """The example case closed with an outcome."""
     return a_case(stage=Stage.CLOSED, outcome=outcome, reasons=reasons, closed_at=datetime(2025, 3, 20, 8, tzinfo=UTC))
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh SQLite store named by OGI_DATABASE_URL, engines disposed before and after."""
-    path = tmp_path / "ogi.sqlite"
-    monkeypatch.setenv("OGI_DATABASE_URL", f"sqlite:///{path}")
-    store.reset_engines()
-    yield path
-    store.reset_engines()
 
 
 def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -198,7 +188,7 @@ class TestMigrations:
         store.engine()
         store.reset_engines()
         assert store.migrate(store.engine()) == store.SCHEMA_VERSION
-        assert [r[0] for r in rows(db, "SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+        assert [r[0] for r in rows(db, "SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
 
     def test_store_from_before_versioning_is_adopted(self, db: Path) -> None:
         """A store made by the unversioned code keeps its tracking numbers and gains the archive tables."""

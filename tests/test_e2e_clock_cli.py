@@ -176,3 +176,23 @@ class TestCalendarNoticeReachesOpenCases:
             assert loaded["calendar_version_before"] in moved[-1]["detail"]
             assert loaded["calendar_version"] in moved[-1]["detail"]
         stack.ogi_json("withdraw", case_id, "--by", "desk")
+
+
+class TestFeesByCount:
+    def test_the_eleventh_application_in_a_month_costs_100_yuan(self, stack: Stack) -> None:
+        """Intake counts the applicant's applications this month: the 11th may carry a count fee, the 1st not."""
+        applicant = {
+            "kind": "natural_person",
+            "name": "李四",
+            "id_number": "110101199003074477",
+            "phone": "13900000000",
+        }
+        ids = [submit(stack, applicant=applicant) for _ in range(11)]
+        first = stack.ogi("fee-notice", ids[0], "--by", "li", "--method", "count", "--json")
+        assert first.returncode == 1
+        assert "no fee is due" in first.stderr and "application no. 1 this month" in first.stderr
+        eleventh = stack.ogi_json("fee-notice", ids[10], "--by", "li", "--method", "count")
+        assert eleventh["stage"] == "awaiting_payment"
+        assert "¥100" in eleventh["detail"]
+        shown = stack.ogi_json("show", ids[10])
+        assert (shown["fee"]["quantity"], shown["fee"]["amount"]) == (11, 100)

@@ -104,6 +104,7 @@ class IntakeWorkflow:
                 policy=reg.policy,
                 intake_warnings=reg.warnings,
                 clock=reg.clock,
+                applicant_month_rank=reg.applicant_month_rank,
             ),
             id=reg.case_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,

@@ -1,0 +1,123 @@
+"""Fees by count need the applicant's n-th application in a month: keyed pseudonyms and their counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from activities import store
+from activities.applicant_secret import KEY_FILE, KEY_VAR, applicant_secret
+from domain.applicant_key import applicant_key
+from domain.application import Applicant
+from tests.test_archive import rows
+
+PERSON = Applicant(kind="natural_person", name="张三", id_number="34150219800101001X", phone="13800000000")
+SECRET = b"k" * 32
+
+
+class TestApplicantKey:
+    def test_same_identity_same_key_however_written(self) -> None:
+        """Spaces, a lower-case check letter or another phone do not make another applicant."""
+        again = PERSON.model_copy(update={"id_number": " 34150219800101001x ", "phone": "0564-1234567"})
+        assert applicant_key(again, SECRET) == applicant_key(PERSON, SECRET)
+
+    def test_other_identity_or_secret_other_key(self) -> None:
+        """Another ID number, or the same one under another installation's key, is another pseudonym."""
+        other = PERSON.model_copy(update={"id_number": "110101199003070011"})
+        assert applicant_key(other, SECRET) != applicant_key(PERSON, SECRET)
+        assert applicant_key(PERSON, b"other") != applicant_key(PERSON, SECRET)
+
+    def test_without_id_number_by_name_and_phone(self) -> None:
+        """Without an ID number the name and phone digits identify the applicant."""
+        bare = PERSON.model_copy(update={"id_number": None})
+        spaced = bare.model_copy(update={"name": "张 三", "phone": "138 0000 0000"})
+        assert applicant_key(spaced, SECRET) == applicant_key(bare, SECRET)
+        assert applicant_key(bare.model_copy(update={"phone": "13900000000"}), SECRET) != applicant_key(bare, SECRET)
+
+    def test_key_reveals_nothing_of_the_identity(self) -> None:
+        """The pseudonym is a 64-hex HMAC: no part of the ID number or name is in it."""
+        key = applicant_key(PERSON, SECRET)
+        assert len(key) == 64 and int(key, 16) >= 0
+        assert "1980" not in key and "张" not in key
+
+
+class TestSecret:
+    def test_created_once_private_and_reused(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without OGI_APPLICANT_KEY the home gets a private key file on first use; later calls read it."""
+        monkeypatch.delenv(KEY_VAR, raising=False)
+        monkeypatch.setenv("OGI_HOME", str(tmp_path))
+        first = applicant_secret()
+        assert len(first) == 64
+        assert stat.S_IMODE(os.stat(tmp_path / KEY_FILE).st_mode) == 0o600
+        assert applicant_secret() == first
+        assert [p.name for p in tmp_path.iterdir()] == [KEY_FILE]
+
+    def test_environment_wins(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """OGI_APPLICANT_KEY, when set, is the key and no file is made."""
+        monkeypatch.setenv("OGI_HOME", str(tmp_path))
+        monkeypatch.setenv(KEY_VAR, "shared-by-every-worker")
+        assert applicant_secret() == b"shared-by-every-worker"
+        assert not (tmp_path / KEY_FILE).exists()
+
+
+class TestCounting:
+    def test_ranks_per_applicant_agency_and_month(self, db: Path) -> None:
+        """Each new application is counted once in its applicant's month at its agency."""
+        march, april = ("2026-03", "key-a"), ("2026-04", "key-a")
+        ranks = [
+            store.allocate_case_number("局", "TEST", 2026, f"r{n}", f"run{n}", applicant=march).applicant_month_rank
+            for n in range(3)
+        ]
+        assert ranks == [1, 2, 3]
+        assert store.allocate_case_number("局", "TEST", 2026, "r3", "run3", applicant=april).applicant_month_rank == 1
+        other = store.allocate_case_number("局", "TEST", 2026, "r4", "run4", applicant=("2026-03", "key-b"))
+        assert other.applicant_month_rank == 1
+        elsewhere = store.allocate_case_number("署", "ELSE", 2026, "r0", "run5", applicant=march)
+        assert elsewhere.applicant_month_rank == 1
+
+    def test_retry_and_duplicate_do_not_count_again(self, db: Path) -> None:
+        """A retried registration gets its rank back; a duplicate reference learns the case, uncounted."""
+        who = ("2026-03", "key-a")
+        first = store.allocate_case_number("局", "TEST", 2026, "r1", "run1", applicant=who)
+        retried = store.allocate_case_number("局", "TEST", 2026, "r1", "run1", applicant=who)
+        duplicate = store.allocate_case_number("局", "TEST", 2026, "r1", "run2", applicant=who)
+        assert (first.applicant_month_rank, retried.applicant_month_rank) == (1, 1)
+        assert duplicate.duplicate and duplicate.case_id == first.case_id
+        assert store.allocate_case_number("局", "TEST", 2026, "r2", "run3", applicant=who).applicant_month_rank == 2
+
+    def test_store_of_version_2_gains_the_counts(self, db: Path) -> None:
+        """A store made before counting keeps its numbers; its next registration is counted."""
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "CREATE TABLE case_numbers (case_id VARCHAR(40) PRIMARY KEY, agency_code VARCHAR(16) NOT NULL, "
+                "year INTEGER NOT NULL, seq INTEGER NOT NULL, agency VARCHAR(100) NOT NULL, "
+                "external_ref VARCHAR(100) NOT NULL, intake_run_id VARCHAR(64) NOT NULL, "
+                "created_at DATETIME NOT NULL)"
+            )
+            conn.execute(
+                "INSERT INTO case_numbers VALUES ('TEST-2026-000001', 'TEST', 2026, 1, '局', 'old', 'run0', ?)",
+                (datetime.now(UTC).isoformat(),),
+            )
+            conn.execute(
+                "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, "
+                "applied_at DATETIME NOT NULL)"
+            )
+            for version in (1, 2):
+                conn.execute("INSERT INTO schema_version VALUES (?, 'earlier', '2026-01-01')", (version,))
+            conn.execute(
+                "CREATE TABLE case_counters (agency_code VARCHAR(16), year INTEGER, last_seq INTEGER NOT NULL, "
+                "PRIMARY KEY (agency_code, year))"
+            )
+            conn.execute("INSERT INTO case_counters VALUES ('TEST', 2026, 1)")
+        old = store.allocate_case_number("局", "TEST", 2026, "old", "run0", applicant=("2026-03", "key-a"))
+        assert (old.case_id, old.applicant_month_rank) == ("TEST-2026-000001", 1)
+        new = store.allocate_case_number("局", "TEST", 2026, "new", "run1", applicant=("2026-03", "key-a"))
+        assert (new.case_id, new.applicant_month_rank) == ("TEST-2026-000002", 1)
+        assert [r[0] for r in rows(db, "SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+        assert json.dumps(rows(db, "SELECT requests FROM applicant_months")) == "[[1]]"
