@@ -12,8 +12,8 @@ from activities.applicant_secret import applicant_secret
 from activities.clock import ClockRequest, clock_for
 from activities.log import get_logger
 from activities.paths import config_path
-from activities.store import allocate_case_number
-from domain.applicant_key import applicant_key
+from activities.store import ApplicantMark, allocate_case_number
+from domain.applicant_key import applicant_key, content_key
 from domain.application import Application
 from domain.case import CasePolicy, ClockFacts, ClockView
 from domain.config import ConfigError, load_config
@@ -41,6 +41,8 @@ class Registration(BaseModel):
     clock: ClockView | None = None
     applicant_month_rank: int = 1
     """The application's place among its applicant's at the agency this month (fees by count)."""
+    same_content_as: list[str] = []
+    """Earlier cases where the applicant asked the agency for the same content (Art 36(6) may apply)."""
 
 
 @activity.defn(name="register_application")
@@ -59,13 +61,18 @@ def register_application(request: RegisterRequest) -> Registration:
     policy = policy_for(app, config)
     info = activity.info()
     month = (app.received or request.today).strftime("%Y-%m")
+    secret = applicant_secret()
     allocation = allocate_case_number(
         app.agency,
         agency.code,
         request.today.year,
         app.external_ref,
         str(info.workflow_run_id or info.workflow_id),
-        applicant=(month, applicant_key(app.applicant, applicant_secret())),
+        applicant=ApplicantMark(
+            month=month,
+            applicant_key=applicant_key(app.applicant, secret),
+            content_key=content_key(app.description, secret),
+        ),
     )
     clock = None
     if app.received is not None and not allocation.duplicate:
@@ -85,4 +92,5 @@ def register_application(request: RegisterRequest) -> Registration:
         warnings=warnings,
         clock=clock,
         applicant_month_rank=allocation.applicant_month_rank,
+        same_content_as=list(allocation.same_content_as),
     )

@@ -82,6 +82,18 @@ applicant_months = Table(
 )
 """Applications per applicant (a keyed pseudonym, never the identity) per agency and calendar month."""
 
+applicant_requests = Table(
+    "applicant_requests",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("agency_code", String(16), nullable=False),
+    Column("applicant_key", String(64), nullable=False),
+    Column("content_key", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_applicant_requests_same", "agency_code", "applicant_key", "content_key"),
+)
+"""What each applicant asked for (keyed pseudonyms): finds an application repeating an earlier one."""
+
 cases = Table(
     "cases",
     metadata,
@@ -143,8 +155,9 @@ def _m2_case_archive(conn: Connection) -> None:
     remedies.create(conn, checkfirst=True)
 
 
-def _m3_applicant_months(conn: Connection) -> None:
+def _m3_applicant_pseudonyms(conn: Connection) -> None:
     applicant_months.create(conn, checkfirst=True)
+    applicant_requests.create(conn, checkfirst=True)
     if "applicant_month_rank" not in {c["name"] for c in inspect(conn).get_columns("case_numbers")}:
         conn.execute(text("ALTER TABLE case_numbers ADD COLUMN applicant_month_rank INTEGER"))
 
@@ -152,7 +165,7 @@ def _m3_applicant_months(conn: Connection) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "tracking numbers", _m1_tracking_numbers),
     (2, "case archive and remedies", _m2_case_archive),
-    (3, "applications per applicant and month (fees by count)", _m3_applicant_months),
+    (3, "applicant pseudonyms: applications per month, repeated content", _m3_applicant_pseudonyms),
 ]
 """Every schema change, in order; append only."""
 
@@ -236,6 +249,18 @@ class Allocation:
     duplicate: bool
     applicant_month_rank: int = 1
     """The application's place among its applicant's at the agency in its calendar month (1 = first)."""
+    same_content_as: tuple[str, ...] = ()
+    """Earlier cases of the same applicant at the agency asking for the same content, oldest first."""
+
+
+@dataclass(frozen=True)
+class ApplicantMark:
+    """How intake recognises an application's applicant and content again: pseudonyms, never the text."""
+
+    month: str
+    """``YYYY-MM`` of receipt (or registration, while receipt is unconfirmed)."""
+    applicant_key: str
+    content_key: str
 
 
 def format_case_id(agency_code: str, year: int, seq: int) -> str:
@@ -243,21 +268,37 @@ def format_case_id(agency_code: str, year: int, seq: int) -> str:
     return f"{agency_code}-{year}-{seq:06d}"
 
 
-def _count_request(conn: Connection, agency_code: str, applicant: tuple[str, str]) -> int:
+def _count_request(conn: Connection, agency_code: str, mark: ApplicantMark) -> int:
     """Add one application to the applicant's month at the agency; its place in that month."""
-    month, key = applicant
     where = (
         (applicant_months.c.agency_code == agency_code)
-        & (applicant_months.c.month == month)
-        & (applicant_months.c.applicant_key == key)
+        & (applicant_months.c.month == mark.month)
+        & (applicant_months.c.applicant_key == mark.applicant_key)
     )
     bumped = conn.execute(update(applicant_months).where(where).values(requests=applicant_months.c.requests + 1))
     if bumped.rowcount == 0:
-        conn.execute(
-            insert(applicant_months).values(agency_code=agency_code, month=month, applicant_key=key, requests=1)
-        )
+        row = {"agency_code": agency_code, "month": mark.month, "applicant_key": mark.applicant_key, "requests": 1}
+        conn.execute(insert(applicant_months).values(**row))
     rank: int = conn.execute(select(applicant_months.c.requests).where(where)).scalar_one()
     return rank
+
+
+def _same_content(conn: Connection, agency_code: str, mark: ApplicantMark, case_id: str) -> tuple[str, ...]:
+    """The applicant's cases at the agency with the same content registered before ``case_id``."""
+    t = applicant_requests
+    own = select(t.c.created_at).where(t.c.case_id == case_id).scalar_subquery()
+    query = (
+        select(t.c.case_id)
+        .where(
+            t.c.agency_code == agency_code,
+            t.c.applicant_key == mark.applicant_key,
+            t.c.content_key == mark.content_key,
+            t.c.case_id != case_id,
+            (t.c.created_at < own) | own.is_(None),
+        )
+        .order_by(t.c.created_at, t.c.case_id)
+    )
+    return tuple(conn.execute(query).scalars())
 
 
 def allocate_case_number(
@@ -266,13 +307,13 @@ def allocate_case_number(
     year: int,
     external_ref: str,
     intake_run_id: str,
-    applicant: tuple[str, str] | None = None,
+    applicant: ApplicantMark | None = None,
 ) -> Allocation:
     """The next gap-free number for the agency and year, idempotent for one intake run.
 
     A retry of the same intake run gets its number back; another run with the same external
-    reference learns the existing case instead of a new number. With ``applicant`` (month
-    ``YYYY-MM``, pseudonym) the application is also counted in its applicant's month, once.
+    reference learns the existing case instead of a new number. With ``applicant`` the application
+    is also counted in its applicant's month, once, and matched against their earlier requests.
     """
     for _ in range(20):
         try:
@@ -287,6 +328,7 @@ def allocate_case_number(
                         case_id=row.case_id,
                         duplicate=row.intake_run_id != intake_run_id,
                         applicant_month_rank=row.applicant_month_rank or 1,
+                        same_content_as=_same_content(conn, agency_code, applicant, row.case_id) if applicant else (),
                     )
                 bumped = conn.execute(
                     update(counters)
@@ -299,7 +341,20 @@ def allocate_case_number(
                     select(counters.c.last_seq).where(counters.c.agency_code == agency_code, counters.c.year == year)
                 ).scalar_one()
                 case_id = format_case_id(agency_code, year, seq)
-                rank = _count_request(conn, agency_code, applicant) if applicant is not None else 1
+                rank = 1
+                same: tuple[str, ...] = ()
+                if applicant is not None:
+                    rank = _count_request(conn, agency_code, applicant)
+                    same = _same_content(conn, agency_code, applicant, case_id)
+                    conn.execute(
+                        insert(applicant_requests).values(
+                            case_id=case_id,
+                            agency_code=agency_code,
+                            applicant_key=applicant.applicant_key,
+                            content_key=applicant.content_key,
+                            created_at=datetime.now(UTC),
+                        )
+                    )
                 conn.execute(
                     insert(case_numbers).values(
                         case_id=case_id,
@@ -313,7 +368,7 @@ def allocate_case_number(
                         applicant_month_rank=rank,
                     )
                 )
-                return Allocation(case_id=case_id, duplicate=False, applicant_month_rank=rank)
+                return Allocation(case_id=case_id, duplicate=False, applicant_month_rank=rank, same_content_as=same)
         except IntegrityError:
             continue  # a concurrent intake took the number or the reference first: read again
     msg = "could not allocate a tracking number after 20 attempts (store contention)"

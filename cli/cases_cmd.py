@@ -183,6 +183,7 @@ def state_json(state: CaseState) -> dict[str, Any]:
         "decision": state.decision.model_dump(mode="json") if state.decision else None,
         "clock": view.model_dump(mode="json") if view else None,
         "intake_warnings": state.intake_warnings,
+        "same_content_as": state.same_content_as,
         "correction": state.correction.model_dump(mode="json") if state.correction else None,
         "extension": state.extension.model_dump(mode="json") if state.extension else None,
         "longer_period": state.longer_period.model_dump(mode="json") if state.longer_period else None,
@@ -215,6 +216,11 @@ def _print_state(state: CaseState) -> None:
             console.print(f"  [dim]· {line}[/]")
     for warning in state.intake_warnings:
         console.print(f"[yellow]to correct:[/] {warning}")
+    if state.same_content_as:
+        console.print(
+            f"[yellow]same content as earlier:[/] {', '.join(state.same_content_as)} — if already answered, "
+            "a repeated application is not handled again (Art 36(6): decide --outcome not_handled --reason repeated_request)"
+        )
     if state.correction and state.correction.respond_by and state.stage.value == "awaiting_correction":
         console.print(f"correction requested: answer by {state.correction.respond_by.due}")
     for c in state.consultations:

@@ -1,8 +1,9 @@
-"""A keyed pseudonym of an applicant: counts one applicant's requests without keeping who they are.
+"""Keyed pseudonyms of an applicant and of what they ask for: recognised again, never kept.
 
 Fees by count (按件计收, 国办函〔2020〕109号) depend on the applicant's n-th request at the agency in a
-calendar month, so intake must recognise the same applicant again. The store keeps only this HMAC,
-and the key lives outside the store, so a copy of the store does not reveal identity numbers.
+calendar month, and a repeated application (Art 36(6)) is the same applicant asking for the same
+information again, so intake must recognise both. The store keeps only these HMACs, and the key
+lives outside the store, so a copy of the store reveals neither identity numbers nor requests.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ def _norm(text: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", text)).upper()
 
 
+def _words(text: str) -> str:
+    """The text without spacing, punctuation or symbols, full-width folded, upper case."""
+    folded = unicodedata.normalize("NFKC", text).upper()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+
+
 def applicant_key(applicant: Applicant, secret: bytes) -> str:
     """The applicant's pseudonym: by identity number when given, else by kind, name and phone."""
     if applicant.id_number and applicant.id_number.strip():
@@ -29,3 +36,8 @@ def applicant_key(applicant: Applicant, secret: bytes) -> str:
         phone = "".join(ch for ch in applicant.phone or "" if ch.isdigit())
         identity = f"name:{applicant.kind.value}:{_norm(applicant.name)}:{phone}"
     return hmac.new(secret, identity.encode(), hashlib.sha256).hexdigest()
+
+
+def content_key(description: str, secret: bytes) -> str:
+    """A pseudonym of the information asked for: equal for the same text however spaced or punctuated."""
+    return hmac.new(secret, ("content:" + _words(description)).encode(), hashlib.sha256).hexdigest()

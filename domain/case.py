@@ -56,6 +56,8 @@ class CaseInput(BaseModel):
     clock: ClockView | None = None
     """The first clock, computed at registration (None while awaiting confirmation of receipt)."""
     applicant_month_rank: int = 1
+    same_content_as: list[str] = []
+    """Earlier cases where the same applicant asked the agency for the same content (Art 36(6) may apply)."""
 
 
 class CaseEvent(BaseModel):
@@ -227,6 +229,8 @@ class CaseState(BaseModel):
     """Notices sent for the case (paths of the stored documents)."""
     applicant_month_rank: int = 1
     """This application's place among the applicant's applications in its calendar month (fees by count)."""
+    same_content_as: list[str] = []
+    """Earlier cases where the same applicant asked the agency for the same content (Art 36(6) may apply)."""
 
     @property
     def status(self) -> str:
@@ -249,6 +253,7 @@ def new_case(inp: CaseInput, now: datetime) -> CaseState:
         stage=stage,
         intake_warnings=list(inp.intake_warnings),
         applicant_month_rank=inp.applicant_month_rank,
+        same_content_as=list(inp.same_content_as),
     )
     if app.received is not None:
         state.clock = ClockFacts(received=app.received, reply_days=inp.policy.rules.reply_days)

@@ -13,7 +13,8 @@ import pytest
 
 from activities import store
 from activities.applicant_secret import KEY_FILE, KEY_VAR, applicant_secret
-from domain.applicant_key import applicant_key
+from activities.store import ApplicantMark
+from domain.applicant_key import applicant_key, content_key
 from domain.application import Applicant
 from tests.test_archive import rows
 
@@ -66,24 +67,38 @@ class TestSecret:
         assert not (tmp_path / KEY_FILE).exists()
 
 
+def mark(month: str, key: str, content: str = "c") -> ApplicantMark:
+    """An applicant's mark with plain stand-ins for the pseudonyms."""
+    return ApplicantMark(month=month, applicant_key=key, content_key=content)
+
+
+class TestContentKey:
+    def test_same_request_however_spaced_or_punctuated(self) -> None:
+        """Spacing, full-width forms and punctuation do not make another request."""
+        a = content_key("申请公开2019年度城乡最低生活保障资金发放情况。", SECRET)
+        b = content_key(" 申请公开 ２０１９ 年度，城乡最低生活保障资金发放情况 ", SECRET)
+        assert a == b
+        assert content_key("申请公开2020年度城乡最低生活保障资金发放情况", SECRET) != a
+
+
 class TestCounting:
     def test_ranks_per_applicant_agency_and_month(self, db: Path) -> None:
         """Each new application is counted once in its applicant's month at its agency."""
-        march, april = ("2026-03", "key-a"), ("2026-04", "key-a")
+        march, april = mark("2026-03", "key-a"), mark("2026-04", "key-a")
         ranks = [
             store.allocate_case_number("局", "TEST", 2026, f"r{n}", f"run{n}", applicant=march).applicant_month_rank
             for n in range(3)
         ]
         assert ranks == [1, 2, 3]
         assert store.allocate_case_number("局", "TEST", 2026, "r3", "run3", applicant=april).applicant_month_rank == 1
-        other = store.allocate_case_number("局", "TEST", 2026, "r4", "run4", applicant=("2026-03", "key-b"))
+        other = store.allocate_case_number("局", "TEST", 2026, "r4", "run4", applicant=mark("2026-03", "key-b"))
         assert other.applicant_month_rank == 1
         elsewhere = store.allocate_case_number("署", "ELSE", 2026, "r0", "run5", applicant=march)
         assert elsewhere.applicant_month_rank == 1
 
     def test_retry_and_duplicate_do_not_count_again(self, db: Path) -> None:
         """A retried registration gets its rank back; a duplicate reference learns the case, uncounted."""
-        who = ("2026-03", "key-a")
+        who = mark("2026-03", "key-a")
         first = store.allocate_case_number("局", "TEST", 2026, "r1", "run1", applicant=who)
         retried = store.allocate_case_number("局", "TEST", 2026, "r1", "run1", applicant=who)
         duplicate = store.allocate_case_number("局", "TEST", 2026, "r1", "run2", applicant=who)
@@ -115,9 +130,24 @@ class TestCounting:
                 "PRIMARY KEY (agency_code, year))"
             )
             conn.execute("INSERT INTO case_counters VALUES ('TEST', 2026, 1)")
-        old = store.allocate_case_number("局", "TEST", 2026, "old", "run0", applicant=("2026-03", "key-a"))
+        old = store.allocate_case_number("局", "TEST", 2026, "old", "run0", applicant=mark("2026-03", "key-a"))
         assert (old.case_id, old.applicant_month_rank) == ("TEST-2026-000001", 1)
-        new = store.allocate_case_number("局", "TEST", 2026, "new", "run1", applicant=("2026-03", "key-a"))
+        new = store.allocate_case_number("局", "TEST", 2026, "new", "run1", applicant=mark("2026-03", "key-a"))
         assert (new.case_id, new.applicant_month_rank) == ("TEST-2026-000002", 1)
         assert [r[0] for r in rows(db, "SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
         assert json.dumps(rows(db, "SELECT requests FROM applicant_months")) == "[[1]]"
+
+    def test_same_content_lists_earlier_cases_of_the_applicant(self, db: Path) -> None:
+        """The applicant's earlier cases with the same content, oldest first; other content or people do not count."""
+        first = store.allocate_case_number("局", "TEST", 2026, "r1", "run1", applicant=mark("2026-03", "a", "x"))
+        store.allocate_case_number("局", "TEST", 2026, "r2", "run2", applicant=mark("2026-03", "a", "y"))
+        store.allocate_case_number("局", "TEST", 2026, "r3", "run3", applicant=mark("2026-03", "b", "x"))
+        second = store.allocate_case_number("局", "TEST", 2026, "r4", "run4", applicant=mark("2026-05", "a", "x"))
+        third = store.allocate_case_number("局", "TEST", 2026, "r5", "run5", applicant=mark("2026-06", "a", "x"))
+        assert first.same_content_as == ()
+        assert second.same_content_as == (first.case_id,)
+        assert third.same_content_as == (first.case_id, second.case_id)
+        retried = store.allocate_case_number("局", "TEST", 2026, "r4", "run4", applicant=mark("2026-05", "a", "x"))
+        assert retried.same_content_as == (first.case_id,)
+        other_agency = store.allocate_case_number("署", "ELSE", 2026, "r1", "run6", applicant=mark("2026-06", "a", "x"))
+        assert other_agency.same_content_as == ()

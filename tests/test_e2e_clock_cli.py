@@ -178,9 +178,9 @@ class TestCalendarNoticeReachesOpenCases:
         stack.ogi_json("withdraw", case_id, "--by", "desk")
 
 
-class TestFeesByCount:
-    def test_the_eleventh_application_in_a_month_costs_100_yuan(self, stack: Stack) -> None:
-        """Intake counts the applicant's applications this month: the 11th may carry a count fee, the 1st not."""
+class TestApplicantPseudonyms:
+    def test_count_fee_on_the_eleventh_and_repeats_named(self, stack: Stack) -> None:
+        """The 11th application this month may carry a count fee, the 1st not; repeats name the earlier cases."""
         applicant = {
             "kind": "natural_person",
             "name": "李四",
@@ -196,3 +196,9 @@ class TestFeesByCount:
         assert "¥100" in eleventh["detail"]
         shown = stack.ogi_json("show", ids[10])
         assert (shown["fee"]["quantity"], shown["fee"]["amount"]) == (11, 100)
+        assert shown["same_content_as"] == ids[:10]
+        other = submit(stack, applicant=applicant, description="申请公开2020年度临时救助资金发放情况")
+        assert stack.ogi_json("show", other)["same_content_as"] == []
+        table = stack.ogi("show", ids[1])
+        assert f"same content as earlier: {ids[0]}" in table.stdout
+        assert "repeated_request" in table.stdout

@@ -105,6 +105,7 @@ class IntakeWorkflow:
                 intake_warnings=reg.warnings,
                 clock=reg.clock,
                 applicant_month_rank=reg.applicant_month_rank,
+                same_content_as=reg.same_content_as,
             ),
             id=reg.case_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,
