@@ -36,8 +36,8 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	@for b in bench/calendar.py bench/lifecycle.py bench/supervision.py; do \
-		echo "== $$b"; $(BIN)/python $$b || exit 1; \
+	@for b in working_days lifecycle supervision; do \
+		echo "== bench/$$b"; $(BIN)/python -m bench.$$b || exit 1; \
 	done
 
 clean:

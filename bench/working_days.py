@@ -1,7 +1,7 @@
 """Benchmark: ``add_working_days`` against holidays' own ``get_nth_working_day``, same dates, same run.
 
 Target: at least 50x faster, and nearly flat in N (the index is a bisect over precomputed working days).
-Run: ``python -m bench.calendar`` (``make bench`` runs every benchmark).
+Run: ``python -m bench.working_days`` (``make bench`` runs every benchmark).
 """
 
 from __future__ import annotations
