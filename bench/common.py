@@ -22,6 +22,13 @@ from temporalio.client import Client
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def quiet_logs() -> None:
+    """Warnings and errors only: a benchmark's table should not scroll away under a line per case."""
+    from activities.log import configure_logging
+
+    configure_logging(os.environ.get("OGI_LOG_LEVEL", "WARNING"))
+
+
 def report(name: str, rows: list[dict[str, Any]], summary: dict[str, Any]) -> Path:
     """Print the rows as a table and the summary, and write both to ``bench/results/<name>.json``."""
     console = Console()

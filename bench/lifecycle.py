@@ -23,7 +23,7 @@ from temporalio.worker import Worker
 
 from activities.registry import all_activities
 from bench.baseline import BaselineCase, baseline_step
-from bench.common import connect, report, start_dev_server
+from bench.common import connect, quiet_logs, report, start_dev_server
 from domain.clock import beijing_date
 from worker import sandbox_runner
 from workflows.registry import WORKFLOWS
@@ -139,4 +139,5 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--in-memory", action="store_true", help="Dev server without a database file.")
     args = parser.parse_args()
+    quiet_logs()
     asyncio.run(main(args.cases, args.concurrency, args.in_memory))

@@ -38,7 +38,7 @@ from rich.console import Console
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
-from bench.common import connect, report, start_dev_server
+from bench.common import connect, quiet_logs, report, start_dev_server
 from workflows.search_attributes import OPEN_CASES_QUERY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -353,6 +353,7 @@ if __name__ == "__main__":
     parser.add_argument("--process-repeat", type=int, default=10, help="subprocess samples per measure")
     parser.add_argument("--serve-worker", nargs=2, metavar=("ADDRESS", "QUEUE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    quiet_logs()
     if args.serve_worker:
         asyncio.run(serve_worker(*args.serve_worker))
     else:
