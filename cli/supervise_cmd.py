@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -29,12 +31,19 @@ AfterOpt = Annotated[
     str | None, typer.Option(help="Start after this cursor: the 'next' value the previous page printed.")
 ]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every matching case in one listing, not one page.")]
+CsvOpt = Annotated[
+    bool,
+    typer.Option("--csv", help="CSV for a spreadsheet: a header, then one line per case (with --all, every case)."),
+]
+CSV_COLUMNS = ("id", "stage", "due", "overdue", "clock_paused", "agency", "channel", "outcome")
 PAGE_SIZE = 100
 CASES = sa.CASES_QUERY
 OPEN = sa.OPEN_CASES_QUERY
 
 
-def _fetch(query: str, limit: int | None, after: str | None, every: bool, as_json: bool) -> Page:
+def _fetch(query: str, limit: int | None, after: str | None, every: bool, as_json: bool, as_csv: bool) -> Page:
+    if as_json and as_csv:
+        fail("--json and --csv are two formats; choose one", EXIT_BAD_INPUT, as_json)
     if every and (limit is not None or after is not None):
         fail("--all lists every case; leave out --limit and --after", EXIT_BAD_INPUT, as_json)
     try:
@@ -46,8 +55,26 @@ def _fetch(query: str, limit: int | None, after: str | None, every: bool, as_jso
     return run_with_client(lambda c: case_page(c, query, limit or PAGE_SIZE, cursor), as_json=as_json)
 
 
-def _show(title: str, page: Page, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _write_csv(page: Page) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in page.cases:
+        writer.writerow([_cell(r[c]) for c in CSV_COLUMNS])
+    if page.next:  # on stderr, so the file stays a clean table
+        sys.stderr.write(f"{page.offset + len(page.cases)} of {page.total}; next page: --after '{page.next}'\n")
+
+
+def _show(title: str, page: Page, as_json: bool, as_csv: bool, extra: dict[str, Any] | None = None) -> None:
     rows = page.cases
+    if as_csv:
+        _write_csv(page)
+        return
     if as_json:
         emit_json(
             {
@@ -79,11 +106,12 @@ def overdue(
     limit: LimitOpt = None,
     after: AfterOpt = None,
     every: AllOpt = False,
+    as_csv: CsvOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Open cases whose reply deadline has passed (逾期未答复), most overdue first."""
     query = f"{OPEN} AND Overdue = true" + agency_clause(agency)
-    _show("overdue cases", _fetch(query, limit, after, every, as_json), as_json)
+    _show("overdue cases", _fetch(query, limit, after, every, as_json, as_csv), as_json, as_csv)
 
 
 @app.command("due-soon")
@@ -93,6 +121,7 @@ def due_soon(
     limit: LimitOpt = None,
     after: AfterOpt = None,
     every: AllOpt = False,
+    as_csv: CsvOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Open cases due within N working days, not yet overdue and with the clock running; soonest first."""
@@ -104,14 +133,14 @@ def due_soon(
     except (CalendarError, ConfigError) as exc:
         fail(str(exc), EXIT_BAD_INPUT, as_json)
     query = f"{OPEN} AND Overdue = false AND ClockPaused = false AND {window}" + agency_clause(agency)
-    page = _fetch(query, limit, after, every, as_json)
+    page = _fetch(query, limit, after, every, as_json, as_csv)
     through = next(iter(last_days.values()))
     extra: dict[str, Any] = {"through": through.isoformat()}
     title = f"due by {through.isoformat()}"
     if len(last_days) > 1:
         extra["through_by_region"] = {region: day.isoformat() for region, day in last_days.items()}
         title += "".join(f", {region} {day.isoformat()}" for region, day in list(last_days.items())[1:])
-    _show(title, page, as_json, extra)
+    _show(title, page, as_json, as_csv, extra)
 
 
 @app.command("list")
@@ -123,6 +152,7 @@ def list_(
     limit: LimitOpt = None,
     after: AfterOpt = None,
     every: AllOpt = False,
+    as_csv: CsvOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List cases, filtered by stage, agency and channel; earliest due first, cases without a deadline last."""
@@ -132,4 +162,4 @@ def list_(
     if channel:
         query += f" AND Channel = {quote(channel)}"
     query += agency_clause(agency)
-    _show("cases", _fetch(query, limit, after, every, as_json), as_json)
+    _show("cases", _fetch(query, limit, after, every, as_json, as_csv), as_json, as_csv)

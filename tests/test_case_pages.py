@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -244,3 +246,33 @@ class TestCommands:
         assert done.exit_code == 0, done.stderr
         assert "1–2 of 8" in done.stdout
         assert f"--after '{(TODAY - timedelta(days=20)).isoformat()},P-003'" in done.stdout
+
+    def test_csv_export_of_every_case(self, client: Client, dev_server_address: str) -> None:
+        """``list --all --csv``: a header, then one line per case in the listing's order; nothing on stderr."""
+        done = runner.invoke(
+            supervise_cmd.app, ["list", "--all", "--agency", MZ, "--csv"], env={"TEMPORAL_ADDRESS": dev_server_address}
+        )
+        assert done.exit_code == 0, done.stderr
+        lines = list(csv.reader(io.StringIO(done.stdout)))
+        assert lines[0] == list(supervise_cmd.CSV_COLUMNS)
+        assert [line[0] for line in lines[1:]] == expected_order(SEEDS)
+        by_id = {line[0]: dict(zip(lines[0], line, strict=True)) for line in lines[1:]}
+        assert by_id["P-001"]["overdue"] == "true"
+        assert by_id["P-001"]["due"] == (TODAY - timedelta(days=20)).isoformat()
+        assert (by_id["U-001"]["due"], by_id["U-001"]["stage"]) == ("", "awaiting_receipt")
+        assert done.stderr == ""
+
+    def test_csv_page_puts_the_cursor_on_stderr(self, client: Client, dev_server_address: str) -> None:
+        """A CSV page keeps stdout a clean table; how to get the next page goes to stderr."""
+        done = runner.invoke(
+            supervise_cmd.app, ["overdue", "--limit", "2", "--csv"], env={"TEMPORAL_ADDRESS": dev_server_address}
+        )
+        assert done.exit_code == 0, done.stderr
+        assert [line[0] for line in csv.reader(io.StringIO(done.stdout))] == ["id", "P-001", "P-003"]
+        assert "2 of 8; next page: --after" in done.stderr
+
+    def test_csv_and_json_together_is_refused(self, dev_server_address: str) -> None:
+        """Two formats at once: exit 2 before any query."""
+        code, out = ogi(dev_server_address, "due-soon", "--csv")
+        assert code == 2
+        assert "choose one" in out["error"]
