@@ -1,4 +1,4 @@
-"""``ogi calendar``: working-day arithmetic, the year's holidays, loading a new State Council notice."""
+"""``ogi calendar``: working-day arithmetic, the year's holidays, loading new State Council and regional notices."""
 
 from __future__ import annotations
 
@@ -21,14 +21,18 @@ from domain.calendar import (
     WorkingCalendar,
     load_calendar,
     load_notice,
+    load_regional_notice,
     parse_date,
+    read_regional_notice,
+    regional_notice_path,
 )
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 
 RegionOpt = Annotated[
-    str | None, typer.Option(help="Agency region with extra holidays (ningxia, xinjiang); national when omitted.")
+    str | None,
+    typer.Option(help="Agency region with extra holidays (ningxia, xinjiang, or one loaded); national when omitted."),
 ]
 WEEKDAYS = "一二三四五六日"
 
@@ -167,6 +171,44 @@ def load_notice_cmd(
     typer.echo(
         f"installed {notice.year} ({notice.status}): {len(notice.holidays)} holidays, "
         f"{len(notice.weekend_workdays)} make-up working days; calendar {before} → {after}"
+    )
+    typer.echo("open cases keep their due dates until you run: ogi calendar recompute --by YOU")
+
+
+@app.command("load-regional")
+def load_regional_cmd(
+    file: Annotated[Path, typer.Argument(help="The regional notice as JSON: region, year, source, days.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Install a region's own holidays for a year (e.g. 宁夏 开斋节); they replace that year's shipped days."""
+    target = notices_dir()
+    try:
+        notice = read_regional_notice(file)
+    except CalendarError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
+    try:
+        before: str | None = load_calendar(notice.region, target).version
+    except CalendarError:
+        before = None  # a region new to this installation
+    try:
+        load_regional_notice(file, target)
+        after = load_calendar(notice.region, target).version
+    except CalendarError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
+    result = {
+        "region": notice.region,
+        "year": notice.year,
+        "days": [d.isoformat() for d in notice.days],
+        "installed": str(regional_notice_path(target, notice.region, notice.year)),
+        "calendar_version_before": before,
+        "calendar_version": after,
+    }
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(
+        f"installed {notice.region} {notice.year}: {len(notice.days)} regional holidays; "
+        f"calendar {before or '(new region)'} → {after}"
     )
     typer.echo("open cases keep their due dates until you run: ogi calendar recompute --by YOU")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -31,6 +31,9 @@ _LAST_ORDINAL = date(LAST_YEAR, 12, 31).toordinal()
 _LAST_USABLE_OFFSET = date(LAST_YEAR - 1, 12, 31).toordinal() - _FIRST_ORDINAL
 
 Status = Literal["official", "provisional"]
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class CalendarError(OgiError, ValueError):
@@ -87,6 +90,32 @@ class Notice(BaseModel):
             holidays=tuple(self.holidays),
             weekend_workdays=tuple(self.weekend_workdays),
         )
+
+
+class RegionalNotice(BaseModel):
+    """A region's own holidays for one year (e.g. 宁夏 开斋节 and 古尔邦节), announced by its government."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="e.g. ningxia, xinjiang, guangxi, xizang")
+    """A shipped region (its days of this year are replaced) or a new one (agencies may then name it)."""
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    source: str = Field(min_length=1, description="Where the dates come from, e.g. the notice's number.")
+    days: list[date] = Field(min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _no_repeats(cls, days: list[date]) -> list[date]:
+        if len(set(days)) != len(days):
+            raise ValueError("a date is listed twice")
+        return sorted(days)
+
+    @model_validator(mode="after")
+    def _in_year(self) -> RegionalNotice:
+        stray = [d for d in self.days if d.year != self.year]
+        if stray:
+            raise ValueError(f"{stray[0].isoformat()} is not in {self.year}; a notice covers one year")
+        return self
 
 
 class DueDate(BaseModel):
@@ -270,8 +299,7 @@ def regions() -> dict[str, dict[str, Any]]:
     return data
 
 
-def read_notice(path: Path) -> Notice:
-    """Parse and validate a notice file; a CalendarError says what is wrong and where."""
+def _read_model(path: Path, model: type[_M], keys: str) -> _M:
     try:
         raw = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -279,35 +307,65 @@ def read_notice(path: Path) -> Notice:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CalendarError(f"notice file {path} is not readable JSON: {exc}") from None
     try:
-        return Notice.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "file"
         raise CalendarError(
-            f"notice file {path}: {where}: {first['msg']} ({exc.error_count()} problem(s); expected keys "
-            "year, status, source, holidays, weekend_workdays)"
+            f"notice file {path}: {where}: {first['msg']} ({exc.error_count()} problem(s); expected keys {keys})"
         ) from None
+
+
+def read_notice(path: Path) -> Notice:
+    """Parse and validate a notice file; a CalendarError says what is wrong and where."""
+    return _read_model(path, Notice, "year, status, source, holidays, weekend_workdays")
+
+
+def read_regional_notice(path: Path) -> RegionalNotice:
+    """Parse and validate a regional notice file; a CalendarError says what is wrong and where."""
+    return _read_model(path, RegionalNotice, "region, year, source, days")
+
+
+REGIONAL_DIR = "regional"
+"""Where regional notices are installed, inside the notices directory."""
 
 
 def _notice_files(notices_dir: Path | None) -> tuple[tuple[str, int, int], ...]:
     if notices_dir is None or not notices_dir.is_dir():
         return ()
     found = []
-    for p in sorted(notices_dir.glob("[0-9][0-9][0-9][0-9].json")):
+    paths = [*notices_dir.glob("[0-9][0-9][0-9][0-9].json"), *(notices_dir / REGIONAL_DIR).glob("*.json")]
+    for p in sorted(paths):
         st = p.stat()
         found.append((str(p), st.st_mtime_ns, st.st_size))
     return tuple(found)
 
 
+def _install(model: BaseModel, target: Path) -> None:
+    """Write ``model`` to ``target`` whole or not at all."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".notice-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(model.model_dump_json(indent=1))
+    os.replace(tmp, target)
+
+
 def load_notice(path: Path, notices_dir: Path) -> Notice:
     """Validate a notice and install it for its year; nothing changes unless the whole file is valid."""
     notice = read_notice(path)
-    notices_dir.mkdir(parents=True, exist_ok=True)
-    target = notices_dir / f"{notice.year}.json"
-    fd, tmp = tempfile.mkstemp(dir=notices_dir, prefix=".notice-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(notice.model_dump_json(indent=1))
-    os.replace(tmp, target)
+    _install(notice, notices_dir / f"{notice.year}.json")
+    return notice
+
+
+def regional_notice_path(notices_dir: Path, region: str, year: int) -> Path:
+    """Where the regional notice of a region and year is installed."""
+    return notices_dir / REGIONAL_DIR / f"{region}-{year}.json"
+
+
+def load_regional_notice(path: Path, notices_dir: Path) -> RegionalNotice:
+    """Validate a regional notice and install it: its days replace the region's shipped days of that year."""
+    notice = read_regional_notice(path)
+    _install(notice, regional_notice_path(notices_dir, notice.region, notice.year))
     return notice
 
 
@@ -317,19 +375,37 @@ def load_calendar(region: str | None = None, notices_dir: Path | None = None) ->
     Cached per region and per state of the notice files, so a long-running worker sees a newly
     loaded notice at its next computation without a restart.
     """
-    if region is not None and region not in regions():
-        known = ", ".join(sorted(regions()))
-        raise CalendarError(f"unknown region {region!r}; known regions: {known} (or none for the national calendar)")
-    return _cached_calendar(region, _notice_files(notices_dir))
+    files = _notice_files(notices_dir)
+    if region is not None and region not in known_regions(files):
+        known = ", ".join(sorted(known_regions(files)))
+        raise CalendarError(
+            f"unknown region {region!r}; known regions: {known} (or none for the national calendar; "
+            "'ogi calendar load-regional' adds a region's holidays)"
+        )
+    return _cached_calendar(region, files)
+
+
+def known_regions(notice_files: tuple[tuple[str, int, int], ...] = ()) -> set[str]:
+    """Shipped regions and those with an installed regional notice."""
+    installed = {Path(p).stem.rsplit("-", 1)[0] for p, _, _ in notice_files if Path(p).parent.name == REGIONAL_DIR}
+    return set(regions()) | installed
 
 
 @functools.lru_cache(maxsize=32)
 def _cached_calendar(region: str | None, notice_files: tuple[tuple[str, int, int], ...]) -> WorkingCalendar:
     years = dict(_shipped_years())
+    regional_years: dict[int, set[date]] = {}
+    if region in regions():
+        for d in regions()[region]["days"]:
+            day = date.fromisoformat(d)
+            regional_years.setdefault(day.year, set()).add(day)
     for path, _, _ in notice_files:
-        notice = read_notice(Path(path))
-        years[notice.year] = notice.entry()
-    regional: frozenset[date] = frozenset()
-    if region is not None:
-        regional = frozenset(date.fromisoformat(d) for d in regions()[region]["days"])
+        if Path(path).parent.name == REGIONAL_DIR:
+            regional_notice = read_regional_notice(Path(path))
+            if regional_notice.region == region:
+                regional_years[regional_notice.year] = set(regional_notice.days)
+        else:
+            notice = read_notice(Path(path))
+            years[notice.year] = notice.entry()
+    regional = frozenset(day for days in regional_years.values() for day in days)
     return WorkingCalendar.build(years, region, regional)

@@ -52,7 +52,7 @@ def first_window_where_regions_differ(calendars: AgencyCalendars) -> tuple[int, 
         ningxia = calendars.of_region("ningxia").add_working_days(TODAY, days)
         if ningxia != national:
             return days, national, ningxia
-    pytest.fail("no Ningxia holiday on a weekday within a year of today: extend domain/data/regions.json")
+    pytest.fail("no Ningxia holiday on a weekday within a year of today: extend domain/data/regional_holidays.json")
 
 
 SEEDS: list[tuple[str, str, date]] = [
