@@ -165,14 +165,11 @@ def load_notice_cmd(
         "calendar_version_before": before,
         "calendar_version": after,
     }
-    if as_json:
-        emit_json(result)
-        return
-    typer.echo(
+    text = (
         f"installed {notice.year} ({notice.status}): {len(notice.holidays)} holidays, "
         f"{len(notice.weekend_workdays)} make-up working days; calendar {before} → {after}"
     )
-    typer.echo("open cases keep their due dates until you run: ogi calendar recompute --by YOU")
+    _report_install(result, text, as_json)
 
 
 @app.command("load-regional")
@@ -203,13 +200,18 @@ def load_regional_cmd(
         "calendar_version_before": before,
         "calendar_version": after,
     }
-    if as_json:
-        emit_json(result)
-        return
-    typer.echo(
+    text = (
         f"installed {notice.region} {notice.year}: {len(notice.days)} regional holidays; "
         f"calendar {before or '(new region)'} → {after}"
     )
+    _report_install(result, text, as_json)
+
+
+def _report_install(result: dict[str, Any], text: str, as_json: bool) -> None:
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(text)
     typer.echo("open cases keep their due dates until you run: ogi calendar recompute --by YOU")
 
 

@@ -51,6 +51,18 @@ class YearEntry(BaseModel):
     weekend_workdays: tuple[date, ...] = ()
 
 
+def _distinct_sorted(days: list[date]) -> list[date]:
+    if len(set(days)) != len(days):
+        raise ValueError("a date is listed twice")
+    return sorted(days)
+
+
+def _within_year(days: list[date], year: int) -> None:
+    stray = [d for d in days if d.year != year]
+    if stray:
+        raise ValueError(f"{stray[0].isoformat()} is not in {year}; a notice covers one year")
+
+
 class Notice(BaseModel):
     """A State Council holiday notice (国务院办公厅关于YYYY年部分节假日安排的通知) as a data file."""
 
@@ -65,15 +77,11 @@ class Notice(BaseModel):
     @field_validator("holidays", "weekend_workdays")
     @classmethod
     def _no_repeats(cls, days: list[date]) -> list[date]:
-        if len(set(days)) != len(days):
-            raise ValueError("a date is listed twice")
-        return sorted(days)
+        return _distinct_sorted(days)
 
     @model_validator(mode="after")
     def _consistent(self) -> Notice:
-        stray = [d for d in [*self.holidays, *self.weekend_workdays] if d.year != self.year]
-        if stray:
-            raise ValueError(f"{stray[0].isoformat()} is not in {self.year}; a notice covers one year")
+        _within_year([*self.holidays, *self.weekend_workdays], self.year)
         weekday = [d for d in self.weekend_workdays if d.weekday() < 5]
         if weekday:
             raise ValueError(f"weekend_workdays lists {weekday[0].isoformat()}, which is not a Saturday or Sunday")
@@ -106,15 +114,11 @@ class RegionalNotice(BaseModel):
     @field_validator("days")
     @classmethod
     def _no_repeats(cls, days: list[date]) -> list[date]:
-        if len(set(days)) != len(days):
-            raise ValueError("a date is listed twice")
-        return sorted(days)
+        return _distinct_sorted(days)
 
     @model_validator(mode="after")
     def _in_year(self) -> RegionalNotice:
-        stray = [d for d in self.days if d.year != self.year]
-        if stray:
-            raise ValueError(f"{stray[0].isoformat()} is not in {self.year}; a notice covers one year")
+        _within_year(self.days, self.year)
         return self
 
 
