@@ -19,6 +19,7 @@ from domain.case import CasePolicy, ClockFacts, ClockView
 from domain.config import ConfigError, load_config
 from domain.errors import ApplicationRejected
 from domain.intake import check_intake, policy_for
+from domain.query_code import query_code
 
 log = get_logger(__name__)
 
@@ -43,6 +44,8 @@ class Registration(BaseModel):
     """The application's place among its applicant's at the agency this month (fees by count)."""
     same_content_as: list[str] = []
     """Earlier cases where the applicant asked the agency for the same content (Art 36(6) may apply)."""
+    query_code: str = ""
+    """The applicant's code for looking up the case's status (查询码)."""
 
 
 @activity.defn(name="register_application")
@@ -93,4 +96,5 @@ def register_application(request: RegisterRequest) -> Registration:
         clock=clock,
         applicant_month_rank=allocation.applicant_month_rank,
         same_content_as=list(allocation.same_content_as),
+        query_code=query_code(allocation.case_id, secret),
     )

@@ -126,6 +126,10 @@ def submit(
         return
     due = result.due.isoformat() if result.due else "starts when receipt is confirmed"
     console.print(f"registered [bold]{result.id}[/] · received {result.received or '—'} · due {due}")
+    if result.query_code:
+        console.print(
+            f"query code for the applicant (查询码): [bold]{result.query_code}[/] — 'ogi status {result.id} --code …'"
+        )
     for warning in result.warnings:
         console.print(f"[yellow]to correct:[/] {warning}")
 

@@ -17,6 +17,7 @@ from cli import (
     keys_cmd,
     report_cmd,
     setup_cmd,
+    status_cmd,
     supervise_cmd,
 )
 
@@ -27,6 +28,7 @@ app = typer.Typer(
     help="Government information disclosure on application (政府信息公开 · 依申请公开), run on Temporal.",
 )
 app.registered_commands += cases_cmd.app.registered_commands
+app.registered_commands += status_cmd.app.registered_commands
 app.registered_commands += clock_cmd.app.registered_commands
 app.registered_commands += supervise_cmd.app.registered_commands
 app.registered_commands += report_cmd.app.registered_commands

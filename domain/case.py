@@ -58,6 +58,8 @@ class CaseInput(BaseModel):
     applicant_month_rank: int = 1
     same_content_as: list[str] = []
     """Earlier cases where the same applicant asked the agency for the same content (Art 36(6) may apply)."""
+    query_code_digest: str | None = None
+    """SHA-256 of the applicant's query code (``domain.query_code``); None for cases registered before codes."""
 
 
 class CaseEvent(BaseModel):
@@ -231,6 +233,8 @@ class CaseState(BaseModel):
     """This application's place among the applicant's applications in its calendar month (fees by count)."""
     same_content_as: list[str] = []
     """Earlier cases where the same applicant asked the agency for the same content (Art 36(6) may apply)."""
+    query_code_digest: str | None = None
+    """SHA-256 of the applicant's query code (``domain.query_code``); None for cases registered before codes."""
 
     @property
     def status(self) -> str:
@@ -254,6 +258,7 @@ def new_case(inp: CaseInput, now: datetime) -> CaseState:
         intake_warnings=list(inp.intake_warnings),
         applicant_month_rank=inp.applicant_month_rank,
         same_content_as=list(inp.same_content_as),
+        query_code_digest=inp.query_code_digest,
     )
     if app.received is not None:
         state.clock = ClockFacts(received=app.received, reply_days=inp.policy.rules.reply_days)

@@ -172,3 +172,27 @@ class TestBadInputThroughTheCli:
         assert done.returncode == 3
         assert "cannot reach Temporal at 127.0.0.1:1" in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+class TestApplicantStatus:
+    def test_status_by_query_code_through_the_case(self, stack: Stack) -> None:
+        """Submit gives a query code; with it the applicant follows the case to its outcome; without it, nothing."""
+        submitted = stack.ogi_json("submit", str(application_file(stack.home)))
+        case_id, code = submitted["id"], submitted["query_code"]
+        status = stack.ogi_json("status", case_id, "--code", code)
+        assert status["stage"].startswith("办理中") and status["due"] == submitted["due"]
+
+        stack.ogi_json("request-correction", case_id, "--by", "li", "--item", "请写明文件名称")
+        waiting = stack.ogi_json("status", case_id, "--code", code.lower())
+        assert waiting["clock_stopped"] is True
+        assert "请写明文件名称" in waiting["waiting_for"][0]
+
+        wrong = stack.ogi("status", case_id, "--code", "AAAAA-AAAAA")
+        unknown = stack.ogi("status", "NOPE-2026-000001", "--code", code)
+        assert wrong.returncode == unknown.returncode == 1
+        assert wrong.stderr.replace(case_id, "X") == unknown.stderr.replace("NOPE-2026-000001", "X")
+
+        stack.ogi_json("withdraw", case_id, "--by", "desk")
+        closed = stack.ogi_json("status", case_id, "--code", code)
+        assert (closed["outcome"], closed["due"]) == ("申请人撤回", None)
+        assert "query code" in stack.ogi("submit", str(application_file(stack.home))).stdout

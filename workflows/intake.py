@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.application import Application
     from domain.case import CaseInput
     from domain.clock import beijing_date
+    from domain.query_code import code_digest
     from workflows import search_attributes as sa
     from workflows.disclosure import DisclosureRequestWorkflow, day_start
 
@@ -35,6 +36,8 @@ class SubmitResult(BaseModel):
     warnings: list[str] = []
     provisional: bool = False
     calendar_version: str | None = None
+    query_code: str | None = None
+    """For the applicant: with the tracking number, it looks up the case's status (``ogi status``)."""
 
 
 def intake_workflow_id(agency: str, external_ref: str) -> str:
@@ -92,6 +95,7 @@ class IntakeWorkflow:
             warnings=reg.warnings,
             provisional=reg.clock.provisional if reg.clock else False,
             calendar_version=reg.clock.calendar_version if reg.clock else None,
+            query_code=reg.query_code or None,
         )
 
     async def _start_case(self, application: Application, reg: Registration, pairs: list[Any]) -> None:
@@ -106,6 +110,7 @@ class IntakeWorkflow:
                 clock=reg.clock,
                 applicant_month_rank=reg.applicant_month_rank,
                 same_content_as=reg.same_content_as,
+                query_code_digest=code_digest(reg.query_code) if reg.query_code else None,
             ),
             id=reg.case_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,

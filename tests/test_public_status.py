@@ -1,0 +1,82 @@
+"""The applicant's view of a case and the query code that guards it."""
+
+from __future__ import annotations
+
+import json
+
+from domain.calendar import load_calendar
+from domain.case import CaseState, Stage
+from domain.periods import period_deadline, periods_without_end, set_period_ends
+from domain.public_status import public_status
+from domain.query_code import code_digest, code_matches, query_code
+from tests.test_preview import POLICY, acted, case
+
+SECRET = b"s" * 32
+CAL = load_calendar(None)
+
+
+def with_period_ends(state: CaseState) -> CaseState:
+    """The state with the ends of its new periods, as the workflow fills them in."""
+    ends = {
+        k: period_deadline(CAL, start, days) for k, (start, days) in periods_without_end(state, POLICY.rules).items()
+    }
+    set_period_ends(state, ends)
+    return state
+
+
+class TestQueryCode:
+    def test_deterministic_readable_and_per_case(self) -> None:
+        """Two groups of five base32 characters; the same for a case, another for the next case or key."""
+        code = query_code("LAMZ-2026-000001", SECRET)
+        assert len(code) == 11 and code[5] == "-" and code.replace("-", "").isalnum()
+        assert query_code("LAMZ-2026-000001", SECRET) == code
+        assert query_code("LAMZ-2026-000002", SECRET) != code
+        assert query_code("LAMZ-2026-000001", b"other") != code
+
+    def test_typed_any_way_it_matches(self) -> None:
+        """Lower case, without the hyphen or with spaces: still the code; another code or no digest: not."""
+        code = query_code("LAMZ-2026-000001", SECRET)
+        digest = code_digest(code)
+        assert code_matches(code.lower().replace("-", " "), digest)
+        assert not code_matches(query_code("LAMZ-2026-000002", SECRET), digest)
+        assert not code_matches(code, None)
+
+
+class TestPublicStatus:
+    def test_in_review_shows_the_due_date_and_nothing_internal(self) -> None:
+        """Being handled, due 18 Dec 2026; the reviewer's proposal and id stay inside."""
+        proposed = acted(case(), "deny", {"by": "reviewer-li-9", "reason": "state_secret", "note": "内部意见"})
+        view = public_status(proposed)
+        assert proposed.stage is Stage.SECRECY_REVIEW
+        assert view.stage.startswith("办理中")
+        assert view.due is not None and view.due.isoformat() == "2026-12-18"
+        text = json.dumps(view.model_dump(mode="json"), ensure_ascii=False)
+        for internal in ("reviewer-li-9", "内部意见", "state_secret", "secrecy"):
+            assert internal not in text
+
+    def test_waiting_for_the_applicants_correction(self) -> None:
+        """The clock stops; the view lists what to correct and by when (15 working days: 15 Dec 2026)."""
+        asked = with_period_ends(acted(case(), "request_correction", {"by": "li", "items": ["请写明文件名称"]}))
+        view = public_status(asked)
+        assert view.clock_stopped
+        assert view.waiting_for == ["your correction (补正) by 2026-12-15: 请写明文件名称"]
+
+    def test_waiting_for_a_consultation(self) -> None:
+        """A third party's opinion stops the clock; the party itself is not named."""
+        consulted = with_period_ends(acted(case(), "consult", {"by": "li", "kind": "third_party", "party": "某某公司"}))
+        view = public_status(consulted)
+        assert view.clock_stopped
+        assert len(view.waiting_for) == 1 and "a third party" in view.waiting_for[0]
+        assert "某某公司" not in view.waiting_for[0]
+
+    def test_awaiting_receipt_has_no_due_date(self) -> None:
+        """Before receipt is confirmed there is no reply period yet."""
+        view = public_status(case(None))
+        assert (view.due, view.clock_stopped, view.waiting_for) == (None, False, [])
+        assert view.stage.startswith("待确认收到")
+
+    def test_closed_shows_the_outcome_and_no_due_date(self) -> None:
+        """A withdrawn case: closed, outcome 申请人撤回, no due date."""
+        view = public_status(acted(case(), "withdraw", {"by": "desk"}))
+        assert (view.stage, view.outcome, view.due) == ("已办结 · closed", "申请人撤回", None)
+        assert view.closed_on is not None
