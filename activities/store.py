@@ -1,7 +1,7 @@
 """The durable case store (SQLAlchemy): tracking-number allocation, the case archive and remedies.
 
-SQLite under ``OGI_HOME`` by default; any SQLAlchemy URL (PostgreSQL in production) by
-``OGI_DATABASE_URL``. Allocation is one transaction, so numbers are unique and gap-free.
+SQLite under ``OGI_HOME`` by default; PostgreSQL in production by ``OGI_DATABASE_URL``
+(``postgresql://`` means psycopg 3, the ``ogi[postgres]`` extra). Allocation is one transaction, so numbers are unique and gap-free.
 
 The schema is versioned by ``MIGRATIONS`` and the ``schema_version`` table: every process brings
 the store up to date on its first connection, in one transaction (SQLite ``BEGIN IMMEDIATE``,
@@ -41,7 +41,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
 from activities.paths import database_url
 from domain.report import CaseRecord, RemedyKind, RemedyRecord, RemedyResult
@@ -204,9 +205,39 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def _create_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+class StoreUnavailable(RuntimeError):
+    """``OGI_DATABASE_URL`` cannot be used as given: not a URL, or no driver for its database."""
+
+
+def store_url(raw: str) -> URL:
+    """The SQLAlchemy URL a ``OGI_DATABASE_URL`` value means; ``postgresql://`` takes psycopg 3."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        # The value itself is not repeated: it may hold a password.
+        msg = (
+            "OGI_DATABASE_URL is not a database URL: use sqlite:////absolute/path/ogi.sqlite "
+            "or postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+        )
+        raise StoreUnavailable(msg) from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def store_label(raw: str) -> str:
+    """The store's URL for messages, password masked."""
+    try:
+        return store_url(raw).render_as_string(hide_password=True)
+    except StoreUnavailable:
+        return "OGI_DATABASE_URL (not a URL)"
+
+
+def _create_engine(raw: str) -> Engine:
+    url = store_url(raw)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -219,7 +250,14 @@ def _create_engine(url: str) -> Engine:
         def _begin_immediate(conn):  # type: ignore[no-untyped-def]
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (NoSuchModuleError, ImportError) as exc:
+            msg = (
+                f"no driver for the store at {url.render_as_string(hide_password=True)} ({exc}); "
+                "for PostgreSQL install ogi with its postgres extra (psycopg): pip install 'ogi[postgres]'"
+            )
+            raise StoreUnavailable(msg) from exc
     migrate(engine)
     return engine
 
@@ -400,7 +438,8 @@ def upsert_case_record(record: CaseRecord) -> bool:
                 set_={k: ins.excluded[k] for k in changes},
                 where=cases.c.revision <= ins.excluded.revision,
             )
-            return conn.execute(stmt).rowcount > 0
+            # RETURNING, not rowcount: psycopg reports -1 for an upsert; a skipped update returns no row.
+            return conn.execute(stmt.returning(cases.c.case_id)).first() is not None
         updated = conn.execute(
             update(cases)
             .where(cases.c.case_id == record.case_id, cases.c.revision <= record.revision)

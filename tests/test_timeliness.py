@@ -8,7 +8,6 @@ Working days below are counted by hand on the 2025 calendar: Spring Festival 28 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -113,19 +112,19 @@ class TestTimeliness:
 
 
 @pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def archive(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The archive holding the seed, and a configuration placing the Ningxia agency in its region."""
     config = tmp_path / "ogi.toml"
     config.write_text(f'[agencies."{NX}"]\ncode = "NXMZ"\nregion = "ningxia"\n', "utf-8")
     monkeypatch.setenv("OGI_CONFIG", str(config))
-    yield from seeded_archive(tmp_path, monkeypatch, SEED)
+    return seeded_archive(store_url, SEED)
 
 
 runner = CliRunner()
 
 
 class TestReportTimeliness:
-    def test_json_carries_timeliness_on_the_configured_calendars(self, archive: Path) -> None:
+    def test_json_carries_timeliness_on_the_configured_calendars(self, archive: str) -> None:
         """``ogi report --json`` adds the timeliness rows; the Ningxia agency counts on Ningxia's calendar."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--json"])
         assert done.exit_code == 0, done.stderr
@@ -133,20 +132,20 @@ class TestReportTimeliness:
         assert got[NX]["median_working_days"] == 12.0
         assert got[TOTAL]["late_cases"] == ["N-2", "T-2"]
 
-    def test_agency_filter(self, archive: Path) -> None:
+    def test_agency_filter(self, archive: str) -> None:
         """With --agency only that agency's replies are counted."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--agency", "NXMZ", "--json"])
         assert done.exit_code == 0, done.stderr
         assert [row["agency"] for row in json.loads(done.stdout)["timeliness"]] == [NX, TOTAL]
 
-    def test_table_names_the_late_cases(self, archive: Path) -> None:
+    def test_table_names_the_late_cases(self, archive: str) -> None:
         """The table output adds the timeliness table and lists the cases answered late."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025"], env={"COLUMNS": "200"})
         assert done.exit_code == 0, done.stderr
         assert "办理时效" in done.stdout
         assert "answered late: N-2, T-2" in done.stdout
 
-    def test_csv_stays_the_official_form(self, archive: Path) -> None:
+    def test_csv_stays_the_official_form(self, archive: str) -> None:
         """CSV is the form's two tables only: nothing of the supplement."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--format", "csv"])
         assert done.exit_code == 0, done.stderr
@@ -154,7 +153,7 @@ class TestReportTimeliness:
         assert "timeliness" not in done.stdout
 
     def test_unknown_region_in_configuration_is_one_error_line(
-        self, archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self, archive: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A region with no calendar stops the report with the known regions named, exit 2."""
         bad = tmp_path / "bad.toml"
