@@ -34,7 +34,7 @@ from domain.actions import ActionResult
 from domain.application import Application
 from domain.calendar import BEIJING
 from domain.case import CaseState
-from domain.errors import ActionNotAllowed, ApplicationRejected, DuplicateApplication, OgiError
+from domain.errors import ActionNotAllowed, ApplicationRejected, DuplicateApplication, OgiError, Unavailable
 from domain.outcomes import Outcome, Reason
 
 app = typer.Typer(no_args_is_help=True)
@@ -94,7 +94,7 @@ async def submit_application(client: Client, application: Application) -> Submit
         result = await asyncio.wait_for(handle.result(), timeout=WAIT_SECONDS)
     except TimeoutError:
         msg = f"no worker registered the application within {WAIT_SECONDS:.0f} s; is the worker running ('make run')?"
-        raise OgiError(msg) from None
+        raise Unavailable(msg) from None
     except WorkflowFailureError as exc:
         message, kind = _cause_message(exc)
         if kind == "ApplicationRejected":
@@ -267,9 +267,9 @@ async def open_case_state(client: Client, case_id: str) -> CaseState:
     return state
 
 
-def no_worker(case_id: str) -> OgiError:
+def no_worker(case_id: str) -> Unavailable:
     """The error when no worker answers for a case in time."""
-    return OgiError(f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?")
+    return Unavailable(f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?")
 
 
 async def send_action(client: Client, case_id: str, name: str, payload: dict[str, Any]) -> ActionResult:

@@ -191,7 +191,8 @@ def report(
 ) -> None:
     """The annual report's tables 三 and 四 from the case archive (must reach OGI_DATABASE_URL).
 
-    Fails (exit 1, with the numbers) when 一 + 二 ≠ 三(七) + 四 in any column.
+    Fails (exit 1, with the numbers) when 一 + 二 ≠ 三(七) + 四 in any column. Table and JSON add the
+    timeliness supplement; if an agency's calendar cannot be built it is left out with a warning.
     """
     from activities import store
 
@@ -209,17 +210,24 @@ def report(
         built.check()
     except InvariantBroken as exc:
         fail(str(exc), EXIT_REFUSED, json_errors)
+    if fmt is ReportFormat.CSV:
+        sys.stdout.write(report_csv(built))
+        return
+    # The timeliness supplement needs every agency's calendar; a fault there must not withhold the form.
+    timely: list[Timeliness] | None = None
+    problem: str | None = None
     try:
         timely = year_timeliness(records, year)
     except (OgiError, ConfigError) as exc:
-        fail(str(exc), EXIT_BAD_INPUT, json_errors)
+        problem = f"timeliness supplement left out: {exc}"
+        sys.stderr.write(f"warning: {problem}\n")
     if fmt is ReportFormat.JSON:
-        emit_json({**report_json(built), "timeliness": [t.model_dump(mode="json") for t in timely]})
-    elif fmt is ReportFormat.CSV:
-        sys.stdout.write(report_csv(built))
+        supplement = [t.model_dump(mode="json") for t in timely] if timely is not None else None
+        emit_json({**report_json(built), "timeliness": supplement, "timeliness_error": problem})
     else:
         _print_report(built)
-        _print_timeliness(timely)
+        if timely is not None:
+            _print_timeliness(timely)
 
 
 # -- ogi remedy --

@@ -11,7 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.connection import connect, connect_config, describe_connect_error
 from cli.output import fail
-from domain.errors import OgiError
+from domain.errors import OgiError, Unavailable
 
 T = TypeVar("T")
 
@@ -38,6 +38,8 @@ def run_with_client(body: Callable[[Client], Awaitable[T]], *, as_json: bool) ->
             )
         try:
             return await body(client)
+        except Unavailable as exc:
+            fail(str(exc), EXIT_UNAVAILABLE, as_json)
         except OgiError as exc:
             fail(str(exc), EXIT_REFUSED, as_json)
         except RPCError as exc:

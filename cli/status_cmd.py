@@ -11,7 +11,7 @@ from temporalio.client import Client
 from cli.cases_cmd import fetch_state
 from cli.output import JsonOpt, emit_json
 from cli.session import run_with_client
-from domain.errors import OgiError
+from domain.errors import OgiError, Unavailable
 from domain.public_status import PublicStatus, public_status
 from domain.query_code import code_matches
 
@@ -24,6 +24,9 @@ async def lookup(client: Client, case_id: str, code: str) -> PublicStatus:
     not_found = OgiError(f"no case {case_id} with that query code; check both against the registration receipt")
     try:
         state = await fetch_state(client, case_id)
+    except Unavailable:
+        msg = f"the status of case {case_id} cannot be checked right now; try again later"
+        raise Unavailable(msg) from None
     except OgiError:
         raise not_found from None
     if not code_matches(code, state.query_code_digest):
@@ -44,7 +47,14 @@ def status(
         return
     console.print(f"[bold]{result.case_id}[/] · {result.agency} · {result.stage}")
     if result.received:
-        console.print(f"received {result.received}" + (f" · reply due by {result.due}" if result.due else ""))
+        due = ""
+        if result.due:
+            due = (
+                f" · reply due no earlier than {result.due}"
+                if result.due_is_earliest
+                else f" · reply due by {result.due}"
+            )
+        console.print(f"received {result.received}{due}")
     if result.clock_stopped:
         console.print("the reply period is stopped while waiting for:")
     for wait in result.waiting_for:

@@ -69,6 +69,26 @@ def excluded_working_days(pauses: list[Pause], today: date, calendar: Calendar) 
     return sum(calendar.working_days_between(a, b) for a, b in _merged(pauses, today))
 
 
+def _stopped_days(
+    pauses: list[Pause], start: date, total: int, today: date, calendar: Calendar
+) -> tuple[int, list[date]]:
+    """Working days the clock stood still, and the starts of stops that came after the period had run out.
+
+    Only a period still running can be stopped (Art 32, 34: consultation time is not counted *in*
+    the period): a consultation or fee notice after the last day cures nothing, so it moves no deadline.
+    """
+    excluded = 0
+    late: list[date] = []
+    due = calendar.add_working_days(start, total)
+    for since, until in _merged(pauses, today):
+        if since > due:
+            late.append(since)
+            continue
+        excluded += calendar.working_days_between(since, until)
+        due = calendar.add_working_days(start, total + excluded)
+    return excluded, late
+
+
 def subtract_working_days(end: date, n: int, calendar: Calendar) -> date:
     """The working day from which ``end`` is the n-th working day after."""
     day = end
@@ -91,9 +111,9 @@ def compute_clock(
     start = effective_receipt(facts.received, calendar, rest_day_moves=rest_day_moves)
     period = facts.longer_period_days or facts.reply_days
     total = period + facts.extension_days
-    excluded = excluded_working_days(facts.pauses, today, calendar)
+    excluded, late_pauses = _stopped_days(facts.pauses, start, total, today, calendar)
     due = calendar.add_working_days(start, total + excluded)
-    paused = any(p.until is None for p in facts.pauses)
+    paused = any(p.until is None and p.since <= due for p in facts.pauses)
     counted_until = min(today, due)
     elapsed = calendar.working_days_between(start, counted_until)
     paused_so_far = excluded_working_days([p for p in facts.pauses if p.since < counted_until], counted_until, calendar)
@@ -116,6 +136,10 @@ def compute_clock(
         explanation.append(f"clock stopped for {pause.kind} from {pause.since.isoformat()} to {end}")
     if excluded:
         explanation.append(f"{excluded} working days not counted while the clock stood still")
+    for since in late_pauses:
+        explanation.append(
+            f"the stop from {since.isoformat()} began after the period had run out: it does not extend the deadline"
+        )
     explanation.append(f"due {due.isoformat()} at 24:00 Beijing time")
     reminders = [
         datetime.combine(subtract_working_days(due, n, calendar), REMINDER_TIME, BEIJING)

@@ -7,6 +7,10 @@ class OgiError(ValueError):
     """Base of every error ogi reports to a user."""
 
 
+class Unavailable(OgiError):
+    """Temporal or the worker did not answer in time: nothing is wrong with the request; try again."""
+
+
 class ApplicationRejected(OgiError):
     """An application cannot be registered as it stands; the message says what to fix."""
 

@@ -34,7 +34,10 @@ class PublicStatus(BaseModel):
     """In Chinese and English; the secrecy check shows as being handled."""
     received: date | None
     due: date | None
-    """Last day of the reply period as it stands; None before receipt is confirmed or once closed."""
+    """Last day of the reply period as it stands; None before receipt is confirmed, while a correction is
+    awaited (the period starts afresh from the corrected application, Art 30) and once closed."""
+    due_is_earliest: bool = False
+    """The clock stands still: ``due`` moves one working day later for each working day it waits."""
     clock_stopped: bool
     waiting_for: list[str]
     """What the clock waits for, each with its last day: the applicant's correction or payment, a consultation."""
@@ -47,7 +50,10 @@ def _waits(state: CaseState) -> list[str]:
     if state.stage is Stage.AWAITING_CORRECTION and state.correction is not None:
         by = state.correction.respond_by
         items = "；".join(state.correction.items)
-        waits.append(f"your correction (补正) by {by.due.isoformat() if by else '—'}: {items}")
+        waits.append(
+            f"your correction (补正) by {by.due.isoformat() if by else '—'}: {items} "
+            "(the reply period starts afresh when the agency receives it)"
+        )
     if state.stage is Stage.AWAITING_PAYMENT and state.fee is not None:
         by = state.fee.pay_by
         waits.append(f"payment of ¥{state.fee.amount:,} by {by.due.isoformat() if by else '—'}")
@@ -63,13 +69,16 @@ def public_status(state: CaseState) -> PublicStatus:
     """The applicant's view of ``state``."""
     view = state.clock_view
     open_ = state.stage.is_open
+    stopped = bool(view and view.paused and open_)
+    restarts = state.stage is Stage.AWAITING_CORRECTION
     return PublicStatus(
         case_id=state.id,
         agency=state.agency,
         stage=STAGE_LABELS[state.stage],
         received=state.received,
-        due=view.due if view and open_ else None,
-        clock_stopped=bool(view and view.paused and open_),
+        due=view.due if view and open_ and not restarts else None,
+        due_is_earliest=stopped and not restarts,
+        clock_stopped=stopped,
         waiting_for=_waits(state) if open_ else [],
         outcome=OUTCOME_LABELS[state.outcome] if state.outcome else None,
         closed_on=beijing_date(state.closed_at) if state.closed_at else None,

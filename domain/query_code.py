@@ -3,6 +3,7 @@
 Tracking numbers are sequential, so a status page keyed by them alone would let anyone walk through
 every case. The code is an HMAC of the tracking number under the installation's key: intake hands it
 to the applicant, and the case keeps only its SHA-256, which any client can check a code against.
+(A plain hash suffices: whoever can read the digest can already read the whole case.)
 """
 
 from __future__ import annotations
@@ -10,14 +11,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import unicodedata
 
 CODE_LENGTH = 10
 """Characters of base32 (50 bits): unguessable for a status page, short enough to read out."""
 
 
+_READ_ALIKE = str.maketrans({"0": "O", "1": "I", "8": "B"})
+"""Digits base32 never uses, typed for the letters they look like when a code is read out or copied."""
+
+
 def normalize_code(code: str) -> str:
-    """The code as compared: upper case, without spaces or hyphens."""
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    """The code as compared: half-width, upper case, without spaces or hyphens, look-alike digits as letters."""
+    # NFKC: Chinese input methods often type full-width letters and digits (ＫＱ７…).
+    folded = unicodedata.normalize("NFKC", code).upper().translate(_READ_ALIKE)
+    return "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
 
 
 def query_code(case_id: str, secret: bytes) -> str:

@@ -88,6 +88,34 @@ class TestPauses:
         paused = compute_clock(facts(received, pauses=[pause]), CAL, today)
         assert paused.due >= plain.due
 
+    def test_a_stop_after_the_period_ran_out_moves_nothing(self) -> None:
+        """Received 2024-03-01, due 2024-03-29; a consultation opened on 04-02 is too late to stop the clock.
+
+        The deadline stays, the case is not shown as stopped, and the trace says why.
+        """
+        plain = compute_clock(facts(date(2024, 3, 1)), CAL, date(2024, 4, 20))
+        late = Pause(kind="third_party", key="c1", since=date(2024, 4, 2))
+        view = compute_clock(facts(date(2024, 3, 1), pauses=[late]), CAL, date(2024, 4, 20))
+        assert plain.due == view.due == date(2024, 3, 29)
+        assert not view.paused
+        assert "the stop from 2024-04-02 began after the period had run out" in " ".join(view.explanation)
+
+    def test_a_stop_on_the_last_day_still_counts(self) -> None:
+        """A consultation opened on the due day itself is in time: the days it runs are not counted."""
+        pause = Pause(kind="third_party", key="c1", since=date(2024, 3, 29), until=date(2024, 4, 3))
+        view = compute_clock(facts(date(2024, 3, 1), pauses=[pause]), CAL, date(2024, 4, 20))
+        assert view.due == CAL.add_working_days(date(2024, 3, 29), CAL.working_days_between(pause.since, pause.until))
+
+    def test_an_earlier_stop_can_bring_a_later_one_in_time(self) -> None:
+        """A first stop moves the due date; a second stop before that new date counts too."""
+        first = Pause(kind="third_party", key="c1", since=date(2024, 3, 20), until=date(2024, 4, 3))
+        second = Pause(kind="fee", key="fee", since=date(2024, 4, 8), until=date(2024, 4, 12))
+        view = compute_clock(facts(date(2024, 3, 1), pauses=[first, second]), CAL, date(2024, 5, 1))
+        stopped = CAL.working_days_between(first.since, first.until) + CAL.working_days_between(
+            second.since, second.until
+        )
+        assert view.due == CAL.add_working_days(date(2024, 3, 1), 20 + stopped)
+
 
 class TestRestartAndExtension:
     @settings(max_examples=200, deadline=None)

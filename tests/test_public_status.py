@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
+import pytest
+from temporalio.client import Client
+
+from cli import status_cmd
+from cli.cases_cmd import no_worker
 from domain.calendar import load_calendar
 from domain.case import CaseState, Stage
+from domain.errors import OgiError, Unavailable
 from domain.periods import period_deadline, periods_without_end, set_period_ends
 from domain.public_status import public_status
-from domain.query_code import code_digest, code_matches, query_code
+from domain.query_code import code_digest, code_matches, normalize_code, query_code
 from tests.test_preview import POLICY, acted, case
 
 SECRET = b"s" * 32
@@ -38,6 +45,11 @@ class TestQueryCode:
         code = query_code("LAMZ-2026-000001", SECRET)
         digest = code_digest(code)
         assert code_matches(code.lower().replace("-", " "), digest)
+        full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in code)  # as a Chinese input method types it
+        assert code_matches(full_width, digest)
+        read_out = code.replace("O", "0").replace("I", "1").replace("B", "8")
+        assert code_matches(read_out, digest)
+        assert normalize_code("ｋ0ｑ1８ - x y") == "KOQIBXY"
         assert not code_matches(query_code("LAMZ-2026-000002", SECRET), digest)
         assert not code_matches(code, None)
 
@@ -50,22 +62,31 @@ class TestPublicStatus:
         assert proposed.stage is Stage.SECRECY_REVIEW
         assert view.stage.startswith("办理中")
         assert view.due is not None and view.due.isoformat() == "2026-12-18"
+        assert not view.due_is_earliest
         text = json.dumps(view.model_dump(mode="json"), ensure_ascii=False)
         for internal in ("reviewer-li-9", "内部意见", "state_secret", "secrecy"):
             assert internal not in text
 
     def test_waiting_for_the_applicants_correction(self) -> None:
-        """The clock stops; the view lists what to correct and by when (15 working days: 15 Dec 2026)."""
+        """The clock stops; the view lists what to correct and by when (15 working days: 15 Dec 2026).
+
+        No due date: the period starts afresh from the corrected application (Art 30), so any date shown
+        now would be wrong.
+        """
         asked = with_period_ends(acted(case(), "request_correction", {"by": "li", "items": ["请写明文件名称"]}))
         view = public_status(asked)
         assert view.clock_stopped
-        assert view.waiting_for == ["your correction (补正) by 2026-12-15: 请写明文件名称"]
+        assert (view.due, view.due_is_earliest) == (None, False)
+        assert view.waiting_for == [
+            "your correction (补正) by 2026-12-15: 请写明文件名称 (the reply period starts afresh when the agency receives it)"
+        ]
 
     def test_waiting_for_a_consultation(self) -> None:
         """A third party's opinion stops the clock; the party itself is not named."""
         consulted = with_period_ends(acted(case(), "consult", {"by": "li", "kind": "third_party", "party": "某某公司"}))
         view = public_status(consulted)
         assert view.clock_stopped
+        assert view.due is not None and view.due_is_earliest
         assert len(view.waiting_for) == 1 and "a third party" in view.waiting_for[0]
         assert "某某公司" not in view.waiting_for[0]
 
@@ -80,3 +101,33 @@ class TestPublicStatus:
         view = public_status(acted(case(), "withdraw", {"by": "desk"}))
         assert (view.stage, view.outcome, view.due) == ("已办结 · closed", "申请人撤回", None)
         assert view.closed_on is not None
+
+
+class TestLookup:
+    async def test_no_worker_reads_as_try_later_not_as_a_wrong_code(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """When the case cannot be read right now, the applicant is told to try later, not to re-check the code."""
+
+        async def no_answer(_client: object, case_id: str) -> CaseState:
+            raise no_worker(case_id)
+
+        monkeypatch.setattr(status_cmd, "fetch_state", no_answer)
+        with pytest.raises(Unavailable, match="cannot be checked right now; try again later"):
+            await status_cmd.lookup(cast(Client, None), "LAMZ-2026-000001", "AAAAA-AAAAA")
+
+    async def test_unknown_case_and_wrong_code_read_the_same(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A case that does not exist and a wrong code give one message, so neither confirms the other."""
+
+        async def unknown(_client: object, case_id: str) -> CaseState:
+            raise OgiError(f"no case '{case_id}'")
+
+        async def found(_client: object, case_id: str) -> CaseState:
+            return case().model_copy(update={"query_code_digest": code_digest("BBBBB-BBBBB")})
+
+        messages = []
+        for fetch in (unknown, found):
+            monkeypatch.setattr(status_cmd, "fetch_state", fetch)
+            with pytest.raises(OgiError) as caught:
+                await status_cmd.lookup(cast(Client, None), "LAMZ-2026-000001", "AAAAA-AAAAA")
+            assert not isinstance(caught.value, Unavailable)
+            messages.append(str(caught.value))
+        assert messages[0] == messages[1]
