@@ -13,7 +13,7 @@ from activities.clock import ClockRequest, clock_for
 from activities.log import get_logger
 from activities.paths import config_path
 from activities.store import ApplicantMark, allocate_case_number
-from domain.applicant_key import applicant_key, content_key
+from domain.applicant_key import NOT_RECOGNISABLE, applicant_key, content_key
 from domain.application import Application
 from domain.case import CasePolicy, ClockFacts, ClockView
 from domain.config import ConfigError, load_config
@@ -40,8 +40,8 @@ class Registration(BaseModel):
     policy: CasePolicy
     warnings: list[str] = []
     clock: ClockView | None = None
-    applicant_month_rank: int = 1
-    """The application's place among its applicant's at the agency this month (fees by count)."""
+    applicant_month_rank: int | None = 1
+    """The application's place among its applicant's at the agency this month (fees by count); None: not counted."""
     same_content_as: list[str] = []
     """Earlier cases where the applicant asked the agency for the same content (Art 36(6) may apply)."""
     query_code: str = ""
@@ -65,16 +65,19 @@ def register_application(request: RegisterRequest) -> Registration:
     info = activity.info()
     month = (app.received or request.today).strftime("%Y-%m")
     secret = applicant_secret()
+    key = applicant_key(app.applicant, secret, app.email)
+    if key is None:
+        warnings = [*warnings, NOT_RECOGNISABLE]
     allocation = allocate_case_number(
         app.agency,
         agency.code,
         request.today.year,
         app.external_ref,
         str(info.workflow_run_id or info.workflow_id),
-        applicant=ApplicantMark(
-            month=month,
-            applicant_key=applicant_key(app.applicant, secret),
-            content_key=content_key(app.description, secret),
+        applicant=(
+            ApplicantMark(month=month, applicant_key=key, content_key=content_key(app.description, secret))
+            if key is not None
+            else None
         ),
     )
     clock = None

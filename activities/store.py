@@ -285,8 +285,9 @@ class Allocation:
 
     case_id: str
     duplicate: bool
-    applicant_month_rank: int = 1
-    """The application's place among its applicant's at the agency in its calendar month (1 = first)."""
+    applicant_month_rank: int | None = 1
+    """The application's place among its applicant's at the agency in its calendar month (1 = first);
+    None when intake had no applicant to count (or the case predates counting)."""
     same_content_as: tuple[str, ...] = ()
     """Earlier cases of the same applicant at the agency asking for the same content, oldest first."""
 
@@ -365,7 +366,7 @@ def allocate_case_number(
                     return Allocation(
                         case_id=row.case_id,
                         duplicate=row.intake_run_id != intake_run_id,
-                        applicant_month_rank=row.applicant_month_rank or 1,
+                        applicant_month_rank=row.applicant_month_rank,
                         same_content_as=_same_content(conn, agency_code, applicant, row.case_id) if applicant else (),
                     )
                 bumped = conn.execute(
@@ -379,7 +380,7 @@ def allocate_case_number(
                     select(counters.c.last_seq).where(counters.c.agency_code == agency_code, counters.c.year == year)
                 ).scalar_one()
                 case_id = format_case_id(agency_code, year, seq)
-                rank = 1
+                rank: int | None = None
                 same: tuple[str, ...] = ()
                 if applicant is not None:
                     rank = _count_request(conn, agency_code, applicant)

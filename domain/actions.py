@@ -421,6 +421,12 @@ def fee_amount(action: IssueFeeNotice, state: CaseState) -> tuple[int, int]:
         if action.pages is not None:
             msg = "fee_notice: the count method takes no pages; one method per application (109号 Art 3)"
             raise ActionNotAllowed(msg)
+        if state.applicant_month_rank is None:
+            msg = (
+                "fee_notice: the count method needs the applicant's applications this month, but this applicant "
+                "gave no identity number, phone or e-mail at registration and was not counted; use the volume method"
+            )
+            raise ActionNotAllowed(msg)
         quantity = state.applicant_month_rank
         amount = count_fee_for(quantity)
         free = "the first 10 in a calendar month are free"

@@ -28,13 +28,27 @@ def _words(text: str) -> str:
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
 
 
-def applicant_key(applicant: Applicant, secret: bytes) -> str:
-    """The applicant's pseudonym: by identity number when given, else by kind, name and phone."""
+NOT_RECOGNISABLE = (
+    "the applicant gave no identity number, phone or e-mail, so their applications are not counted per month "
+    "(fees by count cannot be charged) nor matched against earlier requests; record the identity number to count them"
+)
+"""The intake warning for an applicant :func:`applicant_key` cannot recognise again."""
+
+
+def applicant_key(applicant: Applicant, secret: bytes, email: str | None = None) -> str | None:
+    """The applicant's pseudonym: by identity number, else by kind, name and phone or e-mail; else None.
+
+    A name alone is no identity: two people called 张伟 would share one count, and one would pay
+    for the other's applications. Such an applicant is not counted (None) rather than guessed.
+    """
     if applicant.id_number and applicant.id_number.strip():
         identity = "id:" + _norm(applicant.id_number)
-    else:
-        phone = "".join(ch for ch in applicant.phone or "" if ch.isdigit())
+    elif phone := "".join(ch for ch in applicant.phone or "" if ch.isdigit()):
         identity = f"name:{applicant.kind.value}:{_norm(applicant.name)}:{phone}"
+    elif email and email.strip():
+        identity = f"name:{applicant.kind.value}:{_norm(applicant.name)}:mail:{_norm(email).lower()}"
+    else:
+        return None
     return hmac.new(secret, identity.encode(), hashlib.sha256).hexdigest()
 
 

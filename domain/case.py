@@ -55,7 +55,7 @@ class CaseInput(BaseModel):
     intake_warnings: list[str] = []
     clock: ClockView | None = None
     """The first clock, computed at registration (None while awaiting confirmation of receipt)."""
-    applicant_month_rank: int = 1
+    applicant_month_rank: int | None = 1
     same_content_as: list[str] = []
     """Earlier cases where the same applicant asked the agency for the same content (Art 36(6) may apply)."""
     query_code_digest: str | None = None
@@ -229,8 +229,9 @@ class CaseState(BaseModel):
     fee: FeeNotice | None = None
     documents: list[str] = []
     """Notices sent for the case (paths of the stored documents)."""
-    applicant_month_rank: int = 1
-    """This application's place among the applicant's applications in its calendar month (fees by count)."""
+    applicant_month_rank: int | None = 1
+    """This application's place among the applicant's applications in its calendar month (fees by count);
+    None when the applicant could not be recognised again (no identity number, phone or e-mail)."""
     same_content_as: list[str] = []
     """Earlier cases where the same applicant asked the agency for the same content (Art 36(6) may apply)."""
     query_code_digest: str | None = None

@@ -38,6 +38,20 @@ class TestApplicantKey:
         assert applicant_key(spaced, SECRET) == applicant_key(bare, SECRET)
         assert applicant_key(bare.model_copy(update={"phone": "13900000000"}), SECRET) != applicant_key(bare, SECRET)
 
+    def test_name_alone_is_no_identity(self) -> None:
+        """Without identity number, phone or e-mail there is no pseudonym: two people named alike stay apart."""
+        bare = PERSON.model_copy(update={"id_number": None, "phone": None, "address": "某路1号"})
+        assert applicant_key(bare, SECRET) is None
+        assert applicant_key(bare, SECRET, email="  ") is None
+
+    def test_without_id_or_phone_by_name_and_email(self) -> None:
+        """The e-mail of the application recognises an applicant who gave neither identity number nor phone."""
+        bare = PERSON.model_copy(update={"id_number": None, "phone": None})
+        key = applicant_key(bare, SECRET, email="Zhang@Example.com")
+        assert key is not None
+        assert applicant_key(bare, SECRET, email="zhang@example.com ") == key
+        assert applicant_key(bare, SECRET, email="li@example.com") != key
+
     def test_key_reveals_nothing_of_the_identity(self) -> None:
         """The pseudonym is a 64-hex HMAC: no part of the ID number or name is in it."""
         key = applicant_key(PERSON, SECRET)
@@ -104,7 +118,7 @@ class TestCounting:
         assert store.allocate_case_number("局", "TEST", 2026, "r2", "run3", applicant=who).applicant_month_rank == 2
 
     def test_store_of_version_2_gains_the_counts(self, store_url: str) -> None:
-        """A store made before counting keeps its numbers; its next registration is counted."""
+        """A store made before counting keeps its numbers (their rank unknown); its next registration is counted."""
         sql_run(
             store_url,
             "CREATE TABLE case_numbers (case_id VARCHAR(40) PRIMARY KEY, agency_code VARCHAR(16) NOT NULL, "
@@ -122,11 +136,18 @@ class TestCounting:
             "INSERT INTO case_counters VALUES ('TEST', 2026, 1)",
         )
         old = store.allocate_case_number("局", "TEST", 2026, "old", "run0", applicant=mark("2026-03", "key-a"))
-        assert (old.case_id, old.applicant_month_rank) == ("TEST-2026-000001", 1)
+        assert (old.case_id, old.applicant_month_rank) == ("TEST-2026-000001", None)  # registered uncounted
         new = store.allocate_case_number("局", "TEST", 2026, "new", "run1", applicant=mark("2026-03", "key-a"))
         assert (new.case_id, new.applicant_month_rank) == ("TEST-2026-000002", 1)
         assert [r[0] for r in sql_rows(store_url, "SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
         assert sql_rows(store_url, "SELECT requests FROM applicant_months") == [(1,)]
+
+    def test_applicant_not_recognised_is_not_counted(self, store_url: str) -> None:
+        """Intake with no applicant mark: a number, no rank (None), nothing counted; a retry agrees."""
+        first = store.allocate_case_number("局", "TEST", 2026, "r1", "run1", applicant=None)
+        assert (first.case_id, first.applicant_month_rank, first.same_content_as) == ("TEST-2026-000001", None, ())
+        assert store.allocate_case_number("局", "TEST", 2026, "r1", "run1").applicant_month_rank is None
+        assert sql_rows(store_url, "SELECT COUNT(*) FROM applicant_months") == [(0,)]
 
     def test_same_content_lists_earlier_cases_of_the_applicant(self, store_url: str) -> None:
         """The applicant's earlier cases with the same content, oldest first; other content or people do not count."""

@@ -202,3 +202,22 @@ class TestApplicantPseudonyms:
         table = stack.ogi("show", ids[1])
         assert f"same content as earlier: {ids[0]}" in table.stdout
         assert "repeated_request" in table.stdout
+
+    def test_applicant_known_by_name_only_is_not_counted(self, stack: Stack) -> None:
+        """Two applications under one name with only a postal address: not one person's count, no count fee.
+
+        The clerk is told at registration why, and the count method is refused with the way out.
+        """
+        applicant = {"kind": "natural_person", "name": "王五", "address": "安徽省六安市金安区某路1号"}
+        files = [
+            application_file(stack.home, channel="in_person", applicant=applicant, delivery="post", email=None)
+            for _ in range(2)
+        ]
+        first, second = (stack.ogi_json("submit", str(f)) for f in files)
+        assert any("no identity number, phone or e-mail" in w for w in first["warnings"])
+        shown = stack.ogi_json("show", second["id"])
+        assert shown["same_content_as"] == []
+        assert any("fees by count cannot be charged" in w for w in shown["intake_warnings"])
+        reason = refused(stack, "fee-notice", second["id"], "--by", "li", "--method", "count")
+        assert "use the volume method" in reason
+        assert "王五" not in reason
