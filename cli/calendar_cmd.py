@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,10 +20,12 @@ from domain.calendar import (
     LAST_YEAR,
     CalendarError,
     WorkingCalendar,
+    installed_regions,
     load_calendar,
     load_notice,
     load_regional_notice,
     parse_date,
+    read_notice,
     read_regional_notice,
     regional_notice_path,
 )
@@ -143,6 +146,24 @@ def year(
     console.print(table)
 
 
+def _install_checked(installed: Path, install: Callable[[], object], region: str | None, as_json: bool) -> str:
+    """Install, then build the calendar it makes; if that fails, put back what was there (a bad file changes nothing).
+
+    The notice itself was validated before; what can still fail is the calendar as a whole, e.g. another
+    installed notice that has since been damaged. The calendar version after the install is returned.
+    """
+    previous = installed.read_bytes() if installed.exists() else None
+    install()
+    try:
+        return load_calendar(region, notices_dir()).version
+    except CalendarError as exc:
+        if previous is None:
+            installed.unlink(missing_ok=True)
+        else:
+            installed.write_bytes(previous)
+        fail(f"{exc}; nothing was installed", EXIT_BAD_INPUT, as_json)
+
+
 @app.command("load-notice")
 def load_notice_cmd(
     file: Annotated[Path, typer.Argument(help="The notice as JSON: year, status, source, holidays, weekend_workdays.")],
@@ -150,24 +171,29 @@ def load_notice_cmd(
 ) -> None:
     """Validate a State Council holiday notice and install it for its year; a bad file changes nothing."""
     target = notices_dir()
-    before = load_calendar(None, target).version
     try:
-        notice = load_notice(file, target)
+        notice = read_notice(file)
     except CalendarError as exc:
         fail(str(exc), EXIT_BAD_INPUT, as_json)
-    after = load_calendar(None, target).version
+    before: str | None
+    try:
+        before = load_calendar(None, target).version
+    except CalendarError:
+        before = None  # a damaged notice, perhaps the one this replaces
+    installed = target / f"{notice.year}.json"
+    after = _install_checked(installed, lambda: load_notice(file, target), None, as_json)
     result = {
         "year": notice.year,
         "status": notice.status,
         "holidays": len(notice.holidays),
         "weekend_workdays": len(notice.weekend_workdays),
-        "installed": str(target / f"{notice.year}.json"),
+        "installed": str(installed),
         "calendar_version_before": before,
         "calendar_version": after,
     }
     text = (
         f"installed {notice.year} ({notice.status}): {len(notice.holidays)} holidays, "
-        f"{len(notice.weekend_workdays)} make-up working days; calendar {before} → {after}"
+        f"{len(notice.weekend_workdays)} make-up working days; calendar {before or '(unreadable)'} → {after}"
     )
     _report_install(result, text, as_json)
 
@@ -175,6 +201,10 @@ def load_notice_cmd(
 @app.command("load-regional")
 def load_regional_cmd(
     file: Annotated[Path, typer.Argument(help="The regional notice as JSON: region, year, source, days.")],
+    new_region: Annotated[
+        bool,
+        typer.Option("--new-region", help="The notice's region is one this installation does not know yet: add it."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Install a region's own holidays for a year (e.g. 宁夏 开斋节); they replace that year's shipped days."""
@@ -183,27 +213,33 @@ def load_regional_cmd(
         notice = read_regional_notice(file)
     except CalendarError as exc:
         fail(str(exc), EXIT_BAD_INPUT, as_json)
-    try:
-        before: str | None = load_calendar(notice.region, target).version
-    except CalendarError:
-        before = None  # a region new to this installation
-    try:
-        load_regional_notice(file, target)
-        after = load_calendar(notice.region, target).version
-    except CalendarError as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+    known = installed_regions(target)
+    if notice.region not in known and not new_region:
+        fail(
+            f"region {notice.region!r} is not known here (known: {', '.join(sorted(known))}); "
+            "correct the region in the file, or repeat with --new-region to add it",
+            EXIT_BAD_INPUT,
+            as_json,
+        )
+    before: str | None = None
+    if notice.region in known:
+        try:
+            before = load_calendar(notice.region, target).version
+        except CalendarError:
+            before = None  # the damaged notice this one may be replacing
+    installed = regional_notice_path(target, notice.region, notice.year)
+    after = _install_checked(installed, lambda: load_regional_notice(file, target), notice.region, as_json)
     result = {
         "region": notice.region,
         "year": notice.year,
         "days": [d.isoformat() for d in notice.days],
-        "installed": str(regional_notice_path(target, notice.region, notice.year)),
+        "installed": str(installed),
+        "new_region": notice.region not in known,
         "calendar_version_before": before,
         "calendar_version": after,
     }
-    text = (
-        f"installed {notice.region} {notice.year}: {len(notice.days)} regional holidays; "
-        f"calendar {before or '(new region)'} → {after}"
-    )
+    label = before or ("(new region)" if notice.region not in known else "(unreadable)")
+    text = f"installed {notice.region} {notice.year}: {len(notice.days)} regional holidays; calendar {label} → {after}"
     _report_install(result, text, as_json)
 
 

@@ -240,14 +240,24 @@ class WorkingCalendar:
     def provisional_reason(self, start: date, end: date) -> str | None:
         """Why a result spanning start..end may still change, or None when every year is official."""
         lo, hi = sorted((start.year, end.year))
-        pending = [y for y in range(lo, hi + 1) if self.status(y) == "provisional"]
-        if not pending:
-            return None
-        years = ", ".join(str(y) for y in pending)
-        return (
-            f"no State Council holiday notice loaded for {years}; dates predicted from the statutory holidays "
-            "(load the notice with `ogi calendar load-notice FILE`, then `ogi calendar recompute`)"
-        )
+        span = range(lo, hi + 1)
+        pending = [y for y in span if self.status(y) == "provisional"]
+        # A region's holidays are known only for the years shipped or loaded; elsewhere they count as worked.
+        with_regional = {d.year for d in self.regional_days}
+        unknown = [y for y in span if y not in with_regional] if self.region is not None else []
+        reasons = []
+        if pending:
+            reasons.append(
+                f"no State Council holiday notice loaded for {', '.join(map(str, pending))}; dates predicted from "
+                "the statutory holidays (load the notice with `ogi calendar load-notice FILE`, then "
+                "`ogi calendar recompute`)"
+            )
+        if unknown:
+            reasons.append(
+                f"no {self.region} regional holidays known for {', '.join(map(str, unknown))}; they are counted as "
+                "working days (load them with `ogi calendar load-regional FILE`, then `ogi calendar recompute`)"
+            )
+        return "; ".join(reasons) or None
 
     def due(self, start: date, n: int) -> DueDate:
         """``add_working_days`` with the deadline instant, the provisional flag and the calendar version."""
@@ -395,6 +405,11 @@ def known_regions(notice_files: tuple[tuple[str, int, int], ...] = ()) -> set[st
     return set(regions()) | installed
 
 
+def installed_regions(notices_dir: Path | None) -> set[str]:
+    """The regions known to an installation: shipped, and those with a regional notice in ``notices_dir``."""
+    return known_regions(_notice_files(notices_dir))
+
+
 @functools.lru_cache(maxsize=32)
 def _cached_calendar(region: str | None, notice_files: tuple[tuple[str, int, int], ...]) -> WorkingCalendar:
     years = dict(_shipped_years())
@@ -405,6 +420,8 @@ def _cached_calendar(region: str | None, notice_files: tuple[tuple[str, int, int
             regional_years.setdefault(day.year, set()).add(day)
     for path, _, _ in notice_files:
         if Path(path).parent.name == REGIONAL_DIR:
+            if Path(path).stem.rsplit("-", 1)[0] != region:
+                continue  # another region's notice: not read, so its damage cannot stop this calendar
             regional_notice = read_regional_notice(Path(path))
             if regional_notice.region == region:
                 regional_years[regional_notice.year] = set(regional_notice.days)

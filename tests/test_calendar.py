@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.calendar import BEIJING, CalendarError, load_calendar, load_notice, read_notice
+from domain.calendar import BEIJING, CalendarError, load_calendar, load_notice, load_regional_notice, read_notice
 from tests.workflow_support import NOTICE_2027
 
 DATA = Path(__file__).parent / "data"
@@ -99,6 +99,33 @@ def test_provisional_into_2027_until_a_notice_is_loaded(tmp_path: Path) -> None:
 def test_within_official_years_nothing_is_provisional() -> None:
     """A deadline inside 2019-2026 is exact."""
     assert not CAL.due(date(2024, 9, 27), 20).provisional
+
+
+def test_region_without_its_holidays_for_a_year_is_provisional(tmp_path: Path) -> None:
+    """A Ningxia deadline in 2028 stays provisional after the national 2028 notice, until Ningxia's own.
+
+    Its Eid days are not known until then; the national calendar is not held up by them.
+    """
+    notices = tmp_path / "calendar"
+    notices.mkdir()
+    (notices / "2028.json").write_text(
+        json.dumps(
+            {"year": 2028, "status": "official", "source": "s", "holidays": ["2028-01-03"], "weekend_workdays": []}
+        ),
+        "utf-8",
+    )
+    ningxia = load_calendar("ningxia", notices).due(date(2028, 3, 1), 20)
+    assert ningxia.provisional
+    assert ningxia.provisional_reason is not None
+    assert "no ningxia regional holidays known for 2028" in ningxia.provisional_reason
+    assert "load-regional" in ningxia.provisional_reason
+    assert "State Council" not in ningxia.provisional_reason
+    assert not load_calendar(None, notices).due(date(2028, 3, 1), 20).provisional
+    regional = tmp_path / "nx2028.json"
+    regional.write_text(json.dumps({"region": "ningxia", "year": 2028, "source": "s", "days": ["2028-02-28"]}))
+    load_regional_notice(regional, notices)
+    assert not load_calendar("ningxia", notices).due(date(2028, 3, 1), 20).provisional
+    assert not load_calendar("ningxia").due(date(2026, 3, 1), 20).provisional  # shipped years are known
 
 
 def test_regional_eid_holiday() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from domain.calendar import CalendarError, load_calendar, load_regional_notice, regional_notice_path
+from tests.workflow_support import NOTICE_2027
 
 OGI = str(Path(sys.executable).parent / "ogi")
 
@@ -21,6 +22,13 @@ def notice_file(tmp_path: Path, **data: Any) -> Path:
     """A regional notice written to a file."""
     path = tmp_path / f"{data.get('region', 'x')}-{data.get('year', 0)}.in.json"
     path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return path
+
+
+def notice_2027(tmp_path: Path) -> Path:
+    """A valid State Council notice for 2027."""
+    path = tmp_path / "2027.in.json"
+    path.write_text(json.dumps(NOTICE_2027), "utf-8")
     return path
 
 
@@ -107,3 +115,48 @@ class TestCommand:
         assert done.returncode == 2
         assert len(done.stderr.strip().splitlines()) == 1
         assert "not in 2028" in done.stderr
+
+    def test_an_unknown_region_needs_new_region(self, tmp_path: Path) -> None:
+        """A mistyped region (ningixa) is refused with the known ones; --new-region adds a real new one."""
+        typo = notice_file(tmp_path, region="ningixa", year=2028, source="s", days=["2028-02-28"])
+        done = ogi(tmp_path, "load-regional", str(typo))
+        assert done.returncode == 2
+        assert "'ningixa' is not known here" in done.stderr and "ningxia" in done.stderr
+        assert "--new-region" in done.stderr
+        assert not (tmp_path / "calendar").exists() or not any((tmp_path / "calendar").rglob("*.json"))
+        guangxi = notice_file(tmp_path, region="guangxi", year=2027, source="桂政办发", days=["2027-04-09"])
+        added = ogi(tmp_path, "load-regional", str(guangxi), "--new-region", "--json")
+        assert added.returncode == 0, added.stderr
+        assert json.loads(added.stdout)["new_region"] is True
+        again = ogi(tmp_path, "load-regional", str(guangxi), "--json")
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["new_region"] is False
+
+    def test_a_calendar_that_cannot_be_built_installs_nothing(self, tmp_path: Path) -> None:
+        """Another installed notice is damaged: the new one is taken back out, the one it replaced put back."""
+        notices = tmp_path / "calendar"
+        first = notice_file(tmp_path, region="ningxia", year=2028, source="first", days=["2028-02-28"])
+        assert ogi(tmp_path, "load-regional", str(first)).returncode == 0
+        installed = regional_notice_path(notices, "ningxia", 2028)
+        kept = installed.read_bytes()
+        regional_notice_path(notices, "ningxia", 2029).write_text("{not json", "utf-8")
+        second = notice_file(tmp_path, region="ningxia", year=2028, source="second", days=["2028-02-29"])
+        done = ogi(tmp_path, "load-regional", str(second))
+        assert done.returncode == 2
+        assert "ningxia-2029.json" in done.stderr and "nothing was installed" in done.stderr
+        assert installed.read_bytes() == kept
+        national = tmp_path / "2028.json"
+        national.write_text(
+            json.dumps(
+                {"year": 2028, "status": "official", "source": "s", "holidays": ["2028-01-03"], "weekend_workdays": []}
+            ),
+            "utf-8",
+        )
+        (notices / "2027.json").write_text("[]", "utf-8")
+        refused = ogi(tmp_path, "load-notice", str(national))
+        assert refused.returncode == 2
+        assert "2027.json" in refused.stderr and "nothing was installed" in refused.stderr
+        assert not (notices / "2028.json").exists()
+        repaired = ogi(tmp_path, "load-notice", str(notice_2027(tmp_path)), "--json")
+        assert repaired.returncode == 0, repaired.stderr
+        assert json.loads(repaired.stdout)["calendar_version_before"] is None
