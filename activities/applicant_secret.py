@@ -2,6 +2,8 @@
 
 Every worker sharing a store must share this key, as they share the store: set ``OGI_APPLICANT_KEY``
 on each, or share ``$OGI_HOME/applicant.key``. Without either, the first registration creates the file.
+The store keeps the key's fingerprint, so a worker with another key refuses to register instead of
+silently splitting every applicant's count in two.
 """
 
 from __future__ import annotations
@@ -10,15 +12,28 @@ import os
 import secrets
 
 from activities.paths import ogi_home
+from domain.config import ConfigError
 
 KEY_VAR = "OGI_APPLICANT_KEY"
 KEY_FILE = "applicant.key"
+MIN_KEY_CHARS = 32
+
+
+class ApplicantKeyError(ConfigError):
+    """The key cannot be used as configured; the message says how to fix it (never the key)."""
 
 
 def applicant_secret() -> bytes:
     """The pseudonym key: the environment's, else the home's file, created once (readable by the owner only)."""
-    value = os.environ.get(KEY_VAR)
+    value = os.environ.get(KEY_VAR, "").strip()
     if value:
+        if len(value) < MIN_KEY_CHARS:
+            msg = (
+                f"{KEY_VAR} has {len(value)} characters, fewer than {MIN_KEY_CHARS}: a short key lets a copy of the "
+                "store be matched against guessed identity numbers; set it to e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`, the same on every worker"
+            )
+            raise ApplicantKeyError(msg)
         return value.encode()
     path = ogi_home() / KEY_FILE
     if not path.exists():

@@ -12,8 +12,8 @@ from activities.applicant_secret import applicant_secret
 from activities.clock import ClockRequest, clock_for
 from activities.log import get_logger
 from activities.paths import config_path
-from activities.store import ApplicantMark, allocate_case_number
-from domain.applicant_key import NOT_RECOGNISABLE, applicant_key, content_key
+from activities.store import ApplicantMark, KeyMismatch, allocate_case_number, claim_key
+from domain.applicant_key import NOT_RECOGNISABLE, applicant_key, content_key, key_fingerprint
 from domain.application import Application
 from domain.case import CasePolicy, ClockFacts, ClockView
 from domain.config import ConfigError, load_config
@@ -64,7 +64,12 @@ def register_application(request: RegisterRequest) -> Registration:
     policy = policy_for(app, config)
     info = activity.info()
     month = (app.received or request.today).strftime("%Y-%m")
-    secret = applicant_secret()
+    try:
+        secret = applicant_secret()
+        claim_key("applicant", key_fingerprint(secret))
+    except (ConfigError, KeyMismatch) as exc:
+        # Retried: setting the right key on this worker heals it, and nothing was registered meanwhile.
+        raise ApplicationError(str(exc), type="ConfigError") from exc
     key = applicant_key(app.applicant, secret, app.email)
     if key is None:
         warnings = [*warnings, NOT_RECOGNISABLE]

@@ -134,6 +134,15 @@ remedies = Table(
 )
 """Reconsideration and lawsuit results (table 四), append-only: the latest per case and kind counts."""
 
+installation_keys = Table(
+    "installation_keys",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+"""Fingerprints of the keys the stored pseudonyms were made with: every worker must use the same."""
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -163,10 +172,15 @@ def _m3_applicant_pseudonyms(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE case_numbers ADD COLUMN applicant_month_rank INTEGER"))
 
 
+def _m4_key_fingerprints(conn: Connection) -> None:
+    installation_keys.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "tracking numbers", _m1_tracking_numbers),
     (2, "case archive and remedies", _m2_case_archive),
     (3, "applicant pseudonyms: applications per month, repeated content", _m3_applicant_pseudonyms),
+    (4, "fingerprints of the pseudonym key", _m4_key_fingerprints),
 ]
 """Every schema change, in order; append only."""
 
@@ -277,6 +291,44 @@ def reset_engines() -> None:
         for eng in _engines.values():
             eng.dispose()
         _engines.clear()
+        _claimed.clear()
+
+
+class KeyMismatch(RuntimeError):
+    """This process holds another key than the one the store's pseudonyms were made with."""
+
+
+_claimed: set[tuple[str, str, str]] = set()
+
+
+def claim_key(name: str, fingerprint: str) -> None:
+    """Record the key's fingerprint on first use; refuse a different key afterwards (once checked, cached)."""
+    url = database_url()
+    if (url, name, fingerprint) in _claimed:
+        return
+    for _ in range(5):
+        try:
+            with engine().begin() as conn:
+                stored = conn.execute(
+                    select(installation_keys.c.fingerprint).where(installation_keys.c.name == name)
+                ).scalar_one_or_none()
+                if stored is None:
+                    conn.execute(
+                        insert(installation_keys).values(name=name, fingerprint=fingerprint, recorded_at=_now())
+                    )
+                elif stored != fingerprint:
+                    msg = (
+                        f"this worker's {name} key (fingerprint {fingerprint}) is not the one the case store at "
+                        f"{store_label(url)} was made with (fingerprint {stored}); give every worker the same key: "
+                        "the same OGI_APPLICANT_KEY, or a copy of the first worker's $OGI_HOME/applicant.key"
+                    )
+                    raise KeyMismatch(msg)
+            _claimed.add((url, name, fingerprint))
+            return
+        except IntegrityError:
+            continue  # another worker recorded its key at the same moment: compare with it
+    msg = f"could not record the {name} key's fingerprint in the case store (store contention)"
+    raise RuntimeError(msg)
 
 
 @dataclass(frozen=True)

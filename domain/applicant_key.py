@@ -52,6 +52,11 @@ def applicant_key(applicant: Applicant, secret: bytes, email: str | None = None)
     return hmac.new(secret, identity.encode(), hashlib.sha256).hexdigest()
 
 
+def key_fingerprint(secret: bytes) -> str:
+    """A short tag of the key itself, kept in the store so every worker can tell it holds the same key."""
+    return hmac.new(secret, b"ogi applicant key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
 def content_key(description: str, secret: bytes) -> str:
     """A pseudonym of the information asked for: equal for the same text however spaced or punctuated."""
     return hmac.new(secret, ("content:" + _words(description)).encode(), hashlib.sha256).hexdigest()

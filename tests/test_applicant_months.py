@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import date
 from pathlib import Path
 
 import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
 from activities import store
-from activities.applicant_secret import KEY_FILE, KEY_VAR, applicant_secret
+from activities.applicant_secret import KEY_FILE, KEY_VAR, ApplicantKeyError, applicant_secret
+from activities.intake import RegisterRequest, register_application
 from activities.store import ApplicantMark
-from domain.applicant_key import applicant_key, content_key
+from domain.applicant_key import applicant_key, content_key, key_fingerprint
 from domain.application import Applicant
 from tests.store_support import sql_rows, sql_run
+from tests.workflow_support import application
 
 PERSON = Applicant(kind="natural_person", name="张三", id_number="34150219800101001X", phone="13800000000")
 SECRET = b"k" * 32
+SHARED = "shared-by-every-worker-0123456789abcdef"
 
 
 class TestApplicantKey:
@@ -71,11 +77,50 @@ class TestSecret:
         assert [p.name for p in tmp_path.iterdir()] == [KEY_FILE]
 
     def test_environment_wins(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        """OGI_APPLICANT_KEY, when set, is the key and no file is made."""
+        """OGI_APPLICANT_KEY, when set, is the key (a trailing newline from a secrets file dropped); no file is made."""
         monkeypatch.setenv("OGI_HOME", str(tmp_path))
-        monkeypatch.setenv(KEY_VAR, "shared-by-every-worker")
-        assert applicant_secret() == b"shared-by-every-worker"
+        monkeypatch.setenv(KEY_VAR, SHARED + "\n")
+        assert applicant_secret() == SHARED.encode()
         assert not (tmp_path / KEY_FILE).exists()
+
+    def test_short_environment_key_is_refused_without_echoing_it(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A short key is refused with how to make a good one; the key itself is not in the message."""
+        monkeypatch.setenv(KEY_VAR, "letmein-applicants")
+        with pytest.raises(ApplicantKeyError) as caught:
+            applicant_secret()
+        assert "fewer than 32" in str(caught.value) and "token_hex" in str(caught.value)
+        assert "letmein" not in str(caught.value)
+
+
+class TestKeyFingerprint:
+    def test_first_key_is_recorded_another_is_refused(self, store_url: str) -> None:
+        """The store remembers the first key's fingerprint; another key is refused naming both fingerprints."""
+        mine, theirs = key_fingerprint(SECRET), key_fingerprint(b"o" * 32)
+        store.claim_key("applicant", mine)
+        store.claim_key("applicant", mine)
+        store.reset_engines()  # a restart checks against the store again, not a cache
+        store.claim_key("applicant", mine)
+        with pytest.raises(store.KeyMismatch) as caught:
+            store.claim_key("applicant", theirs)
+        assert mine in str(caught.value) and theirs in str(caught.value)
+        assert "same OGI_APPLICANT_KEY" in str(caught.value)
+        assert sql_rows(store_url, "SELECT name, fingerprint FROM installation_keys") == [("applicant", mine)]
+
+    def test_a_worker_with_another_key_registers_nothing(
+        self, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Intake on a worker holding another key fails (retryably) before numbering: nothing is counted."""
+        monkeypatch.setenv("OGI_HOME", str(tmp_path))
+        monkeypatch.setenv(KEY_VAR, SHARED)
+        env = ActivityEnvironment()
+        first = env.run(register_application, RegisterRequest(application=application(), today=date.today()))
+        assert first.case_id.endswith("-000001")
+        monkeypatch.setenv(KEY_VAR, "z" * 40)
+        store.reset_engines()
+        with pytest.raises(ApplicationError) as caught:
+            env.run(register_application, RegisterRequest(application=application(), today=date.today()))
+        assert caught.value.type == "ConfigError" and not caught.value.non_retryable
+        assert sql_rows(store_url, "SELECT COUNT(*) FROM case_numbers") == [(1,)]
 
 
 def mark(month: str, key: str, content: str = "c") -> ApplicantMark:
@@ -139,7 +184,8 @@ class TestCounting:
         assert (old.case_id, old.applicant_month_rank) == ("TEST-2026-000001", None)  # registered uncounted
         new = store.allocate_case_number("局", "TEST", 2026, "new", "run1", applicant=mark("2026-03", "key-a"))
         assert (new.case_id, new.applicant_month_rank) == ("TEST-2026-000002", 1)
-        assert [r[0] for r in sql_rows(store_url, "SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+        versions = sql_rows(store_url, "SELECT version FROM schema_version ORDER BY version")
+        assert [r[0] for r in versions] == list(range(1, store.SCHEMA_VERSION + 1))
         assert sql_rows(store_url, "SELECT requests FROM applicant_months") == [(1,)]
 
     def test_applicant_not_recognised_is_not_counted(self, store_url: str) -> None:
