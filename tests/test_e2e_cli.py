@@ -196,3 +196,32 @@ class TestApplicantStatus:
         closed = stack.ogi_json("status", case_id, "--code", code)
         assert (closed["outcome"], closed["due"]) == ("申请人撤回", None)
         assert "query code" in stack.ogi("submit", str(application_file(stack.home))).stdout
+
+
+class TestApplicantKeyAcrossWorkers:
+    def test_worker_with_another_key_refuses_then_registers_once_fixed(
+        self, dev_server_address: str, tmp_path: Path
+    ) -> None:
+        """The store was counted under key A; a worker holding key B registers nothing and says why.
+
+        Given key A, the same application then registers as the store's first case: nothing was numbered before.
+        """
+        from activities import store
+        from domain.applicant_key import key_fingerprint
+
+        key_a, key_b = "a" * 40, "b" * 40
+        url = f"sqlite:///{tmp_path / 'ogi.sqlite'}"
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("OGI_DATABASE_URL", url)
+            store.reset_engines()
+            store.claim_key("applicant", key_fingerprint(key_a.encode()))
+            store.reset_engines()
+        app = application_file(tmp_path)
+        with running_stack(dev_server_address, tmp_path, OGI_APPLICANT_KEY=key_b) as wrong:
+            done = wrong.ogi("submit", str(app))
+        assert done.returncode == 1
+        assert "is not the one the case store" in done.stderr and "same OGI_APPLICANT_KEY" in done.stderr
+        assert key_b not in done.stderr
+        with running_stack(dev_server_address, tmp_path, OGI_APPLICANT_KEY=key_a) as right:
+            registered = right.ogi_json("submit", str(app))
+        assert registered["id"].endswith("-000001")
