@@ -81,7 +81,8 @@ def dry_run(case_id: str, name: str, payload: dict[str, Any], as_json: bool, as_
     result = run_with_client(lambda client: _preview(client, case_id, name, payload, now), as_json=as_json)
     when = "" if as_of is None else f" on {result.as_of.isoformat()}"
     if not result.accepted:
-        fail(f"would be refused{when}: {result.refusal} (dry run: nothing was sent)", EXIT_REFUSED, as_json)
+        unplayed = f"; not played before then: {'; '.join(result.not_simulated)}" if result.not_simulated else ""
+        fail(f"would be refused{when}: {result.refusal} (dry run: nothing was sent){unplayed}", EXIT_REFUSED, as_json)
     if as_json:
         emit_json(preview_json(result))
         return
@@ -94,3 +95,7 @@ def dry_run(case_id: str, name: str, payload: dict[str, Any], as_json: bool, as_
     if result.clock_after is not None:
         for line in result.clock_after.explanation:
             console.print(f"  [dim]· {line}[/]")
+    for line in result.not_simulated:
+        console.print(f"  [yellow]not played before{when}:[/] {line}")
+    if result.calendar_note:
+        console.print(f"  [yellow]calendar:[/] {result.calendar_note}")

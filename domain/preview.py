@@ -37,6 +37,11 @@ class Preview(BaseModel):
     clock_after: ClockView | None = None
     periods: dict[str, Deadline] = {}
     """Periods the action would begin (correction, consultation, payment) and when each would end."""
+    not_simulated: list[str] = []
+    """What the case would do by itself before the imagined day (a period running out), which a preview
+    does not play: by then the case may stand elsewhere and refuse or treat the action differently."""
+    calendar_note: str | None = None
+    """Set when the case's due date was computed on another calendar than the one previewed on."""
 
     @property
     def due_moves_by(self) -> int | None:
@@ -46,13 +51,53 @@ class Preview(BaseModel):
         return (self.clock_after.due - self.clock_before.due).days
 
 
+def _runs_out_before(state: CaseState, day: date) -> list[str]:
+    """Periods of the case that end before ``day``, each with what the case does when it ends."""
+    out: list[str] = []
+    if state.stage is Stage.AWAITING_CORRECTION and state.correction and state.correction.respond_by:
+        end = state.correction.respond_by.due
+        if end < day:
+            out.append(f"the correction period ends {end}: the application is then deemed abandoned (Art 30)")
+    for c in state.consultations:
+        if c.pending and c.answer_by and c.answer_by.due < day:
+            out.append(f"consultation {c.id} ends {c.answer_by.due}: it then lapses and the agency decides")
+    if state.stage is Stage.AWAITING_PAYMENT and state.fee and state.fee.pay_by and state.fee.pay_by.due < day:
+        out.append(f"the payment period ends {state.fee.pay_by.due}: the application is then closed as fee not paid")
+    view = state.clock_view
+    if view is not None and not view.paused and not state.overdue and view.due < day:
+        out.append(f"the reply is due {view.due}: the case is then overdue and escalated")
+    return out
+
+
+def _calendar_note(state: CaseState, calendar: Calendar) -> str | None:
+    view = state.clock_view
+    if view is None or view.calendar_version == calendar.version:
+        return None
+    return (
+        f"the case's due date {view.due} was computed on calendar {view.calendar_version}; this preview uses "
+        f"{calendar.version} (notices installed since): `ogi calendar recompute` brings the case onto it"
+    )
+
+
 def preview(
     name: str, payload: Any, state: CaseState, policy: CasePolicy, now: datetime, calendar: Calendar
 ) -> Preview:
-    """The action ``name`` with ``payload`` imagined at ``now`` on ``state``; ``state`` is left untouched."""
+    """The action ``name`` with ``payload`` imagined at ``now`` on ``state``; ``state`` is left untouched.
+
+    Before and after are both computed on ``calendar`` as of the imagined day, so their difference is
+    the action's alone.
+    """
     today = beijing_date(now)
     before = clock_under(policy, state.clock, calendar, today) if state.clock else None
-    common = {"case_id": state.id, "action": name, "as_of": today, "stage_before": state.stage, "clock_before": before}
+    common = {
+        "case_id": state.id,
+        "action": name,
+        "as_of": today,
+        "stage_before": state.stage,
+        "clock_before": before,
+        "not_simulated": _runs_out_before(state, today),
+        "calendar_note": _calendar_note(state, calendar),
+    }
     try:
         action = actions.check(name, payload, state, policy, now)
     except ActionNotAllowed as exc:

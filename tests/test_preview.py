@@ -15,6 +15,7 @@ from domain.calendar import load_calendar
 from domain.case import CasePolicy, CaseState, Stage
 from domain.clock import beijing_date, clock_under
 from domain.config import Role
+from domain.periods import period_deadline, periods_without_end, set_period_ends
 from domain.preview import preview
 from tests.test_actions import NOW
 from tests.test_actions import case as new_case
@@ -38,6 +39,15 @@ def clocked(state: CaseState, now: datetime = NOW) -> CaseState:
 def case(received: date | None = date(2026, 11, 20)) -> CaseState:
     """A case registered on 24 Nov 2026, received on 20 Nov unless awaiting receipt, its clock computed."""
     return clocked(new_case(received))
+
+
+def with_period_ends(state: CaseState) -> CaseState:
+    """The state with the ends of its new periods, as the workflow fills them in."""
+    ends = {
+        k: period_deadline(CAL, start, days) for k, (start, days) in periods_without_end(state, POLICY.rules).items()
+    }
+    set_period_ends(state, ends)
+    return state
 
 
 def acted(state: CaseState, name: str, payload: dict[str, object], now: datetime = NOW) -> CaseState:
@@ -117,3 +127,28 @@ class TestPreview:
         got = preview("extend", payload, case(), POLICY, NOW, CAL)
         assert not got.accepted
         assert got.refusal is not None and "extend" in got.refusal
+
+    def test_what_runs_out_before_the_imagined_day_is_named(self) -> None:
+        """Imagining an extension on 21 Dec: the reply was due 18 Dec, which the preview says it does not play."""
+        st = case()
+        soon = preview("extend", {"by": "zhao", "reason": "x"}, st, POLICY, later(date(2026, 12, 10)), CAL)
+        assert soon.not_simulated == []
+        late = preview("extend", {"by": "zhao", "reason": "x"}, st, POLICY, later(date(2026, 12, 21)), CAL)
+        assert late.not_simulated == ["the reply is due 2026-12-18: the case is then overdue and escalated"]
+
+    def test_correction_period_running_out_is_named(self) -> None:
+        """The applicant's correction period ends 15 Dec; an answer imagined on 17 Dec comes after the case gave up."""
+        asked = with_period_ends(acted(case(), "request_correction", {"by": "li", "items": ["请写明文件名称"]}))
+        got = preview(
+            "submit_correction", {"by": "desk", "received": "2026-12-17"}, asked, POLICY, later(date(2026, 12, 17)), CAL
+        )
+        assert any("correction period ends 2026-12-15" in line for line in got.not_simulated)
+
+    def test_another_calendar_than_the_cases_is_noted(self) -> None:
+        """A case whose due date came from an older calendar: the preview says which, and how to align it."""
+        st = case()
+        assert preview("extend", {"by": "zhao", "reason": "x"}, st, POLICY, NOW, CAL).calendar_note is None
+        assert st.clock_view is not None
+        st.clock_view = st.clock_view.model_copy(update={"calendar_version": "0123456789ab"})
+        note = preview("extend", {"by": "zhao", "reason": "x"}, st, POLICY, NOW, CAL).calendar_note
+        assert note is not None and "0123456789ab" in note and "ogi calendar recompute" in note

@@ -13,22 +13,12 @@ from cli.cases_cmd import no_worker
 from domain.calendar import load_calendar
 from domain.case import CaseState, Stage
 from domain.errors import OgiError, Unavailable
-from domain.periods import period_deadline, periods_without_end, set_period_ends
 from domain.public_status import public_status
 from domain.query_code import code_digest, code_matches, normalize_code, query_code
-from tests.test_preview import POLICY, acted, case
+from tests.test_preview import acted, case, with_period_ends
 
 SECRET = b"s" * 32
 CAL = load_calendar(None)
-
-
-def with_period_ends(state: CaseState) -> CaseState:
-    """The state with the ends of its new periods, as the workflow fills them in."""
-    ends = {
-        k: period_deadline(CAL, start, days) for k, (start, days) in periods_without_end(state, POLICY.rules).items()
-    }
-    set_period_ends(state, ends)
-    return state
 
 
 class TestQueryCode:
