@@ -216,7 +216,8 @@ class TestApplicantKeyAcrossWorkers:
             store.reset_engines()
             store.claim_key("applicant", key_fingerprint(key_a.encode()))
             store.reset_engines()
-        app = application_file(tmp_path)
+        # An agency of its own: this store numbers from 1 in a namespace other tests also number in.
+        app = application_file(tmp_path, agency=f"测试局{uuid.uuid4().hex[:6]}")
         with running_stack(dev_server_address, tmp_path, OGI_APPLICANT_KEY=key_b) as wrong:
             done = wrong.ogi("submit", str(app))
         assert done.returncode == 1
