@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from temporalio.client import Client
 
+from activities import store
 from activities.connection import data_converter
 from cli.cases_cmd import submit_application
 from domain.case import CaseState, Stage
@@ -155,6 +156,19 @@ async def test_worker_killed_mid_flight_loses_and_repeats_nothing(site: Site) ->
     assert delivered == dict.fromkeys(finishing, 1)
     numbers = sorted(int(re.sub(r".*-", "", c)) for c in cases)
     assert numbers == list(range(1, len(cases) + 1))
+
+    # The archive (the annual report's source) holds each case once: the finished ones closed, with their row.
+    store.reset_engines()
+
+    async def archived() -> bool:
+        rows = {r.case_id: r for r in store.case_records()}
+        return all(c in rows and rows[c].status == "closed" for c in finishing)
+
+    await eventually(archived)
+    records = store.case_records()
+    assert sorted(r.case_id for r in records) == sorted(cases)
+    assert {r.case_id: r.report_row for r in records if r.status == "closed"} == dict.fromkeys(finishing, "disclosed")
+    store.reset_engines()
 
 
 async def test_server_restart_keeps_every_case(site: Site) -> None:
