@@ -87,7 +87,7 @@ async def main(n: int, concurrency: int, in_memory: bool = False) -> dict[str, A
     try:
         client = await connect(address)
         queue = os.environ.get("OGI_TASK_QUEUE", "ogi-cases")
-        with ThreadPoolExecutor(max_workers=32) as pool:
+        with ThreadPoolExecutor(max_workers=64) as pool:  # one thread per activity slot
             async with Worker(
                 client,
                 task_queue=queue,
