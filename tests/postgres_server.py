@@ -44,7 +44,11 @@ def postgres_server(workdir: Path, port: int) -> Iterator[str]:
         raise FileNotFoundError("initdb not found")
     data = workdir / "data"
     if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            msg = "running as root, PostgreSQL needs its own user 'postgres' (Debian's postgresql package creates it)"
+            raise FileNotFoundError(msg) from None
         os.chown(workdir, user.pw_uid, user.pw_gid)
     subprocess.run(
         _as_server_user(
