@@ -76,17 +76,18 @@ def _stopped_days(
 
     Only a period still running can be stopped (Art 32, 34: consultation time is not counted *in*
     the period): a consultation or fee notice after the last day cures nothing, so it moves no deadline.
+    Each stop is judged on its own against the deadline as the earlier stops left it, before any
+    merging, so a late stop cannot ride in on one that merely touches it.
     """
-    excluded = 0
+    in_time: list[Pause] = []
     late: list[date] = []
-    due = calendar.add_working_days(start, total)
-    for since, until in _merged(pauses, today):
-        if since > due:
-            late.append(since)
-            continue
-        excluded += calendar.working_days_between(since, until)
-        due = calendar.add_working_days(start, total + excluded)
-    return excluded, late
+    for pause in sorted(pauses, key=lambda p: p.since):
+        due = calendar.add_working_days(start, total + excluded_working_days(in_time, today, calendar))
+        if pause.since > due:
+            late.append(pause.since)
+        else:
+            in_time.append(pause)
+    return excluded_working_days(in_time, today, calendar), late
 
 
 def subtract_working_days(end: date, n: int, calendar: Calendar) -> date:
@@ -113,7 +114,7 @@ def compute_clock(
     total = period + facts.extension_days
     excluded, late_pauses = _stopped_days(facts.pauses, start, total, today, calendar)
     due = calendar.add_working_days(start, total + excluded)
-    paused = any(p.until is None and p.since <= due for p in facts.pauses)
+    paused = any(p.until is None and p.since not in late_pauses for p in facts.pauses)
     counted_until = min(today, due)
     elapsed = calendar.working_days_between(start, counted_until)
     paused_so_far = excluded_working_days([p for p in facts.pauses if p.since < counted_until], counted_until, calendar)

@@ -28,7 +28,7 @@ class Timeliness(BaseModel):
     closed: int
     on_time: int
     late: int
-    """Closed after the last day of the reply period (pauses, extension and restarts respected)."""
+    """Closed after the reply deadline had passed (the case's own overdue judgement, pauses respected)."""
     extended: int
     """Cases whose reply period was extended (Art 33 ¶2)."""
     median_working_days: float | None
@@ -52,10 +52,9 @@ def _row(agency: str, cases: list[_Closed], calendar_for: Callable[[CaseRecord],
     late: list[str] = []
     for rec, received, closed in cases:
         taken.append(calendar_for(rec).working_days_between(received, closed))
-        # The archived due date against the close, not the live flag: a later calendar correction may
-        # rightly clear the flag, and the record must say what happened by the deadline as it stands.
-        late_by_date = rec.due is not None and closed > rec.due
-        if late_by_date or (rec.due is None and rec.overdue):
+        # The case's own judgement, not close > due: a case closed while its clock stood still (fee not
+        # paid, correction not made) keeps a due date that stopped moving, yet was never late.
+        if rec.overdue:
             late.append(rec.case_id)
             if rec.due is not None:
                 days_late.append(max(0, (closed - rec.due).days))

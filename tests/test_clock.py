@@ -106,6 +106,14 @@ class TestPauses:
         view = compute_clock(facts(date(2024, 3, 1), pauses=[pause]), CAL, date(2024, 4, 20))
         assert view.due == CAL.add_working_days(date(2024, 3, 29), CAL.working_days_between(pause.since, pause.until))
 
+    def test_a_late_stop_does_not_ride_in_on_one_that_touches_it(self) -> None:
+        """Due Friday 29 Mar; a stop 29-30 Mar (no working day) then a fee stop from Saturday 30 Mar: still 29 Mar."""
+        touching = Pause(kind="third_party", key="c1", since=date(2024, 3, 29), until=date(2024, 3, 30))
+        fee = Pause(kind="fee", key="fee", since=date(2024, 3, 30), until=date(2024, 4, 12))
+        view = compute_clock(facts(date(2024, 3, 1), pauses=[touching, fee]), CAL, date(2024, 5, 1))
+        assert view.due == date(2024, 3, 29)
+        assert "the stop from 2024-03-30 began after the period had run out" in " ".join(view.explanation)
+
     def test_an_earlier_stop_can_bring_a_later_one_in_time(self) -> None:
         """A first stop moves the due date; a second stop before that new date counts too."""
         first = Pause(kind="third_party", key="c1", since=date(2024, 3, 20), until=date(2024, 4, 3))

@@ -48,7 +48,7 @@ SEED = [
     closed("T-2", "2025-03-03", "2025-04-08", "2025-03-31", overdue=True),  # 25, 8 days late
     # 43, across Spring Festival; on time: 20 + 20 extended + 5 days of consultation end on 03-12
     closed("T-3", "2025-01-02", "2025-03-10", "2025-03-12", extended=True),
-    # 16, 2 days late: the dates count, not the case's live overdue flag (which a recompute may clear)
+    # 16, closed as fee not paid while the clock stood still: after its last computed due date, yet not late
     closed("T-7", "2025-05-06", "2025-05-28", "2025-05-26"),
     closed("T-4", "2024-11-01", "2024-12-02", "2024-11-29"),  # closed the year before
     closed("T-5", None, "2025-06-03", None),  # withdrawn before receipt was confirmed: no clock ran
@@ -77,14 +77,14 @@ class TestTimeliness:
         got = rows(timeliness(SEED, 2025, by_region))
         assert list(got) == [LA, NX, TOTAL]
         la, nx, total = got[LA], got[NX], got[TOTAL]
-        assert (la.closed, la.on_time, la.late, la.extended) == (4, 2, 2, 1)
+        assert (la.closed, la.on_time, la.late, la.extended) == (4, 3, 1, 1)
         assert (la.median_working_days, la.max_working_days, la.most_days_late) == (20.5, 43, 8)
-        assert la.late_cases == ["T-2", "T-7"]
+        assert la.late_cases == ["T-2"]
         assert (nx.closed, nx.on_time, nx.late, nx.extended) == (2, 1, 1, 0)
         assert (nx.median_working_days, nx.max_working_days, nx.most_days_late) == (12.0, 23, 11)
-        assert (total.closed, total.on_time, total.late, total.extended) == (6, 3, 3, 1)
+        assert (total.closed, total.on_time, total.late, total.extended) == (6, 4, 2, 1)
         assert (total.median_working_days, total.max_working_days, total.most_days_late) == (19.5, 43, 11)
-        assert total.late_cases == ["N-2", "T-2", "T-7"]
+        assert total.late_cases == ["N-2", "T-2"]
 
     def test_regional_holidays_count(self) -> None:
         """On the national calendar the Ningxia cases take one working day more each (31 Mar is worked)."""
@@ -133,7 +133,7 @@ class TestReportTimeliness:
         assert done.exit_code == 0, done.stderr
         got = {row["agency"]: row for row in json.loads(done.stdout)["timeliness"]}
         assert got[NX]["median_working_days"] == 12.0
-        assert got[TOTAL]["late_cases"] == ["N-2", "T-2", "T-7"]
+        assert got[TOTAL]["late_cases"] == ["N-2", "T-2"]
 
     def test_agency_filter(self, archive: str) -> None:
         """With --agency only that agency's replies are counted."""
@@ -146,7 +146,7 @@ class TestReportTimeliness:
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025"], env={"COLUMNS": "200"})
         assert done.exit_code == 0, done.stderr
         assert "办理时效" in done.stdout
-        assert "answered late: N-2, T-2, T-7" in done.stdout
+        assert "answered late: N-2, T-2" in done.stdout
 
     def test_csv_stays_the_official_form(self, archive: str) -> None:
         """CSV is the form's two tables only: nothing of the supplement."""
