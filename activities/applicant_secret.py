@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 
 from activities.paths import ogi_home
 from domain.config import ConfigError
@@ -23,20 +24,31 @@ class ApplicantKeyError(ConfigError):
     """The key cannot be used as configured; the message says how to fix it (never the key)."""
 
 
-def applicant_secret() -> bytes:
-    """The pseudonym key: the environment's, else the home's file, created once (readable by the owner only)."""
+def applicant_secret(may_create: Callable[[], bool] = lambda: True) -> bytes:
+    """The pseudonym key: the environment's, else the home's file, created once (readable by the owner only).
+
+    ``may_create`` is asked before a new key is made: a worker joining a store whose pseudonyms were
+    made with a key it lacks must be given that key, not make its own.
+    """
     value = os.environ.get(KEY_VAR, "").strip()
     if value:
         if len(value) < MIN_KEY_CHARS:
             msg = (
                 f"{KEY_VAR} has {len(value)} characters, fewer than {MIN_KEY_CHARS}: a short key lets a copy of the "
                 "store be matched against guessed identity numbers; set it to e.g. the output of "
-                "`python -c 'import secrets; print(secrets.token_hex(32))'`, the same on every worker"
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`, the same on every worker "
+                "(a new key restarts the monthly counts and the matching of repeated requests)"
             )
             raise ApplicantKeyError(msg)
         return value.encode()
     path = ogi_home() / KEY_FILE
     if not path.exists():
+        if not may_create():
+            msg = (
+                f"this worker has no applicant key ({KEY_VAR} unset, no {path}) but the case store already holds "
+                f"pseudonyms made with one: set {KEY_VAR} or copy applicant.key from a worker that registered them"
+            )
+            raise ApplicantKeyError(msg)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written whole under a private name, then linked in: a concurrent reader never sees it half-written.
         tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")

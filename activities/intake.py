@@ -12,7 +12,7 @@ from activities.applicant_secret import applicant_secret
 from activities.clock import ClockRequest, clock_for
 from activities.log import get_logger
 from activities.paths import config_path
-from activities.store import ApplicantMark, KeyMismatch, allocate_case_number, claim_key
+from activities.store import ApplicantMark, KeyMismatch, allocate_case_number, claim_key, holds_pseudonyms
 from domain.applicant_key import NOT_RECOGNISABLE, applicant_key, content_key, key_fingerprint
 from domain.application import Application
 from domain.case import CasePolicy, ClockFacts, ClockView
@@ -65,7 +65,7 @@ def register_application(request: RegisterRequest) -> Registration:
     info = activity.info()
     month = (app.received or request.today).strftime("%Y-%m")
     try:
-        secret = applicant_secret()
+        secret = applicant_secret(may_create=lambda: not holds_pseudonyms())
         claim_key("applicant", key_fingerprint(secret))
     except (ConfigError, KeyMismatch) as exc:
         # Retried: setting the right key on this worker heals it, and nothing was registered meanwhile.

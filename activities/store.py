@@ -294,6 +294,14 @@ def reset_engines() -> None:
         _claimed.clear()
 
 
+def holds_pseudonyms() -> bool:
+    """Whether applications were already counted under some applicant key (or a key was recorded)."""
+    with engine().connect() as conn:
+        counted = conn.execute(select(applicant_months.c.month).limit(1)).first()
+        recorded = conn.execute(select(installation_keys.c.name).limit(1)).first()
+    return counted is not None or recorded is not None
+
+
 class KeyMismatch(RuntimeError):
     """This process holds another key than the one the store's pseudonyms were made with."""
 
@@ -320,7 +328,8 @@ def claim_key(name: str, fingerprint: str) -> None:
                     msg = (
                         f"this worker's {name} key (fingerprint {fingerprint}) is not the one the case store at "
                         f"{store_label(url)} was made with (fingerprint {stored}); give every worker the same key: "
-                        "the same OGI_APPLICANT_KEY, or a copy of the first worker's $OGI_HOME/applicant.key"
+                        "the same OGI_APPLICANT_KEY, or a copy of applicant.key from a worker that registered "
+                        "earlier applications"
                     )
                     raise KeyMismatch(msg)
             _claimed.add((url, name, fingerprint))

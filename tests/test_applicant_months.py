@@ -209,3 +209,20 @@ class TestCounting:
         assert retried.same_content_as == (first.case_id,)
         other_agency = store.allocate_case_number("署", "ELSE", 2026, "r1", "run6", applicant=mark("2026-06", "a", "x"))
         assert other_agency.same_content_as == ()
+
+    def test_a_new_worker_without_the_key_does_not_make_its_own(
+        self, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The store holds pseudonyms; a worker with neither OGI_APPLICANT_KEY nor a key file makes no new key."""
+        first_home, new_home = tmp_path / "first", tmp_path / "new"
+        monkeypatch.setenv("OGI_HOME", str(first_home))
+        monkeypatch.delenv(KEY_VAR, raising=False)
+        env = ActivityEnvironment()
+        env.run(register_application, RegisterRequest(application=application(), today=date.today()))
+        assert (first_home / KEY_FILE).exists()
+        monkeypatch.setenv("OGI_HOME", str(new_home))
+        with pytest.raises(ApplicationError) as caught:
+            env.run(register_application, RegisterRequest(application=application(), today=date.today()))
+        assert "has no applicant key" in str(caught.value) and "copy applicant.key" in str(caught.value)
+        assert not (new_home / KEY_FILE).exists()
+        assert sql_rows(store_url, "SELECT COUNT(*) FROM case_numbers") == [(1,)]
