@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -272,13 +273,25 @@ def no_worker(case_id: str) -> Unavailable:
     return Unavailable(f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?")
 
 
+def action_update_id(name: str, payload: dict[str, Any], revision: int) -> str:
+    """The Update id of an action: the same for a retry of the same action on the same case state.
+
+    After a timeout the first attempt may still be applied when the worker catches up; a retry with
+    the same id is then answered with that result instead of being applied a second time. The
+    payload enters only as a digest: update ids are stored in history unencrypted.
+    """
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    return f"{name}-{revision}-{digest}"
+
+
 async def send_action(client: Client, case_id: str, name: str, payload: dict[str, Any]) -> ActionResult:
     """Send a reviewer action as an Update; a refusal is reported back to the case's audit trail."""
-    await open_case_state(client, case_id)
+    state = await open_case_state(client, case_id)
     handle = client.get_workflow_handle(case_id)
+    update_id = action_update_id(name, payload, len(state.events))
     try:
         return await asyncio.wait_for(
-            handle.execute_update(name, payload, result_type=ActionResult), timeout=WAIT_SECONDS
+            handle.execute_update(name, payload, id=update_id, result_type=ActionResult), timeout=WAIT_SECONDS
         )
     except WorkflowUpdateFailedError as exc:
         message, _ = _cause_message(exc)
@@ -289,7 +302,11 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
             )
         raise ActionNotAllowed(f"refused: {message}") from None
     except TimeoutError:
-        raise no_worker(case_id) from None
+        msg = (
+            f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; the action may still be applied "
+            f"when a worker catches up: 'ogi show {case_id}' tells, and sending it again is applied once"
+        )
+        raise Unavailable(msg) from None
 
 
 def act(

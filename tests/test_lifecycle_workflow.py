@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -315,3 +316,33 @@ class TestClock:
         with pytest.raises(WorkflowUpdateFailedError) as info:
             await update(env.client, handle.id, "confirm_receipt", {"by": "desk", "received": tomorrow.isoformat()})
         assert "in the future" in str(info.value.cause)
+
+
+class TestRetriedActions:
+    async def test_a_retry_before_the_first_is_applied_is_applied_once(
+        self, env: WorkflowEnvironment, queue: str
+    ) -> None:
+        """The same consultation sent twice on the same case state (a retry after a timeout): one consultation."""
+        from cli.cases_cmd import send_action
+
+        handle = await start_case(env.client, queue, await last_working_day(env))
+        payload = {"by": "li", "kind": "third_party", "party": "某商贸有限公司"}
+        first, again = await asyncio.gather(
+            send_action(env.client, handle.id, "consult", payload),
+            send_action(env.client, handle.id, "consult", payload),
+        )
+        assert first == again
+        st = await state_of(handle)
+        assert [c.id for c in st.consultations] == ["c1"]
+        assert [e.action for e in st.events].count("consult") == 1
+
+    async def test_the_same_action_on_a_later_state_is_a_new_action(self, env: WorkflowEnvironment, queue: str) -> None:
+        """Li approves, the secrecy check sends it back, li approves again with the same words: applied again."""
+        from cli.cases_cmd import send_action
+
+        handle = await start_case(env.client, queue, await last_working_day(env))
+        await send_action(env.client, handle.id, "approve", {"by": "li"})
+        await send_action(env.client, handle.id, "deny", {"by": "wang", "reason": "需去标识化"})
+        again = await send_action(env.client, handle.id, "approve", {"by": "li"})
+        assert again.stage is Stage.SECRECY_REVIEW
+        assert [e.action for e in (await state_of(handle)).events].count("approve") == 2
