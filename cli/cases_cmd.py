@@ -304,7 +304,7 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
     except TimeoutError:
         msg = (
             f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; the action may still be applied "
-            f"when a worker catches up: 'ogi show {case_id}' tells, and sending it again is applied once"
+            f"when a worker catches up; check 'ogi show {case_id}' before sending it again"
         )
         raise Unavailable(msg) from None
 
