@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -146,22 +148,32 @@ def year(
     console.print(table)
 
 
-def _install_checked(installed: Path, install: Callable[[], object], region: str | None, as_json: bool) -> str:
-    """Install, then build the calendar it makes; if that fails, put back what was there (a bad file changes nothing).
+def _install_checked(install: Callable[[Path], object], region: str | None, as_json: bool) -> str:
+    """Build the calendar a notice would make in a copy of the notices; install it only if that works.
 
     The notice itself was validated before; what can still fail is the calendar as a whole, e.g. another
-    installed notice that has since been damaged. The calendar version after the install is returned.
+    installed notice that has since been damaged. Workers never see a state that was not checked.
+    Returns the calendar version after the install (it depends on the data only, not the folder).
     """
-    previous = installed.read_bytes() if installed.exists() else None
-    install()
+    target = notices_dir()
+    with tempfile.TemporaryDirectory(prefix="ogi-notices-") as tmp:
+        trial = Path(tmp) / "calendar"
+        try:
+            if target.is_dir():
+                shutil.copytree(target, trial)
+            install(trial)
+            version = load_calendar(region, trial).version
+        except CalendarError as exc:
+            fail(f"{str(exc).replace(str(trial), str(target))}; nothing was installed", EXIT_BAD_INPUT, as_json)
+        except OSError as exc:
+            fail(
+                f"cannot read the installed notices in {target}: {exc}; nothing was installed", EXIT_BAD_INPUT, as_json
+            )
     try:
-        return load_calendar(region, notices_dir()).version
-    except CalendarError as exc:
-        if previous is None:
-            installed.unlink(missing_ok=True)
-        else:
-            installed.write_bytes(previous)
-        fail(f"{exc}; nothing was installed", EXIT_BAD_INPUT, as_json)
+        install(target)
+    except OSError as exc:
+        fail(f"cannot install into {target}: {exc}; check its permissions", EXIT_BAD_INPUT, as_json)
+    return version
 
 
 @app.command("load-notice")
@@ -181,7 +193,7 @@ def load_notice_cmd(
     except CalendarError:
         before = None  # a damaged notice, perhaps the one this replaces
     installed = target / f"{notice.year}.json"
-    after = _install_checked(installed, lambda: load_notice(file, target), None, as_json)
+    after = _install_checked(lambda folder: load_notice(file, folder), None, as_json)
     result = {
         "year": notice.year,
         "status": notice.status,
@@ -228,7 +240,7 @@ def load_regional_cmd(
         except CalendarError:
             before = None  # the damaged notice this one may be replacing
     installed = regional_notice_path(target, notice.region, notice.year)
-    after = _install_checked(installed, lambda: load_regional_notice(file, target), notice.region, as_json)
+    after = _install_checked(lambda folder: load_regional_notice(file, folder), notice.region, as_json)
     result = {
         "region": notice.region,
         "year": notice.year,
