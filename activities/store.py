@@ -267,10 +267,13 @@ def _create_engine(raw: str) -> Engine:
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except (NoSuchModuleError, ImportError) as exc:
-            msg = (
-                f"no driver for the store at {url.render_as_string(hide_password=True)} ({exc}); "
-                "for PostgreSQL install ogi with its postgres extra (psycopg): pip install 'ogi[postgres]'"
+            shipped = url.drivername == "postgresql+psycopg"
+            remedy = (
+                "install ogi with its postgres extra: pip install 'ogi[postgres]'"
+                if shipped
+                else f"install the driver '{url.drivername}' names, or write postgresql:// to use psycopg (ogi[postgres])"
             )
+            msg = f"no driver for the store at {url.render_as_string(hide_password=True)} ({exc}); {remedy}"
             raise StoreUnavailable(msg) from exc
     migrate(engine)
     return engine

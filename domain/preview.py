@@ -51,7 +51,7 @@ class Preview(BaseModel):
         return (self.clock_after.due - self.clock_before.due).days
 
 
-def _runs_out_before(state: CaseState, day: date) -> list[str]:
+def _runs_out_before(state: CaseState, day: date, clock: ClockView | None) -> list[str]:
     """Periods of the case that end before ``day``, each with what the case does when it ends."""
     out: list[str] = []
     if state.stage is Stage.AWAITING_CORRECTION and state.correction and state.correction.respond_by:
@@ -63,9 +63,9 @@ def _runs_out_before(state: CaseState, day: date) -> list[str]:
             out.append(f"consultation {c.id} ends {c.answer_by.due}: it then lapses and the agency decides")
     if state.stage is Stage.AWAITING_PAYMENT and state.fee and state.fee.pay_by and state.fee.pay_by.due < day:
         out.append(f"the payment period ends {state.fee.pay_by.due}: the application is then closed as fee not paid")
-    view = state.clock_view
-    if view is not None and not view.paused and not state.overdue and view.due < day:
-        out.append(f"the reply is due {view.due}: the case is then overdue and escalated")
+    # The clock as previewed (this calendar, that day), so the line agrees with the "before" shown beside it.
+    if clock is not None and not clock.paused and not state.overdue and clock.due < day:
+        out.append(f"the reply is due {clock.due}: the case is then overdue and escalated")
     return out
 
 
@@ -95,7 +95,7 @@ def preview(
         "as_of": today,
         "stage_before": state.stage,
         "clock_before": before,
-        "not_simulated": _runs_out_before(state, today),
+        "not_simulated": _runs_out_before(state, today, before),
         "calendar_note": _calendar_note(state, calendar),
     }
     try:

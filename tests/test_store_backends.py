@@ -171,7 +171,8 @@ class TestStoreUrl:
         with pytest.raises(StoreUnavailable) as caught:
             store.engine()
         message = str(caught.value)
-        assert "ogi[postgres]" in message
+        assert "install the driver 'postgresql+pg8000' names" in message
+        assert "write postgresql:// to use psycopg (ogi[postgres])" in message
         assert "hunter2" not in message
 
     def test_unreachable_server_is_an_error_naming_the_store(self, monkeypatch: pytest.MonkeyPatch) -> None:
