@@ -20,7 +20,12 @@ console = Console()
 
 
 async def lookup(client: Client, case_id: str, code: str) -> PublicStatus:
-    """The applicant's view, only for the right code; a wrong code and an unknown case read the same."""
+    """The applicant's view, only for the right code; a wrong code and an unknown case read the same.
+
+    While no worker answers, an existing case says "try later" where an unknown one says "no case":
+    that tells only that a tracking number is in use, which sequential numbers tell anyway; the code
+    guards what the case holds.
+    """
     not_found = OgiError(f"no case {case_id} with that query code; check both against the registration receipt")
     try:
         state = await fetch_state(client, case_id)
