@@ -9,6 +9,9 @@ Counting rules, per calendar year Y and applicant column:
 - results (本年度办理结果): closed in Y (Beijing date of ``closed_at``), once, in its report row.
 - carried forward (结转下年度继续办理): received by the end of Y and not closed by then.
 
+With a cutoff day D in Y (``through``) the same rules run on 1 Jan..D instead of the whole year: the
+table as it stood at the end of D (a mid-year report), cases closed later counting as still open.
+
 The four counts are taken independently, so a record that contradicts itself (closed before it was
 received, closed without a report row) breaks the printed check 一 + 二 = 三(七) + 四 instead of
 vanishing from the table.
@@ -235,6 +238,8 @@ class AnnualReport(BaseModel):
     """Tables 三 (applications received and handled) and 四 (reconsideration and litigation) of one year."""
 
     year: int
+    through: date | None = None
+    """The cutoff day within the year, for a report as it stood then; None for the whole year."""
     agency: str | None = None
     cases: int = Field(description="Archived cases counted in the year (new or carried over).")
     columns: list[str] = list(COLUMNS)
@@ -286,9 +291,21 @@ def _select(records: list[CaseRecord], agency: str | None) -> list[CaseRecord]:
     return [r for r in records if agency in (r.agency, r.agency_code)]
 
 
-def applications_table(records: list[CaseRecord], year: int) -> tuple[dict[str, dict[str, int]], list[str], int]:
+def period_end(year: int, through: date | None) -> date:
+    """The last day counted: 31 December, or the cutoff day, which must lie in ``year``."""
+    if through is None:
+        return date(year, 12, 31)
+    if through.year != year:
+        msg = f"the cutoff {through.isoformat()} is not in {year}; give a day of the reported year"
+        raise OgiError(msg)
+    return through
+
+
+def applications_table(
+    records: list[CaseRecord], year: int, through: date | None = None
+) -> tuple[dict[str, dict[str, int]], list[str], int]:
     """Table 三 counts by row key and column, the unclassified closed cases, and the cases counted."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    first, last = date(year, 1, 1), period_end(year, through)
     counts: dict[str, dict[str, int]] = {key: _zero(COLUMNS) for key in ROW_ORDER}
     unclassified: list[str] = []
     counted = 0
@@ -314,7 +331,7 @@ def applications_table(records: list[CaseRecord], year: int) -> tuple[dict[str, 
 
 
 def remedies_table(
-    remedies: list[RemedyRecord], year: int, case_ids: set[str] | None = None
+    remedies: list[RemedyRecord], year: int, case_ids: set[str] | None = None, through: date | None = None
 ) -> dict[str, dict[str, int]]:
     """Table 四: per case and kind, the latest record reached by the end of the year, if reached in it.
 
@@ -322,7 +339,7 @@ def remedies_table(
     year it was decided, so a published year does not change when later results are recorded.
     ``case_ids`` restricts the count to one agency's cases.
     """
-    last = date(year, 12, 31)
+    last = period_end(year, through)
     latest: dict[tuple[str, RemedyKind], RemedyRecord] = {}
     for rem in sorted(remedies, key=lambda r: (r.recorded_at, r.seq)):
         if rem.as_of > last or (case_ids is not None and rem.case_id not in case_ids):
@@ -337,13 +354,17 @@ def remedies_table(
 
 
 def build_report(
-    records: list[CaseRecord], year: int, agency: str | None = None, remedies: list[RemedyRecord] | None = None
+    records: list[CaseRecord],
+    year: int,
+    agency: str | None = None,
+    remedies: list[RemedyRecord] | None = None,
+    through: date | None = None,
 ) -> AnnualReport:
-    """The annual report of one year, for one agency (name or code) or all; call ``check()`` on it."""
+    """The annual report of one year (to a cutoff day), for one agency (name or code) or all; call ``check()``."""
     chosen = _select(records, agency)
-    counts, unclassified, counted = applications_table(chosen, year)
+    counts, unclassified, counted = applications_table(chosen, year, through)
     case_ids = {r.case_id for r in chosen} if agency is not None else None
-    remedy_counts = remedies_table(remedies or [], year, case_ids)
+    remedy_counts = remedies_table(remedies or [], year, case_ids, through)
     applications = [ReportRow(key=key, label=ROW_LABELS[key], counts=counts[key]) for key in ROW_ORDER]
     remedy_rows = [
         ReportRow(key=kind.value, label=REMEDY_ROW_LABELS[kind.value], counts=remedy_counts[kind.value])
@@ -351,6 +372,7 @@ def build_report(
     ]
     return AnnualReport(
         year=year,
+        through=through,
         agency=agency,
         cases=counted,
         applications=applications,

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from pydantic import BaseModel
 
 from domain.calendar import WorkingCalendar
-from domain.report import CaseRecord
+from domain.report import CaseRecord, period_end
 
 TOTAL = "total"
 """The ``agency`` of the row that sums every agency."""
@@ -72,16 +72,20 @@ def _row(agency: str, cases: list[_Closed], calendar_for: Callable[[CaseRecord],
 
 
 def timeliness(
-    records: list[CaseRecord], year: int, calendar_for: Callable[[CaseRecord], WorkingCalendar]
+    records: list[CaseRecord],
+    year: int,
+    calendar_for: Callable[[CaseRecord], WorkingCalendar],
+    through: date | None = None,
 ) -> list[Timeliness]:
-    """One row per agency with a case closed in ``year`` (by name), then the ``total`` row.
+    """One row per agency with a case closed in ``year`` (to the cutoff day), by name, then the ``total`` row.
 
     Cases closed without a confirmed receipt never had a reply period, so they are left out.
     """
+    last = period_end(year, through)
     chosen = [
         _Closed(r, r.received, r.closed_day)
         for r in records
-        if r.received is not None and r.closed_day is not None and r.closed_day.year == year
+        if r.received is not None and r.closed_day is not None and date(year, 1, 1) <= r.closed_day <= last
     ]
     by_agency: dict[str, list[_Closed]] = {}
     for case in chosen:

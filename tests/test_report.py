@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 
 from activities import store
 from cli import report_cmd
+from domain.clock import beijing_date
+from domain.errors import OgiError
 from domain.report import (
     COLUMNS,
     RESULT_ROWS,
@@ -290,6 +292,62 @@ class TestApplicationsTable:
         assert named in str(caught.value)
 
 
+# Hand-counted from SEED for 六安市民政局, 1 Jan to 31 Mar 2025: N-08 on and O-02 (registered 1 June) not yet
+# received; C-02, O-03 and O-04 still open at the cutoff.
+EXPECTED_Q1_2025: dict[str, tuple[int, ...]] = {
+    "new": (3, 3, 1, 2, 0, 0, 9),
+    "carried_over": (1, 1, 1, 0, 0, 1, 4),
+    "disclosed": (3, 0, 0, 0, 0, 0, 3),
+    "partly_disclosed": (0, 1, 0, 0, 0, 0, 1),
+    "not_disclosed": (1, 1, 2, 1, 0, 0, 5),
+    "other": (0, 0, 0, 0, 0, 1, 1),
+    "total": (4, 2, 2, 1, 0, 1, 10),
+    "carried_forward": (0, 2, 0, 1, 0, 0, 3),
+}
+
+
+def as_it_stood(records: list[CaseRecord], day: date) -> list[CaseRecord]:
+    """The archive as it was at the end of ``day``: later cases absent, later closes undone."""
+    then = []
+    for r in records:
+        if r.start_day > day:
+            continue
+        if r.closed_day is not None and r.closed_day > day:
+            r = r.model_copy(update={"closed_at": None, "status": "open", "report_row": None, "outcome": None})
+        then.append(r)
+    return then
+
+
+class TestCutoff:
+    def test_first_quarter_gives_the_hand_counted_table(self) -> None:
+        """Through 31 March 2025: the rows hand-counted above; table 四 holds only N-07's pending reconsideration."""
+        got = table(build_report(SEED, 2025, AGENCY, REMEDIES, through=date(2025, 3, 31)).check())
+        assert {key: got[key] for key in EXPECTED_Q1_2025} == EXPECTED_Q1_2025
+        remedies = remedy_table(build_report(SEED, 2025, AGENCY, REMEDIES, through=date(2025, 3, 31)))
+        assert remedies["reconsideration"] == (0, 0, 0, 1, 1)
+        assert remedies["lawsuit"] == remedies["lawsuit_after_reconsideration"] == (0, 0, 0, 0, 0)
+
+    def test_every_cutoff_is_the_whole_year_report_of_the_archive_as_it_stood(self) -> None:
+        """Each day of 2025 as cutoff: the whole-year report of the archive as it then was; the invariant holds."""
+        day = date(2025, 1, 1)
+        while day.year == 2025:
+            cut = build_report(SEED, 2025, None, REMEDIES, through=day).check()
+            then_remedies = [r for r in REMEDIES if r.as_of <= day]
+            whole = build_report(as_it_stood(SEED, day), 2025, None, then_remedies)
+            assert (table(cut), remedy_table(cut)) == (table(whole), remedy_table(whole)), day
+            day += timedelta(days=1)
+
+    def test_the_last_day_is_the_whole_year(self) -> None:
+        """Through 31 December is the annual report itself."""
+        through = build_report(SEED, 2025, AGENCY, REMEDIES, through=date(2025, 12, 31))
+        assert table(through) == table(build_report(SEED, 2025, AGENCY, REMEDIES))
+
+    def test_a_cutoff_outside_the_year_is_refused(self) -> None:
+        """A cutoff must be a day of the reported year."""
+        with pytest.raises(OgiError, match="not in 2025"):
+            build_report(SEED, 2025, through=date(2026, 1, 1))
+
+
 class TestRemediesTable:
     @pytest.mark.parametrize("year", [2024, 2025, 2026])
     def test_latest_state_per_case_and_kind_in_the_year_reached(self, year: int) -> None:
@@ -388,6 +446,39 @@ class TestReportCommand:
         assert done.exit_code == 3
         assert done.stderr.count("\n") == 1
         assert "OGI_DATABASE_URL" in done.stderr
+
+
+class TestReportThrough:
+    def test_through_a_day_reports_the_year_so_far(self, archive: str) -> None:
+        """--through 2025-03-31: the first quarter's tables, the cutoff in the JSON and in the table title."""
+        args = ["report", "--year", "2025", "--agency", AGENCY, "--through", "2025-03-31"]
+        done = runner.invoke(report_cmd.app, [*args, "--json"])
+        assert done.exit_code == 0, done.stderr
+        got = json.loads(done.stdout)
+        assert got["through"] == "2025-03-31"
+        new = next(row for row in got["applications"] if row["key"] == "new")
+        assert new["counts"]["total"] == EXPECTED_Q1_2025["new"][-1]
+        shown = runner.invoke(report_cmd.app, args, env={"COLUMNS": "200"})
+        assert "2025 年 1 月 1 日至 2025-03-31 止" in shown.stdout
+
+    @pytest.mark.parametrize(
+        ("through", "message"),
+        [("2026-01-01", "is not in 2025"), ("2025-02-30", "--through"), ("tomorrow", "--through")],
+    )
+    def test_bad_cutoffs_exit_2(self, archive: str, through: str, message: str) -> None:
+        """A day outside the year, an impossible date or no date: one error line, exit 2."""
+        done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--through", through])
+        assert done.exit_code == 2
+        assert message in done.stderr and done.stderr.count("\n") == 1
+
+    def test_a_cutoff_in_the_future_is_refused(self, archive: str) -> None:
+        """The current year's report cannot stand as of a day that has not come."""
+        tomorrow = beijing_date(datetime.now(UTC)) + timedelta(days=1)
+        done = runner.invoke(
+            report_cmd.app, ["report", "--year", str(tomorrow.year), "--through", tomorrow.isoformat()]
+        )
+        assert done.exit_code == 2
+        assert "is after today" in done.stderr
 
 
 class TestRemedyCommand:

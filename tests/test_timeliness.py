@@ -86,6 +86,12 @@ class TestTimeliness:
         assert (total.median_working_days, total.max_working_days, total.most_days_late) == (19.5, 43, 11)
         assert total.late_cases == ["N-2", "T-2"]
 
+    def test_to_a_cutoff_day(self) -> None:
+        """Through 31 March 2025 only T-1 and T-3 had closed; T-2 (8 April) and the Ningxia cases had not."""
+        got = rows(timeliness(SEED, 2025, by_region, through=date(2025, 3, 31)))
+        assert list(got) == [LA, TOTAL]
+        assert (got[LA].closed, got[LA].late, got[LA].late_cases) == (2, 0, [])
+
     def test_regional_holidays_count(self) -> None:
         """On the national calendar the Ningxia cases take one working day more each (31 Mar is worked)."""
         nx = rows(timeliness(SEED, 2025, lambda _: NATIONAL))[NX]
