@@ -17,6 +17,7 @@ from domain.case import (
     CasePolicy,
     CaseState,
     ClockFacts,
+    ClockView,
     Consultation,
     CorrectionRequest,
     Decision,
@@ -358,7 +359,7 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
                 raise ActionNotAllowed(msg)
             if view is None:
                 raise _wrong_stage(name, state, "the clock has not started")
-            if now >= view.deadline_at:
+            if _deadline_passed(view, now):
                 msg = (
                     f"the reply deadline {view.due.isoformat()} has passed; "
                     "Art 33 allows an extension only before the deadline"
@@ -401,6 +402,12 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
             if state.fee is not None:
                 msg = f"a fee notice was already sent on {state.fee.issued.isoformat()}; one per application"
                 raise ActionNotAllowed(msg)
+            if view is not None and _deadline_passed(view, now):
+                msg = (
+                    f"fee_notice: the reply deadline {view.due.isoformat()} has passed; a fee notice goes out "
+                    "within the reply period (国办函〔2020〕109号), so none may be sent now"
+                )
+                raise ActionNotAllowed(msg)
             fee_amount(action, state)
         case SettleFee() | WaiveFee():
             if state.stage is not Stage.AWAITING_PAYMENT:
@@ -413,6 +420,11 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
         case _:
             msg = f"{name} is not handled by this case"
             raise ActionNotAllowed(msg)
+
+
+def _deadline_passed(view: ClockView, now: datetime) -> bool:
+    """Whether the reply period has run out; never while the clock stands still (it cannot run out then)."""
+    return not view.paused and now >= view.deadline_at
 
 
 def fee_amount(action: IssueFeeNotice, state: CaseState) -> tuple[int, int]:
@@ -521,13 +533,23 @@ def _apply_clock_action(name: str, action: _Action, new: CaseState, policy: Case
             assert new.clock is not None
             new.correction.corrected_on = action.received
             new.correction.channel = action.channel
+            # The period starts afresh (Art 30); what still stops it (a pending consultation) stops the new
+            # one from its first day, and an extension or longer period already granted stays granted.
+            still_stopped = [
+                p.model_copy(update={"since": action.received})
+                for p in new.clock.pauses
+                if p.until is None and p.key != "correction"
+            ]
             new.clock = ClockFacts(
                 received=action.received,
                 reply_days=new.clock.reply_days,
                 longer_period_days=new.clock.longer_period_days,
+                extension_days=new.clock.extension_days,
                 restarts=new.clock.restarts + 1,
+                pauses=still_stopped,
             )
-            new.received = action.received
+            # ``received`` stays the original receipt: the annual report counts the application in the
+            # year it was first received, and the reply cites that day.
             new.stage = Stage.REVIEW
             return f"corrected application received {action.received.isoformat()}; reply period restarts (Art 30)"
         case Extend():

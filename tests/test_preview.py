@@ -15,6 +15,7 @@ from domain.calendar import load_calendar
 from domain.case import CasePolicy, CaseState, Stage
 from domain.clock import beijing_date, clock_under
 from domain.config import Role
+from domain.errors import ActionNotAllowed
 from domain.periods import period_deadline, periods_without_end, set_period_ends
 from domain.preview import preview
 from tests.test_actions import NOW
@@ -152,3 +153,39 @@ class TestPreview:
         st.clock_view = st.clock_view.model_copy(update={"calendar_version": "0123456789ab"})
         note = preview("extend", {"by": "zhao", "reason": "x"}, st, POLICY, NOW, CAL).calendar_note
         assert note is not None and "0123456789ab" in note and "ogi calendar recompute" in note
+
+
+class TestClockStoppedOrRestarted:
+    def test_extension_while_the_clock_stands_still_past_the_first_due_date(self) -> None:
+        """Due 18 Dec; a consultation from 14 Dec stops the clock; on 22 Dec the head may still extend."""
+        consulted = acted(
+            case(), "consult", {"by": "li", "kind": "third_party", "party": "某公司"}, later(date(2026, 12, 14))
+        )
+        assert consulted.clock_view is not None and consulted.clock_view.paused
+        actions.check("extend", {"by": "zhao", "reason": "材料较多"}, consulted, POLICY, later(date(2026, 12, 22)))
+
+    def test_fee_notice_after_the_deadline_is_refused(self) -> None:
+        """The fee notice goes out within the reply period: on 21 Dec, after the 18 Dec deadline, it is refused."""
+        with pytest.raises(ActionNotAllowed, match="within the reply period"):
+            actions.check(
+                "fee_notice", {"by": "li", "method": "volume", "pages": 250}, case(), POLICY, later(date(2026, 12, 21))
+            )
+        actions.check(
+            "fee_notice", {"by": "li", "method": "volume", "pages": 250}, case(), POLICY, later(date(2026, 12, 18))
+        )
+
+    def test_corrected_application_keeps_what_still_stops_the_clock_and_the_first_receipt(self) -> None:
+        """A pending consultation and a granted extension carry into the restarted period.
+
+        The case keeps its first receipt day: the report and the reply count from it.
+        """
+        st = acted(case(), "consult", {"by": "li", "kind": "agency", "party": "六安市财政局"})
+        st = acted(st, "extend", {"by": "zhao", "reason": "材料较多"})
+        st = acted(st, "request_correction", {"by": "li", "items": ["请写明文件名称"]})
+        corrected = acted(st, "submit_correction", {"by": "desk", "received": "2026-11-30"}, later(date(2026, 11, 30)))
+        assert corrected.received == date(2026, 11, 20)
+        assert corrected.clock is not None
+        assert corrected.clock.received == date(2026, 11, 30)
+        assert corrected.clock.extension_days == 20
+        assert [(p.key, p.since, p.until) for p in corrected.clock.pauses] == [("c1", date(2026, 11, 30), None)]
+        assert corrected.clock_view is not None and corrected.clock_view.paused
