@@ -328,17 +328,27 @@ def act(
         console.print(f"{result.id}: {result.detail} → stage [bold]{result.stage.value}[/]")
 
 
+AccessOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="For the applicant, printed in the reply: where, how and when to get the information, "
+        "or for not_handled the right channel (Art 36)."
+    ),
+]
+
+
 @app.command()
 def approve(
     case_id: Annotated[str, typer.Argument(help="Tracking number.")],
     by: ByOpt,
-    reason: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    reason: Annotated[str | None, typer.Option(help="A note for the record (internal).")] = None,
+    access: AccessOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Approve at the current review step: propose disclosure, or release after the secrecy check."""
-    act(case_id, "approve", {"by": by, "note": reason}, as_json, dry_run, as_of)
+    act(case_id, "approve", {"by": by, "note": reason, "access": access}, as_json, dry_run, as_of)
 
 
 @app.command()
@@ -362,7 +372,8 @@ def decide(
     by: ByOpt,
     reason: Annotated[list[Reason] | None, typer.Option(help="Reason code(s); repeat for several.")] = None,
     refer_to: Annotated[str | None, typer.Option(help="For not_held: the agency that holds it.")] = None,
-    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record (internal).")] = None,
+    access: AccessOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
@@ -374,6 +385,7 @@ def decide(
         "reasons": [r.value for r in reason or []],
         "refer_to": refer_to,
         "note": note,
+        "access": access,
     }
     act(case_id, "decide", payload, as_json, dry_run, as_of)
 

@@ -44,10 +44,15 @@ class _Action(BaseModel):
     """The user taking the action."""
 
 
+Access = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+"""For the applicant, in the reply: where, how and when to obtain the information (Art 36), or the right channel."""
+
+
 class Approve(_Action):
     """Approve at the current review step: disclose (review) or release the reply (secrecy check)."""
 
     note: Note | None = None
+    access: Access | None = None
 
 
 class Deny(_Action):
@@ -65,6 +70,7 @@ class Decide(_Action):
     reasons: list[Reason] = []
     note: Note | None = None
     refer_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    access: Access | None = None
 
 
 class ConfirmReceipt(_Action):
@@ -265,7 +271,37 @@ def _decision_from_decide(action: Decide, now: datetime) -> Decision:
         elif expected is not outcome:
             msg = f"decide: reason '{reason.value}' belongs to outcome '{expected.value}', not '{outcome.value}'"
             raise ActionNotAllowed(msg)
-    return Decision(outcome=outcome, reasons=reasons, by=action.by, note=action.note, refer_to=action.refer_to, at=now)
+    return Decision(
+        outcome=outcome,
+        reasons=reasons,
+        by=action.by,
+        note=action.note,
+        refer_to=action.refer_to,
+        access=action.access,
+        at=now,
+    )
+
+
+def _reasons_have_their_facts(name: str, decision: Decision, state: CaseState) -> None:
+    """Refuse a reason whose facts the case does not hold: the report row would count what never happened."""
+    for reason in decision.reasons:
+        if reason is Reason.UNCLEAR_AFTER_CORRECTION and (
+            state.correction is None or state.correction.corrected_on is None
+        ):
+            msg = (
+                f"{name}: '{reason.value}' needs a corrected application on the case (Art 30), and this case has "
+                "none; request a correction first, or choose another reason"
+            )
+            raise ActionNotAllowed(msg)
+        if reason is Reason.CORRECTION_NOT_MADE and state.correction is None:
+            msg = f"{name}: '{reason.value}' needs a correction request on the case, and none was sent"
+            raise ActionNotAllowed(msg)
+        if reason is Reason.FEE_NOT_PAID and state.fee is None:
+            msg = (
+                f"{name}: '{reason.value}' needs a fee notice on the case, and none was sent "
+                "(an unpaid notice closes the case by itself when its period runs out)"
+            )
+            raise ActionNotAllowed(msg)
 
 
 def check(name: str, payload: Any, state: CaseState, policy: CasePolicy, now: datetime) -> _Action:
@@ -281,10 +317,16 @@ def check(name: str, payload: Any, state: CaseState, policy: CasePolicy, now: da
         case Approve() | Deny() if state.stage is Stage.REVIEW:
             _require_role(policy, action.by, Role.REVIEWER, "decide at substantive review")
             if isinstance(action, Deny):
-                _decision_from_deny(action, now)
+                _reasons_have_their_facts(name, _decision_from_deny(action, now), state)
         case Approve() | Deny() if state.stage is Stage.SECRECY_REVIEW:
             _require_role(policy, action.by, Role.SECRECY_REVIEWER, "sign the secrecy and privacy check")
             assert state.decision is not None
+            if isinstance(action, Approve) and action.access is not None:
+                msg = (
+                    "approve: the access text is part of the answer proposed at review; the secrecy check signs "
+                    "that answer as it is (deny sends it back to be changed)"
+                )
+                raise ActionNotAllowed(msg)
             if action.by == state.decision.by:
                 msg = (
                     f"{action.by} proposed this answer, so {action.by} cannot also sign its secrecy check: "
@@ -297,7 +339,7 @@ def check(name: str, payload: Any, state: CaseState, policy: CasePolicy, now: da
             if state.stage is not Stage.REVIEW:
                 raise _wrong_stage(name, state, "an outcome is decided at 'review'")
             _require_role(policy, action.by, Role.REVIEWER, "decide at substantive review")
-            _decision_from_decide(action, now)
+            _reasons_have_their_facts(name, _decision_from_decide(action, now), state)
         case ConfirmReceipt():
             if state.stage is not Stage.AWAITING_RECEIPT:
                 raise _wrong_stage(name, state, "receipt is confirmed only while 'awaiting_receipt'")
@@ -464,7 +506,9 @@ def apply(name: str, action: _Action, state: CaseState, now: datetime, policy: C
     detail = ""
     match action:
         case Approve() if state.stage is Stage.REVIEW:
-            new.decision = Decision(outcome=Outcome.DISCLOSED, by=action.by, note=action.note, at=now)
+            new.decision = Decision(
+                outcome=Outcome.DISCLOSED, by=action.by, note=action.note, access=action.access, at=now
+            )
             new.stage = Stage.SECRECY_REVIEW
             detail = "proposed: disclosed"
         case Deny() if state.stage is Stage.REVIEW:
@@ -568,7 +612,7 @@ def _apply_clock_action(name: str, action: _Action, new: CaseState, policy: Case
             new.consultations.append(
                 Consultation(id=cid, kind=action.kind, party=action.party, by=action.by, sent=today)
             )
-            if policy.rules.consultation_excluded:
+            if policy.rules.consultation_excluded and action.kind in policy.rules.consultation_excluded_kinds:
                 _pause(new, f"consultation {cid}", cid, today)
             article = "Art 32" if action.kind == "third_party" else "Art 34"
             return f"consultation {cid} sent to {action.party} ({action.kind}, {article})"

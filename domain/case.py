@@ -81,6 +81,9 @@ class Decision(BaseModel):
     note: str | None = None
     refer_to: str | None = None
     """For 'not held': the agency that holds the information, when known (Art 36 ¶5)."""
+    access: str | None = None
+    """For the applicant, in the reply: where, how and when to obtain it, or the right channel. The note
+    stays internal."""
     at: datetime
 
 

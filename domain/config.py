@@ -11,7 +11,7 @@ from datetime import time
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -49,6 +49,8 @@ class RulesProfile(BaseModel):
     """Whether the reply clock stops while a fee is outstanding (not settled by the text)."""
     consultation_excluded: bool = True
     """Art 33 ¶3: consultation time is not counted in the reply period."""
+    consultation_excluded_kinds: list[Literal["third_party", "agency"]] = ["third_party", "agency"]
+    """Which consultations stop the clock: both since 2019 (Arts 32, 34); under 2008 Art 24 only a third party's."""
 
 
 class ReceiptRules(BaseModel):
@@ -104,7 +106,13 @@ class OgiConfig(BaseModel):
     """Which rule profile applies to new cases."""
     profiles: dict[str, RulesProfile] = {
         "2019": RulesProfile(),
-        "2008": RulesProfile(reply_days=15, extension_days=15, consultation_excluded=True, correction_notice_days=7),
+        "2008": RulesProfile(
+            reply_days=15,
+            extension_days=15,
+            consultation_excluded=True,
+            consultation_excluded_kinds=["third_party"],
+            correction_notice_days=7,
+        ),
     }
     receipt: ReceiptRules = ReceiptRules()
     reminders: Reminders = Reminders()
@@ -128,6 +136,18 @@ class OgiConfig(BaseModel):
             msg = f"profile {self.profile!r} is not defined; choose one of {sorted(self.profiles)}"
             raise ValueError(msg)
         return self
+
+    @field_validator("special_regime_report_row")
+    @classmethod
+    def _known_report_row(cls, value: str) -> str:
+        from domain.report import RESULT_ROWS  # domain.report builds on this module
+
+        if value not in RESULT_ROWS:
+            msg = (
+                f"special_regime_report_row {value!r} is not a row of table 三; choose one of {', '.join(RESULT_ROWS)}"
+            )
+            raise ValueError(msg)
+        return value
 
     @property
     def rules(self) -> RulesProfile:

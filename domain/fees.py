@@ -37,7 +37,7 @@ def count_fee_for(nth: int) -> int:
 
 
 def count_fee_total(requests_in_month: int) -> int:
-    """Total fee in yuan for a month with this many requests (e.g. 35 → 2,500)."""
+    """Total fee in yuan for a month with this many requests (e.g. 35 → 20 × 100 + 5 × 200 = 3,000)."""
     return sum(count_fee_for(n) for n in range(1, requests_in_month + 1))
 
 

@@ -122,6 +122,7 @@ def notice_fields(
             "basis": fee_basis(FeeMethod(fee.method), fee.quantity),
             "amount": f"{fee.amount:,}",
             "pay_by": fee.pay_by.due.isoformat() if fee.pay_by else "",
+            "pay_days": str(policy.rules.fee_payment_days),
             "pause_rule": "缴费期间不计入答复期限。" if policy.rules.fee_pauses_clock else "",
         }
     return fields

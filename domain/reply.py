@@ -27,6 +27,15 @@ _BODY: dict[Outcome, str] = {
 }
 
 
+_ACCESS_LABEL: dict[Outcome, str] = {
+    Outcome.ALREADY_PUBLIC: "查阅、获取途径",
+    Outcome.DISCLOSED: "获取方式、途径和时间",
+    Outcome.PARTLY_DISCLOSED: "获取方式、途径和时间",
+    Outcome.NOT_HANDLED: "办理途径",
+}
+"""How the reply introduces the reviewer's ``access`` text (Art 36 says what each outcome must tell)."""
+
+
 def remedies_text(outcome: Outcome, reply_date: date, reconsideration_body: str) -> str:
     """The remedies paragraph (救济途径告知): reconsideration 60 days, lawsuit 6 months."""
     if not withholds(outcome):
@@ -80,6 +89,8 @@ def render_reply(
         lines.append(f"  · {info.label}{basis}")
     if decision.refer_to:
         lines.append(f"该信息由{decision.refer_to}负责公开，您可以向其提出申请。")
+    if decision.access:
+        lines.append(f"{_ACCESS_LABEL.get(outcome, '具体说明')}：{decision.access}")
     if remedy := remedies_text(outcome, reply_date, policy.reconsideration_body):
         lines += ["", remedy]
     lines += ["", f"处理结果：{OUTCOME_LABELS[outcome]}", "", f"{application.agency}", f"{reply_date.isoformat()}"]

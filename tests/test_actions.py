@@ -55,6 +55,48 @@ class TestChecks:
         assert len(new.events) == len(st.events) + 1
 
 
+class TestReasonsNeedTheirFacts:
+    @pytest.mark.parametrize(
+        ("payload", "needs"),
+        [
+            ({"outcome": "other", "reason": "fee_not_paid"}, "needs a fee notice"),
+            ({"outcome": "other", "reason": "correction_not_made"}, "needs a correction request"),
+            ({"outcome": "cannot_provide", "reason": "unclear_after_correction"}, "needs a corrected application"),
+        ],
+    )
+    def test_a_reason_whose_facts_never_happened_is_refused(self, payload: dict[str, str], needs: str) -> None:
+        """The report row would count a fee, or a correction, that never happened."""
+        with pytest.raises(ActionNotAllowed, match=needs):
+            actions.check("decide", {"by": "li", **payload}, case(), CasePolicy(), NOW)
+
+
+class TestConfiguration:
+    def test_2008_profile_stops_the_clock_for_a_third_party_only(self) -> None:
+        """Under 2008 Art 24 only a third party's consultation is not counted; 2019 excludes both kinds."""
+        from domain.config import OgiConfig
+
+        config = OgiConfig()
+        old = CasePolicy(rules=config.profiles["2008"])
+        for kind, stops_2008 in (("third_party", True), ("agency", False)):
+            payload = {"by": "li", "kind": kind, "party": "某方"}
+            for policy, stops in ((old, stops_2008), (CasePolicy(), True)):
+                st = actions.apply(
+                    "consult", actions.check("consult", payload, case(), policy, NOW), case(), NOW, policy
+                )
+                assert st.clock is not None
+                assert bool(st.clock.pauses) is stops, (kind, policy.rules.reply_days)
+
+    def test_special_regime_row_must_be_a_row_of_the_form(self) -> None:
+        """A mistyped report row is refused when the configuration loads, with the rows that exist."""
+        from pydantic import ValidationError
+
+        from domain.config import OgiConfig
+
+        with pytest.raises(ValidationError, match="not a row of table"):
+            OgiConfig(special_regime_report_row="other3")
+        assert OgiConfig(special_regime_report_row="not_handled_3").special_regime_report_row == "not_handled_3"
+
+
 class TestReportRows:
     @pytest.mark.parametrize("reason", list(Reason))
     def test_every_reason_maps_to_one_row_of_its_outcome(self, reason: Reason) -> None:

@@ -224,6 +224,7 @@ class TestFees:
         assert st.stage is Stage.AWAITING_PAYMENT and st.fee is not None and st.fee.amount == 4700
         notice = Path(st.documents[-1]).read_text("utf-8")
         assert "收费通知书" in notice and "4,700" in notice and "109号" in notice
+        assert "次日起20个工作日内" in notice and "$" not in notice
         await env.sleep(timedelta(days=7))
         await act(handle, "pay_fee", {"by": "desk"})
         st = await state_of(handle)

@@ -346,3 +346,36 @@ class TestRetriedActions:
         again = await send_action(env.client, handle.id, "approve", {"by": "li"})
         assert again.stage is Stage.SECRECY_REVIEW
         assert [e.action for e in (await state_of(handle)).events].count("approve") == 2
+
+
+class TestReplyTellsTheApplicant:
+    async def test_access_goes_into_the_reply_and_the_note_stays_inside(
+        self, env: WorkflowEnvironment, queue: str
+    ) -> None:
+        """Where, how and when to get the information is printed in the reply; the reviewer's note is not."""
+        handle = await start_case(env.client, queue, await last_working_day(env))
+        await update(
+            env.client,
+            handle.id,
+            "approve",
+            {"by": "li", "note": "内部：已核对原件", "access": "请于5个工作日内到本机关政务服务窗口领取纸质件"},
+        )
+        with pytest.raises(WorkflowUpdateFailedError):
+            await update(env.client, handle.id, "approve", {"by": "wang", "access": "改为邮寄"})
+        await update(env.client, handle.id, "approve", {"by": "wang"})
+        text = Path((await handle.result()).reply_document or "").read_text("utf-8")
+        assert "获取方式、途径和时间：请于5个工作日内到本机关政务服务窗口领取纸质件" in text
+        assert "已核对原件" not in text and "改为邮寄" not in text
+
+    async def test_not_handled_names_the_right_channel(self, env: WorkflowEnvironment, queue: str) -> None:
+        """A petition is not handled as a disclosure request; the reply says where to take it."""
+        handle = await start_case(env.client, queue, await last_working_day(env))
+        await update(
+            env.client,
+            handle.id,
+            "decide",
+            {"by": "li", "outcome": "not_handled", "reason": "petition_or_complaint", "access": "请向六安市信访局提出"},
+        )
+        await update(env.client, handle.id, "approve", {"by": "wang"})
+        text = Path((await handle.result()).reply_document or "").read_text("utf-8")
+        assert "办理途径：请向六安市信访局提出" in text

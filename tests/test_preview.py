@@ -189,3 +189,10 @@ class TestClockStoppedOrRestarted:
         assert corrected.clock.extension_days == 20
         assert [(p.key, p.since, p.until) for p in corrected.clock.pauses] == [("c1", date(2026, 11, 30), None)]
         assert corrected.clock_view is not None and corrected.clock_view.paused
+
+    def test_unclear_after_a_correction_that_was_made_is_accepted(self) -> None:
+        """Once a corrected application came in, 'still unclear after correction' may be decided."""
+        st = acted(case(), "request_correction", {"by": "li", "items": ["请写明文件名称"]})
+        st = acted(st, "submit_correction", {"by": "desk", "received": "2026-11-24"})
+        payload = {"by": "li", "outcome": "cannot_provide", "reason": "unclear_after_correction"}
+        actions.check("decide", payload, st, POLICY, NOW)
