@@ -15,7 +15,7 @@ from activities.paths import config_path
 from activities.store import ApplicantMark, KeyMismatch, allocate_case_number, claim_key, holds_pseudonyms
 from domain.applicant_key import NOT_RECOGNISABLE, applicant_key, content_key, key_fingerprint
 from domain.application import Application
-from domain.case import CasePolicy, ClockFacts, ClockView
+from domain.case import CasePolicy, ClockView, initial_clock
 from domain.config import ConfigError, load_config
 from domain.errors import ApplicationRejected
 from domain.intake import check_intake, policy_for
@@ -86,8 +86,8 @@ def register_application(request: RegisterRequest) -> Registration:
         ),
     )
     clock = None
-    if app.received is not None and not allocation.duplicate:
-        facts = ClockFacts(received=app.received, reply_days=policy.rules.reply_days)
+    facts = initial_clock(app, policy)
+    if facts is not None and not allocation.duplicate:
         clock = clock_for(ClockRequest(facts=facts, policy=policy, today=request.today))
     log.info(
         "case.registered" if not allocation.duplicate else "case.duplicate_refused",

@@ -7,7 +7,7 @@ Structure is validated here; checks that need today's date or the configuration 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 from typing import Annotated
 
@@ -125,6 +125,9 @@ class Application(BaseModel):
     channel: Channel
     received: date | None = None
     """Receipt date as Art 31 defines it per channel; may be empty only while awaiting confirmation."""
+    received_time: time | None = None
+    """Beijing time of receipt, where the channel records one (online, e-mail, fax): with an office-hours
+    cut-off configured, a later submission counts as received on the next working day."""
     applicant: Applicant
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
     """The information asked for: title, document number or other identifying features (Art 29 ¶2)."""
@@ -149,6 +152,9 @@ class Application(BaseModel):
             raise ValueError(msg)
         if self.delivery is Delivery.FAX and not (self.fax and _PHONE.match(self.fax)):
             msg = "delivery is 'fax' but no valid 'fax' number is given"
+            raise ValueError(msg)
+        if self.received_time is not None and self.received is None:
+            msg = "received_time is given without received; give the receipt date too, or leave both out"
             raise ValueError(msg)
         if self.received is None and self.channel not in CHANNELS_NEEDING_CONFIRMATION:
             msg = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -42,6 +42,8 @@ class CasePolicy(BaseModel):
     special_regime_report_row: str = "other_3"
     region: str | None = None
     rest_day_moves_to_next_working_day: bool = True
+    office_hours_cutoff: time | None = None
+    """Submissions received at or after this Beijing time count as received on the next working day."""
     reconsideration_body: str = "本级人民政府"
 
 
@@ -107,6 +109,8 @@ class ClockFacts(BaseModel):
     """Art 35: a longer period the head set for excessive requests, replacing ``reply_days``."""
     pauses: list[Pause] = []
     restarts: int = 0
+    after_hours: bool = False
+    """Received after the office-hours cut-off: counts as received on the next working day."""
 
 
 class ClockView(BaseModel):
@@ -246,6 +250,15 @@ class CaseState(BaseModel):
         return "open" if self.stage.is_open else "closed"
 
 
+def initial_clock(app: Application, policy: CasePolicy) -> ClockFacts | None:
+    """The clock facts of a new application: none while receipt awaits confirmation."""
+    if app.received is None:
+        return None
+    cutoff = policy.office_hours_cutoff
+    late = cutoff is not None and app.received_time is not None and app.received_time >= cutoff
+    return ClockFacts(received=app.received, reply_days=policy.rules.reply_days, after_hours=late)
+
+
 def new_case(inp: CaseInput, now: datetime) -> CaseState:
     """The state of a case at registration (登记)."""
     app = inp.application
@@ -264,8 +277,7 @@ def new_case(inp: CaseInput, now: datetime) -> CaseState:
         same_content_as=list(inp.same_content_as),
         query_code_digest=inp.query_code_digest,
     )
-    if app.received is not None:
-        state.clock = ClockFacts(received=app.received, reply_days=inp.policy.rules.reply_days)
+    state.clock = initial_clock(app, inp.policy)
     detail = (
         f"channel {app.channel.value}, received {app.received.isoformat() if app.received else 'awaiting confirmation'}"
     )

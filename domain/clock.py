@@ -37,12 +37,17 @@ def beijing_date(instant: datetime) -> date:
     return instant.astimezone(BEIJING).date()
 
 
-def effective_receipt(received: date, calendar: Calendar, *, rest_day_moves: bool = True) -> date:
+def effective_receipt(
+    received: date, calendar: Calendar, *, rest_day_moves: bool = True, after_hours: bool = False
+) -> date:
     """The day counting starts after (DOMAIN.md §3).
 
     An application received on a rest day is treated as received on the next working day
-    (configurable); a make-up working day (调休) is a working day for receipt too.
+    (configurable); a make-up working day (调休) is a working day for receipt too. One received after
+    the office-hours cut-off is treated as received on the next working day as well.
     """
+    if after_hours:
+        return calendar.add_working_days(received, 1)
     if not rest_day_moves or calendar.is_working_day(received):
         return received
     return calendar.add_working_days(received, 1)
@@ -109,7 +114,7 @@ def compute_clock(
     reminder_days: list[int] | None = None,
 ) -> ClockView:
     """Due date, working days used and left, and the trace of how they follow from the facts."""
-    start = effective_receipt(facts.received, calendar, rest_day_moves=rest_day_moves)
+    start = effective_receipt(facts.received, calendar, rest_day_moves=rest_day_moves, after_hours=facts.after_hours)
     period = facts.longer_period_days or facts.reply_days
     total = period + facts.extension_days
     excluded, late_pauses = _stopped_days(facts.pauses, start, total, today, calendar)
@@ -119,9 +124,11 @@ def compute_clock(
     elapsed = calendar.working_days_between(start, counted_until)
     paused_so_far = excluded_working_days([p for p in facts.pauses if p.since < counted_until], counted_until, calendar)
     used = max(0, elapsed - paused_so_far)
-    explanation = [
-        f"received {facts.received.isoformat()} ({'working day' if start == facts.received else 'rest day'})"
-    ]
+    if facts.after_hours:
+        kind = "after the office-hours cut-off"
+    else:
+        kind = "working day" if start == facts.received else "rest day"
+    explanation = [f"received {facts.received.isoformat()} ({kind})"]
     if start != facts.received:
         explanation.append(f"treated as received on the next working day, {start.isoformat()}")
     if facts.restarts:

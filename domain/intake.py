@@ -54,5 +54,6 @@ def policy_for(app: Application, config: OgiConfig) -> CasePolicy:
         special_regime_report_row=config.special_regime_report_row,
         region=agency.region,
         rest_day_moves_to_next_working_day=config.receipt.rest_day_moves_to_next_working_day,
+        office_hours_cutoff=config.receipt.office_hours_cutoff,
         reconsideration_body=agency.reconsideration_body,
     )

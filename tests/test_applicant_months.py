@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -226,3 +226,50 @@ class TestCounting:
         assert "has no applicant key" in str(caught.value) and "copy applicant.key" in str(caught.value)
         assert not (new_home / KEY_FILE).exists()
         assert sql_rows(store_url, "SELECT COUNT(*) FROM case_numbers") == [(1,)]
+
+
+class TestOfficeHoursCutoff:
+    def test_a_submission_after_the_cutoff_is_due_a_working_day_later(
+        self, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With a 17:30 cut-off, an online application at 18:05 counts from the next working day; 09:10 does not.
+
+        The case's own first clock agrees with the one intake computed.
+        """
+        from domain.calendar import load_calendar
+        from domain.case import CaseInput, initial_clock, new_case
+        from domain.clock import clock_under
+
+        config = tmp_path / "ogi.toml"
+        config.write_text('[receipt]\noffice_hours_cutoff = "17:30:00"\n', "utf-8")
+        monkeypatch.setenv("OGI_CONFIG", str(config))
+        monkeypatch.setenv("OGI_HOME", str(tmp_path))
+        monkeypatch.setenv(KEY_VAR, SHARED)
+        env = ActivityEnvironment()
+        day = date(2026, 11, 20)  # a Friday
+        regs = {
+            at: env.run(
+                register_application,
+                RegisterRequest(application=application(received=day.isoformat(), received_time=at), today=day),
+            )
+            for at in ("09:10:00", "18:05:00")
+        }
+        morning, evening = (regs[k].clock for k in ("09:10:00", "18:05:00"))
+        assert morning is not None and evening is not None
+        assert evening.due == load_calendar().add_working_days(morning.due, 1)
+        late_app = application(received=day.isoformat(), received_time="18:05:00")
+        facts = initial_clock(late_app, regs["18:05:00"].policy)
+        assert facts is not None and facts.after_hours
+        assert clock_under(regs["18:05:00"].policy, facts, load_calendar(), day).due == evening.due
+        state = new_case(
+            CaseInput(case_id="X-1", agency_code="X", application=late_app, policy=regs["18:05:00"].policy),
+            datetime(2026, 11, 20, 10, tzinfo=UTC),
+        )
+        assert state.clock == facts
+
+    def test_a_time_without_a_date_is_refused(self) -> None:
+        """received_time alone says nothing: the application is refused with what to add."""
+        from pydantic import ValidationError
+
+        with pytest.raises(ValidationError, match="received_time is given without received"):
+            application(received=None, channel="online", received_time="18:05:00")

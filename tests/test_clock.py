@@ -27,6 +27,15 @@ class TestReceipt:
         assert view.due == CAL.add_working_days(date(2024, 6, 17), 20)
         assert "treated as received on the next working day, 2024-06-17" in view.explanation
 
+    def test_after_office_hours_counts_from_the_next_working_day(self) -> None:
+        """Friday 14 June 2024 after the cut-off: received Monday 17 June, the count starts Tuesday."""
+        assert effective_receipt(date(2024, 6, 14), CAL, after_hours=True) == date(2024, 6, 17)
+        view = compute_clock(facts(date(2024, 6, 14), after_hours=True), CAL, date(2024, 6, 14))
+        assert view.due == CAL.add_working_days(date(2024, 6, 17), 20)
+        assert view.explanation[0] == "received 2024-06-14 (after the office-hours cut-off)"
+        # A Saturday submission after hours is still Monday's, not Tuesday's.
+        assert effective_receipt(date(2024, 6, 15), CAL, after_hours=True) == date(2024, 6, 17)
+
     def test_make_up_saturday_is_a_working_day_for_receipt(self) -> None:
         """A 调休 Saturday (2024-10-12) is a working day, so receipt stays on it."""
         assert effective_receipt(date(2024, 10, 12), CAL) == date(2024, 10, 12)
