@@ -129,12 +129,16 @@ def pay_fee(
     case_id: CaseArg,
     by: ByOpt,
     note: Annotated[str | None, typer.Option(help="Receipt number or how it was paid.")] = None,
+    paid_on: Annotated[
+        str | None, typer.Option(help="The day it was paid (YYYY-MM-DD), when before today: the clock runs from then.")
+    ] = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Record payment of the fee: the clock runs again."""
-    act(case_id, "pay_fee", {"by": by, "note": note}, as_json, dry_run, as_of)
+    day = day_option(paid_on, "--paid-on", as_json).isoformat() if paid_on is not None else None
+    act(case_id, "pay_fee", {"by": by, "note": note, "paid_on": day}, as_json, dry_run, as_of)
 
 
 @app.command("waive-fee")

@@ -144,6 +144,8 @@ class SettleFee(_Action):
     """The fee was paid, or is waived with a reason."""
 
     note: Note | None = None
+    paid_on: date | None = None
+    """The day the applicant paid, when it was before the day it is recorded: the clock runs again from then."""
 
 
 class WaiveFee(_Action):
@@ -456,6 +458,19 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
                 raise _wrong_stage(name, state, "a fee is settled while 'awaiting_payment'")
             if isinstance(action, WaiveFee):
                 _require_role(policy, action.by, Role.HEAD, "waive a fee")
+            elif action.paid_on is not None:
+                assert state.fee is not None
+                if action.paid_on > today:
+                    msg = (
+                        f"pay_fee: paid_on {action.paid_on.isoformat()} is in the future (today is {today.isoformat()})"
+                    )
+                    raise ActionNotAllowed(msg)
+                if action.paid_on < state.fee.issued:
+                    msg = (
+                        f"pay_fee: paid_on {action.paid_on.isoformat()} is before the fee notice was sent "
+                        f"({state.fee.issued.isoformat()})"
+                    )
+                    raise ActionNotAllowed(msg)
         case RecomputeClock():
             if state.clock is None:
                 raise _wrong_stage(name, state, "the clock has not started")
@@ -634,9 +649,10 @@ def _apply_clock_action(name: str, action: _Action, new: CaseState, policy: Case
             return f"fee notice sent: ¥{amount} by {action.method.value}"
         case SettleFee() | WaiveFee():
             assert new.fee is not None
-            new.fee.settled_on = today
+            settled = action.paid_on if isinstance(action, SettleFee) and action.paid_on else today
+            new.fee.settled_on = settled
             new.fee.settlement = "paid" if isinstance(action, SettleFee) else "waived"
-            _resume(new, "fee", today)
+            _resume(new, "fee", settled)
             new.stage = Stage.REVIEW
             return f"fee {new.fee.settlement}" + (f": {action.reason}" if isinstance(action, WaiveFee) else "")
         case RecomputeClock():

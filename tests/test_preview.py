@@ -196,3 +196,19 @@ class TestClockStoppedOrRestarted:
         st = acted(st, "submit_correction", {"by": "desk", "received": "2026-11-24"})
         payload = {"by": "li", "outcome": "cannot_provide", "reason": "unclear_after_correction"}
         actions.check("decide", payload, st, POLICY, NOW)
+
+    def test_payment_recorded_late_resumes_the_clock_from_the_day_paid(self) -> None:
+        """Paid on 3 Dec, recorded on 7 Dec: the clock stood still only to 3 Dec.
+
+        A payment date in the future, or before the notice, is refused.
+        """
+        noticed = acted(case(), "fee_notice", {"by": "li", "method": "volume", "pages": 250}, later(date(2026, 11, 30)))
+        paid = acted(noticed, "pay_fee", {"by": "desk", "paid_on": "2026-12-03"}, later(date(2026, 12, 7)))
+        assert paid.fee is not None and paid.fee.settled_on == date(2026, 12, 3)
+        assert paid.clock is not None
+        assert [(p.key, p.since, p.until) for p in paid.clock.pauses] == [
+            ("fee", date(2026, 11, 30), date(2026, 12, 3))
+        ]
+        for bad, why in (("2026-12-08", "in the future"), ("2026-11-29", "before the fee notice")):
+            with pytest.raises(ActionNotAllowed, match=why):
+                actions.check("pay_fee", {"by": "desk", "paid_on": bad}, noticed, POLICY, later(date(2026, 12, 7)))
