@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -42,15 +43,37 @@ app = typer.Typer(no_args_is_help=True)
 console = Console()
 
 ByOpt = Annotated[str, typer.Option("--by", help="Your user id (recorded in the audit trail).")]
-WAIT_SECONDS = 30.0
+
+
+def wait_seconds() -> float:
+    """How long a command waits for the worker (``OGI_WAIT_SECONDS``, default 30): longer on a slow cluster."""
+    value = os.environ.get("OGI_WAIT_SECONDS", "30")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        msg = f"OGI_WAIT_SECONDS is {value!r}; give a number of seconds above 0 and at most 3600"
+        raise OgiError(msg)
+    return seconds
 
 
 def read_application(source: str, as_json: bool) -> Application:
     """Read and validate an application document from a file or ``-`` (stdin)."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         fail(f"cannot read {source}: {exc.strerror}", EXIT_BAD_INPUT, as_json)
+    try:
+        # utf-8-sig: Windows editors often start UTF-8 files with a byte-order mark.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(
+            f"{source} is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8 "
+            "(an intake system exporting GBK must convert it first)",
+            EXIT_BAD_INPUT,
+            as_json,
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -92,9 +115,10 @@ async def submit_application(client: Client, application: Application) -> Submit
         handle = client.get_workflow_handle(wf_id, result_type=SubmitResult)
         fresh = False
     try:
-        result = await asyncio.wait_for(handle.result(), timeout=WAIT_SECONDS)
+        timeout = wait_seconds()
+        result = await asyncio.wait_for(handle.result(), timeout=timeout)
     except TimeoutError:
-        msg = f"no worker registered the application within {WAIT_SECONDS:.0f} s; is the worker running ('make run')?"
+        msg = f"no worker registered the application within {wait_seconds():.0f} s; is the worker running ('make run')?"
         raise Unavailable(msg) from None
     except WorkflowFailureError as exc:
         message, kind = _cause_message(exc)
@@ -165,10 +189,26 @@ async def fetch_state(client: Client, case_id: str) -> CaseState:
     if desc.status is WorkflowExecutionStatus.COMPLETED:
         final: CaseState = await client.get_workflow_handle(case_id, result_type=CaseState).result()
         return final
+    return await ask(handle, "state", CaseState)
+
+
+T = TypeVar("T")
+
+
+async def ask(handle: WorkflowHandle[Any, Any], query: str, result_type: type[T]) -> T:
+    """A query to a running case; no worker to answer it (a timeout, here or at the server) is ``Unavailable``."""
     try:
-        return await asyncio.wait_for(handle.query("state", result_type=CaseState), timeout=WAIT_SECONDS)
+        timeout = wait_seconds()  # read first: a bad setting must not leave the query coroutine behind
+        return await asyncio.wait_for(handle.query(query, result_type=result_type), timeout=timeout)
     except TimeoutError:
-        raise no_worker(case_id) from None
+        raise no_worker(handle.id) from None
+    except RPCError as exc:
+        # The server gives up on a query nobody polls for before we do, with one of these.
+        if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.FAILED_PRECONDITION) or (
+            "no poller" in exc.message or "Timeout expired" in exc.message
+        ):
+            raise no_worker(handle.id) from None
+        raise
 
 
 def state_json(state: CaseState) -> dict[str, Any]:
@@ -270,7 +310,7 @@ async def open_case_state(client: Client, case_id: str) -> CaseState:
 
 def no_worker(case_id: str) -> Unavailable:
     """The error when no worker answers for a case in time."""
-    return Unavailable(f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; is the worker running?")
+    return Unavailable(f"no worker answered for case {case_id} within {wait_seconds():.0f} s; is the worker running?")
 
 
 def action_update_id(name: str, payload: dict[str, Any], revision: int) -> str:
@@ -290,8 +330,9 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
     handle = client.get_workflow_handle(case_id)
     update_id = action_update_id(name, payload, len(state.events))
     try:
+        timeout = wait_seconds()
         return await asyncio.wait_for(
-            handle.execute_update(name, payload, id=update_id, result_type=ActionResult), timeout=WAIT_SECONDS
+            handle.execute_update(name, payload, id=update_id, result_type=ActionResult), timeout=timeout
         )
     except WorkflowUpdateFailedError as exc:
         message, _ = _cause_message(exc)
@@ -303,7 +344,7 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
         raise ActionNotAllowed(f"refused: {message}") from None
     except TimeoutError:
         msg = (
-            f"no worker answered for case {case_id} within {WAIT_SECONDS:.0f} s; the action may still be applied "
+            f"no worker answered for case {case_id} within {wait_seconds():.0f} s; the action may still be applied "
             f"when a worker catches up; check 'ogi show {case_id}' before sending it again"
         )
         raise Unavailable(msg) from None

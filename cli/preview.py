@@ -6,7 +6,6 @@ worker's own domain code, on the case's regional calendar with the notices insta
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -14,7 +13,7 @@ from rich.console import Console
 from temporalio.client import Client
 
 from activities.paths import notices_dir
-from cli.cases_cmd import WAIT_SECONDS, no_worker, open_case_state
+from cli.cases_cmd import ask, open_case_state
 from cli.output import day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, run_with_client
 from domain.calendar import BEIJING, CalendarError, load_calendar
@@ -46,10 +45,7 @@ def imagined_now(as_of: str | None, as_json: bool) -> datetime:
 async def _preview(client: Client, case_id: str, name: str, payload: dict[str, Any], now: datetime) -> Preview:
     state = await open_case_state(client, case_id)
     handle = client.get_workflow_handle(case_id)
-    try:
-        policy = await asyncio.wait_for(handle.query("policy", result_type=CasePolicy), timeout=WAIT_SECONDS)
-    except TimeoutError:
-        raise no_worker(case_id) from None
+    policy = await ask(handle, "policy", CasePolicy)
     try:
         calendar = load_calendar(policy.region, notices_dir())
         return preview(name, payload, state, policy, now, calendar)

@@ -276,3 +276,23 @@ class TestCommands:
         code, out = ogi(dev_server_address, "due-soon", "--csv")
         assert code == 2
         assert "choose one" in out["error"]
+
+
+class TestNoWorker:
+    def test_a_case_nobody_polls_for_is_unavailable_not_refused(self, client: Client, dev_server_address: str) -> None:
+        """``ogi show`` on a case whose queue has no worker: exit 3 after OGI_WAIT_SECONDS, asking for the worker."""
+        from cli import cases_cmd
+
+        env = {"TEMPORAL_ADDRESS": dev_server_address, "OGI_WAIT_SECONDS": "2"}
+        done = runner.invoke(cases_cmd.app, ["show", SEEDS[0].case_id, "--json"], env=env)
+        assert done.exit_code == 3, done.stderr
+        assert "within 2 s; is the worker running?" in json.loads(done.stderr)["error"]
+
+    def test_a_wait_that_is_no_number_is_refused(self, client: Client, dev_server_address: str) -> None:
+        """OGI_WAIT_SECONDS must be seconds."""
+        from cli import cases_cmd
+
+        env = {"TEMPORAL_ADDRESS": dev_server_address, "OGI_WAIT_SECONDS": "soon"}
+        done = runner.invoke(cases_cmd.app, ["show", SEEDS[0].case_id], env=env)
+        assert done.exit_code == 1
+        assert "OGI_WAIT_SECONDS is 'soon'" in done.stderr
