@@ -273,6 +273,12 @@ def _decision_from_decide(action: Decide, now: datetime) -> Decision:
         elif expected is not outcome:
             msg = f"decide: reason '{reason.value}' belongs to outcome '{expected.value}', not '{outcome.value}'"
             raise ActionNotAllowed(msg)
+    if action.refer_to is not None and Reason.NOT_HELD not in reasons:
+        msg = (
+            "decide: --refer-to names the agency that holds the information, so it goes with reason "
+            f"'{Reason.NOT_HELD.value}' (Art 36 ¶5); leave it out for this outcome"
+        )
+        raise ActionNotAllowed(msg)
     return Decision(
         outcome=outcome,
         reasons=reasons,
@@ -329,7 +335,7 @@ def check(name: str, payload: Any, state: CaseState, policy: CasePolicy, now: da
                     "that answer as it is (deny sends it back to be changed)"
                 )
                 raise ActionNotAllowed(msg)
-            if action.by == state.decision.by:
+            if action.by.casefold() == state.decision.by.casefold():
                 msg = (
                     f"{action.by} proposed this answer, so {action.by} cannot also sign its secrecy check: "
                     "a different person must approve or deny (four-eyes rule)"
@@ -422,6 +428,12 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
             if state.clock is None or action.days <= state.clock.reply_days:
                 current = state.clock.reply_days if state.clock else policy.rules.reply_days
                 msg = f"set_longer_period: {action.days} working days is not longer than the {current} already allowed"
+                raise ActionNotAllowed(msg)
+            if view is not None and _deadline_passed(view, now):
+                msg = (
+                    f"set_longer_period: the reply deadline {view.due.isoformat()} has passed; a longer period "
+                    "(Art 35) is set and told to the applicant within the reply period, not after it"
+                )
                 raise ActionNotAllowed(msg)
         case Consult():
             if state.stage is not Stage.REVIEW:

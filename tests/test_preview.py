@@ -212,3 +212,25 @@ class TestClockStoppedOrRestarted:
         for bad, why in (("2026-12-08", "in the future"), ("2026-11-29", "before the fee notice")):
             with pytest.raises(ActionNotAllowed, match=why):
                 actions.check("pay_fee", {"by": "desk", "paid_on": bad}, noticed, POLICY, later(date(2026, 12, 7)))
+
+    def test_longer_period_after_the_deadline_is_refused(self) -> None:
+        """Art 35's longer period is set within the reply period: on 21 Dec, after the 18 Dec deadline, refused."""
+        payload = {"by": "zhao", "reason": "申请数量过多", "days": 60}
+        with pytest.raises(ActionNotAllowed, match="has passed"):
+            actions.check("set_longer_period", payload, case(), POLICY, later(date(2026, 12, 21)))
+        actions.check("set_longer_period", payload, case(), POLICY, later(date(2026, 12, 18)))
+
+    def test_four_eyes_ignores_letter_case(self) -> None:
+        """The proposer "li" may not sign its secrecy check as "LI" either."""
+        proposed = acted(case(), "approve", {"by": "li"})
+        with pytest.raises(ActionNotAllowed, match="four-eyes"):
+            actions.check("approve", {"by": "LI"}, proposed, POLICY, NOW)
+
+    def test_refer_to_goes_with_not_held_only(self) -> None:
+        """Naming the agency that holds the information makes sense only when this one does not hold it."""
+        with pytest.raises(ActionNotAllowed, match="goes with reason 'not_held'"):
+            actions.check(
+                "decide", {"by": "li", "outcome": "disclosed", "refer_to": "六安市财政局"}, case(), POLICY, NOW
+            )
+        payload = {"by": "li", "outcome": "cannot_provide", "reason": "not_held", "refer_to": "六安市财政局"}
+        actions.check("decide", payload, case(), POLICY, NOW)
