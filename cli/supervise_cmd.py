@@ -88,7 +88,13 @@ def _show(title: str, page: Page, as_json: bool, as_csv: bool, extra: dict[str, 
         )
         return
     shown = f"{page.offset + 1}–{page.offset + len(rows)} of {page.total}" if rows else f"none of {page.total}"
-    table = Table("case", "stage", "due", "agency", "channel", title=f"{title} ({shown})")
+    table = Table(title=f"{title} ({shown})")
+    # The tracking number is what a clerk copies: it never wraps or shrinks; the agency folds instead.
+    table.add_column("case", no_wrap=True, min_width=max((len(r["id"]) for r in rows), default=4))
+    table.add_column("stage", no_wrap=True)
+    table.add_column("due", no_wrap=True)
+    table.add_column("agency", overflow="fold")
+    table.add_column("channel")
     for r in rows:
         due = r["due"] or "—"
         style = "red" if r["overdue"] else ""

@@ -296,3 +296,24 @@ class TestNoWorker:
         done = runner.invoke(cases_cmd.app, ["show", SEEDS[0].case_id], env=env)
         assert done.exit_code == 1
         assert "OGI_WAIT_SECONDS is 'soon'" in done.stderr
+
+
+def test_tracking_numbers_are_whole_on_an_80_column_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clerk copies the case id from the table: it is printed whole even when the agency name must fold."""
+    from rich.console import Console
+
+    from cli.case_pages import Page
+
+    case = {
+        "id": "AD9C35-2026-000123",
+        "stage": "secrecy_review",
+        "due": "2026-12-18",
+        "overdue": False,
+        "agency": "六安市自然资源和规划局金安分局不动产登记中心",
+        "channel": "online",
+    }
+    console = Console(width=80, force_terminal=False)
+    monkeypatch.setattr(supervise_cmd, "console", console)
+    with console.capture() as captured:
+        supervise_cmd._show("overdue", Page(cases=[case], total=1, offset=0, next=None, queries=1), False, False)
+    assert "AD9C35-2026-000123" in captured.get()
