@@ -127,7 +127,7 @@ async def submit_application(client: Client, application: Application) -> Submit
         msg = f"registration failed: {message}"
         raise OgiError(msg) from None
     if result.duplicate or not fresh:
-        raise DuplicateApplication(application.external_ref, result.id)
+        raise DuplicateApplication(application.external_ref, result.id, None if result.duplicate else result.query_code)
     return result
 
 

@@ -22,10 +22,14 @@ class ActionNotAllowed(OgiError):
 class DuplicateApplication(OgiError):
     """An application with the same external reference is already registered."""
 
-    def __init__(self, external_ref: str, case_id: str) -> None:
+    def __init__(self, external_ref: str, case_id: str, query_code: str | None = None) -> None:
+        # The intake system that sent this reference may have lost the first answer (a timeout): it gets
+        # the applicant's query code again, since only it can send the same reference.
+        code = f" (the applicant's query code: {query_code})" if query_code else ""
         super().__init__(
-            f"an application with external_ref '{external_ref}' is already registered as case {case_id}; "
+            f"an application with external_ref '{external_ref}' is already registered as case {case_id}{code}; "
             f"use 'ogi show {case_id}' instead of submitting again"
         )
         self.external_ref = external_ref
         self.case_id = case_id
+        self.query_code = query_code

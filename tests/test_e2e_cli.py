@@ -93,6 +93,8 @@ class TestLifecycleThroughTheCli:
         again = stack.ogi("submit", str(app))
         assert again.returncode != 0
         assert case_id in again.stderr and "already registered" in again.stderr
+        # The intake system that lost the first answer gets the applicant's query code again.
+        assert f"query code: {submitted['query_code']}" in again.stderr
         assert stack.ogi_json("approve", case_id, "--by", "li")["stage"] == "secrecy_review"
         refused = stack.ogi("approve", case_id, "--by", "li")
         assert refused.returncode == 1 and "four-eyes" in refused.stderr
