@@ -527,6 +527,13 @@ def case_records(agency: str | None = None) -> list[CaseRecord]:
         return [CaseRecord.model_validate(dict(r._mapping)) for r in conn.execute(query)]
 
 
+def archived_agencies() -> list[tuple[str, str]]:
+    """The agencies (name, code) with at least one archived case, by name."""
+    query = select(cases.c.agency, cases.c.agency_code).distinct().order_by(cases.c.agency)
+    with engine().connect() as conn:
+        return [(r.agency, r.agency_code) for r in conn.execute(query)]
+
+
 def case_record(case_id: str) -> CaseRecord | None:
     """One archived record, if the case is in the archive."""
     query = select(*(cases.c[name] for name in _CASE_FIELDS)).where(cases.c.case_id == case_id)

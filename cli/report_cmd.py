@@ -26,7 +26,7 @@ from rich.table import Table
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.paths import database_url
+from activities.paths import config_path, database_url
 from cli.agency_calendars import AgencyCalendars
 from cli.case_pages import agency_clause, due_through, quote
 from cli.output import JsonOpt, day_option, emit_json, fail
@@ -35,7 +35,7 @@ from domain.application import Channel
 from domain.calendar import BEIJING
 from domain.case import Stage
 from domain.clock import beijing_date
-from domain.config import ConfigError
+from domain.config import ConfigError, load_config
 from domain.errors import OgiError
 from domain.report import (
     COLUMN_LABELS,
@@ -229,6 +229,8 @@ def report(
         return build_report(records, year, agency, remedies, cutoff), records
 
     built, records = _from_store(read, json_errors)
+    if agency is not None and not records:
+        _known_agency_or_fail(agency, json_errors)
     try:
         built.check()
     except InvariantBroken as exc:
@@ -251,6 +253,25 @@ def report(
         _print_report(built)
         if timely is not None:
             _print_timeliness(timely)
+
+
+def _known_agency_or_fail(agency: str, json_errors: bool) -> None:
+    """An agency with no archived case is fine when configured (an all-zero year); otherwise a typo."""
+    from activities import store
+
+    try:
+        config = load_config(config_path())
+    except ConfigError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, json_errors)
+    if agency in config.agencies or agency in {a.code for a in config.agencies.values()}:
+        return
+    known = _from_store(store.archived_agencies, json_errors)
+    listed = ", ".join(f"{name} ({code})" for name, code in known) or "none yet"
+    fail(
+        f"no agency '{agency}' in the case archive or the configuration; agencies in the archive: {listed}",
+        EXIT_BAD_INPUT,
+        json_errors,
+    )
 
 
 # -- ogi remedy --

@@ -448,6 +448,26 @@ class TestReportCommand:
         assert "OGI_DATABASE_URL" in done.stderr
 
 
+class TestReportAgency:
+    def test_an_agency_nobody_knows_is_a_typo_not_an_empty_year(self, archive: str) -> None:
+        """--agency with no archived case and no configuration: exit 2, naming the agencies the archive holds."""
+        done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--agency", "六安市民证局"])
+        assert done.exit_code == 2
+        assert "no agency '六安市民证局'" in done.stderr and f"{AGENCY} ({CODE})" in done.stderr
+
+    def test_a_configured_agency_without_cases_is_an_all_zero_year(
+        self, archive: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A configured agency that has no case yet gets its all-zero form, by name or by code."""
+        config = tmp_path / "ogi.toml"
+        config.write_text('[agencies."六安市审计局"]\ncode = "LASJ"\n', "utf-8")
+        monkeypatch.setenv("OGI_CONFIG", str(config))
+        for agency in ("六安市审计局", "LASJ"):
+            done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--agency", agency, "--json"])
+            assert done.exit_code == 0, done.stderr
+            assert all(row["counts"]["total"] == 0 for row in json.loads(done.stdout)["applications"])
+
+
 class TestReportThrough:
     def test_through_a_day_reports_the_year_so_far(self, archive: str) -> None:
         """--through 2025-03-31: the first quarter's tables, the cutoff in the JSON and in the table title."""
