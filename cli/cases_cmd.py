@@ -32,11 +32,19 @@ if TYPE_CHECKING:
 from activities.connection import TASK_QUEUE
 from cli.output import AsOfOpt, DryRunOpt, JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, run_with_client
+from domain import actions
 from domain.actions import ActionResult
 from domain.application import Application
 from domain.calendar import BEIJING
 from domain.case import CaseState
-from domain.errors import ActionNotAllowed, ApplicationRejected, DuplicateApplication, OgiError, Unavailable
+from domain.errors import (
+    ActionNotAllowed,
+    ApplicationRejected,
+    DuplicateApplication,
+    MalformedAction,
+    OgiError,
+    Unavailable,
+)
 from domain.outcomes import Outcome, Reason
 
 app = typer.Typer(no_args_is_help=True)
@@ -350,11 +358,21 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
         raise Unavailable(msg) from None
 
 
+_LIST_OPTIONS = {"items": "--item", "reasons": "--reason"}
+"""Payload lists whose CLI option is repeated under a singular name."""
+
+
 def act(
     case_id: str, name: str, payload: dict[str, Any], as_json: bool, dry_run: bool = False, as_of: str | None = None
 ) -> None:
     """Send the action and print its result; with ``dry_run``, only show what it would do."""
     payload = {k: v for k, v in payload.items() if v is not None and v != []}
+    try:
+        actions.parse(name, payload)  # a malformed option is bad input, told here without asking the case
+    except MalformedAction as exc:
+        field = exc.field.split(".")[0]
+        option = _LIST_OPTIONS.get(field, "--" + field.replace("_", "-"))
+        fail(f"{exc} (option {option})", EXIT_BAD_INPUT, as_json)
     if as_of is not None and not dry_run:
         fail("--as-of imagines the action on another day, so it needs --dry-run", EXIT_BAD_INPUT, as_json)
     if dry_run:

@@ -29,7 +29,7 @@ from domain.case import (
 )
 from domain.clock import beijing_date
 from domain.config import Role
-from domain.errors import ActionNotAllowed
+from domain.errors import ActionNotAllowed, MalformedAction
 from domain.fees import FeeMethod, count_fee_for, volume_fee
 from domain.outcomes import NEEDS_REASON, REASONS, REVIEW_OUTCOMES, WITHHOLDING_REASONS, Outcome, Reason
 
@@ -225,7 +225,7 @@ def parse(name: str, payload: Any) -> _Action:
         if field == "outcome":
             hint = f"; outcomes: {', '.join(o.value for o in REVIEW_OUTCOMES)}"
         msg = f"{name}: {field}: {err['msg']}{hint}"
-        raise ActionNotAllowed(msg) from None
+        raise MalformedAction(msg, field) from None
 
 
 def _require_role(policy: CasePolicy, user: str, role: Role, what: str) -> None:

@@ -19,6 +19,14 @@ class ActionNotAllowed(OgiError):
     """A reviewer action is refused: wrong stage, wrong person, out of time or malformed."""
 
 
+class MalformedAction(ActionNotAllowed):
+    """An action's input is malformed (a field missing, empty or of the wrong form), whatever the case."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class DuplicateApplication(OgiError):
     """An application with the same external reference is already registered."""
 

@@ -24,6 +24,10 @@ def ogi(*args: str) -> subprocess.CompletedProcess[str]:
         (("fee-notice", "X", "--by", "li", "--method", "barter"), "'count', 'volume'"),
         (("consult", "X", "--by", "li", "--kind", "oracle", "--party", "p"), "third_party"),
         (("extend", "X", "--by", "zhao", "--reason", "r", "--days", "many"), "--days"),
+        # Malformed action input is refused here, before any server is asked (none runs in these tests).
+        (("approve", "X", "--by", ""), "(option --by)"),
+        (("extend", "X", "--by", "zhao", "--reason", "r", "--days", "0"), "(option --days)"),
+        (("request-correction", "X", "--by", "li", "--item", ""), "(option --item)"),
     ],
 )
 def test_usage_error_is_one_line_exit_2(args: tuple[str, ...], fragment: str) -> None:
