@@ -36,9 +36,22 @@ def _instant(when: datetime) -> str:
     return quote(when.astimezone(UTC).isoformat().replace("+00:00", "Z"))
 
 
+def agency_name(agency: str) -> str:
+    """The agency's name as cases are indexed under it: a configured code (``LAMZ``) becomes its name."""
+    from activities.paths import config_path
+    from domain.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path())
+    except ConfigError:
+        return agency  # the commands that need the configuration say what is wrong with it
+    by_code = {settings.code: name for name, settings in config.agencies.items()}
+    return by_code.get(agency, agency)
+
+
 def agency_clause(agency: str | None) -> str:
-    """The ``AND Agency = ...`` filter, or nothing."""
-    return f" AND Agency = {quote(agency)}" if agency else ""
+    """The ``AND Agency = ...`` filter (by name, or by a configured agency code), or nothing."""
+    return f" AND Agency = {quote(agency_name(agency))}" if agency else ""
 
 
 def _edge(day: date) -> str:

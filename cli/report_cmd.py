@@ -57,7 +57,7 @@ app = typer.Typer(no_args_is_help=True)
 console = Console()
 
 AgencyOpt = Annotated[str | None, typer.Option(help="Only this agency (name or agency code).")]
-StatsAgencyOpt = Annotated[str | None, typer.Option(help="Only this agency (its name, as in the Agency attribute).")]
+StatsAgencyOpt = Annotated[str | None, typer.Option(help="Only this agency: its name, or its code when configured.")]
 OPEN = OPEN_CASES_QUERY
 """The base visibility query of every statistic: open cases."""
 _MAX_CONCURRENT_COUNTS = 16

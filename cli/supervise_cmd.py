@@ -15,6 +15,7 @@ from cli.agency_calendars import AgencyCalendars
 from cli.case_pages import Cursor, CursorError, Page, agency_clause, all_cases, case_page, quote
 from cli.output import JsonOpt, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, run_with_client
+from domain.application import Channel
 from domain.calendar import CalendarError
 from domain.case import Stage
 from domain.clock import beijing_date
@@ -108,7 +109,7 @@ def _show(title: str, page: Page, as_json: bool, as_csv: bool, extra: dict[str, 
 
 @app.command()
 def overdue(
-    agency: Annotated[str | None, typer.Option(help="Only this agency.")] = None,
+    agency: Annotated[str | None, typer.Option(help="Only this agency: its name, or its code when configured.")] = None,
     limit: LimitOpt = None,
     after: AfterOpt = None,
     every: AllOpt = False,
@@ -123,7 +124,7 @@ def overdue(
 @app.command("due-soon")
 def due_soon(
     days: Annotated[int, typer.Option(help="Due within this many working days from today.")] = 5,
-    agency: Annotated[str | None, typer.Option(help="Only this agency.")] = None,
+    agency: Annotated[str | None, typer.Option(help="Only this agency: its name, or its code when configured.")] = None,
     limit: LimitOpt = None,
     after: AfterOpt = None,
     every: AllOpt = False,
@@ -152,9 +153,9 @@ def due_soon(
 @app.command("list")
 def list_(
     stage: Annotated[Stage | None, typer.Option(help="Only cases at this stage.")] = None,
-    agency: Annotated[str | None, typer.Option(help="Only this agency.")] = None,
-    channel: Annotated[str | None, typer.Option(help="Only this intake channel.")] = None,
-    closed: Annotated[bool, typer.Option("--closed", help="Include closed cases.")] = False,
+    agency: Annotated[str | None, typer.Option(help="Only this agency: its name, or its code when configured.")] = None,
+    channel: Annotated[Channel | None, typer.Option(help="Only this intake channel.")] = None,
+    closed: Annotated[bool, typer.Option("--closed", help="Include closed cases (implied by --stage closed).")] = False,
     limit: LimitOpt = None,
     after: AfterOpt = None,
     every: AllOpt = False,
@@ -162,10 +163,10 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List cases, filtered by stage, agency and channel; earliest due first, cases without a deadline last."""
-    query = CASES if closed else OPEN
+    query = CASES if closed or stage is Stage.CLOSED else OPEN
     if stage:
         query += f" AND Stage = {quote(stage.value)}"
     if channel:
-        query += f" AND Channel = {quote(channel)}"
+        query += f" AND Channel = {quote(channel.value)}"
     query += agency_clause(agency)
     _show("cases", _fetch(query, limit, after, every, as_json, as_csv), as_json, as_csv)

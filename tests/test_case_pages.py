@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -317,3 +318,24 @@ def test_tracking_numbers_are_whole_on_an_80_column_terminal(monkeypatch: pytest
     with console.capture() as captured:
         supervise_cmd._show("overdue", Page(cases=[case], total=1, offset=0, next=None, queries=1), False, False)
     assert "AD9C35-2026-000123" in captured.get()
+
+
+class TestListFilters:
+    def test_agency_by_its_configured_code(self, client: Client, dev_server_address: str, tmp_path: Path) -> None:
+        """``--agency LAMZ`` finds the cases indexed under the name the configuration gives that code."""
+        config = tmp_path / "ogi.toml"
+        config.write_text(f'[agencies."{MZ}"]\ncode = "LAMZ"\n', "utf-8")
+        env = {"TEMPORAL_ADDRESS": dev_server_address, "OGI_CONFIG": str(config)}
+        by_name = runner.invoke(supervise_cmd.app, ["list", "--all", "--agency", MZ, "--json"], env=env)
+        by_code = runner.invoke(supervise_cmd.app, ["list", "--all", "--agency", "LAMZ", "--json"], env=env)
+        assert by_name.exit_code == by_code.exit_code == 0, by_code.stderr
+        assert json.loads(by_code.stdout)["cases"] == json.loads(by_name.stdout)["cases"]
+        assert json.loads(by_code.stdout)["total"] == len(SEEDS)
+
+    def test_an_unknown_channel_is_bad_input(self, dev_server_address: str) -> None:
+        """``--channel pigeon`` is refused with the channels there are, not answered with an empty list."""
+        done = runner.invoke(
+            supervise_cmd.app, ["list", "--channel", "pigeon"], env={"TEMPORAL_ADDRESS": dev_server_address}
+        )
+        assert done.exit_code == 2
+        assert "online" in done.stderr
