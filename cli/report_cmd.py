@@ -295,11 +295,19 @@ def remedy(
             fail("--decided is the date of a decision; a pending remedy has none, so omit it", EXIT_BAD_INPUT, as_json)
         if day > beijing_date(datetime.now(UTC)):
             fail(f"--decided {day.isoformat()} is in the future", EXIT_BAD_INPUT, as_json)
-    if _from_store(lambda: store.case_record(case_id), as_json) is None:
+    archived = _from_store(lambda: store.case_record(case_id), as_json)
+    if archived is None:
         fail(
             f"no case '{case_id}' in the case archive at {_store_label()}; "
             "check the tracking number and OGI_DATABASE_URL",
             EXIT_REFUSED,
+            as_json,
+        )
+    if day is not None and day < archived.start_day:
+        fail(
+            f"--decided {day.isoformat()} is before case {case_id} was received ({archived.start_day.isoformat()}); "
+            "check the date of the decision",
+            EXIT_BAD_INPUT,
             as_json,
         )
     rec: RemedyRecord = _from_store(lambda: store.record_remedy(case_id, kind, result, day), as_json)

@@ -69,7 +69,9 @@ _REF = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,99}$"
 class Applicant(BaseModel):
     """The applicant (申请人). Every field but ``kind`` is personal data: never logged or indexed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # As for the application itself, intake systems may add their own fields (e.g. a second contact);
+    # they travel with the personal data and are treated as such.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     kind: ApplicantKind
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -22,6 +22,14 @@ def check_intake(app: Application, today: date, config: OgiConfig) -> list[str]:
     if app.received is not None and app.received.year < 2008:
         msg = f"received {app.received.isoformat()} is before the Regulations took effect (2008-05-01)"
         raise ApplicationRejected(msg)
+    if config.agencies and app.agency not in config.agencies:
+        # With agencies configured, an unknown name is a typo: it would start numbering of its own.
+        known = "、".join(sorted(config.agencies))
+        msg = (
+            f"agency '{app.agency}' is not one of the agencies configured here ({known}); "
+            "check the name, or add it under [agencies] in OGI_CONFIG"
+        )
+        raise ApplicationRejected(msg)
     agency = config.agency(app.agency)
     if app.channel.value not in agency.channels:
         msg = (

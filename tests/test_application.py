@@ -74,6 +74,9 @@ class TestApplicationModel:
         """Intake systems may add fields; they are kept, not refused."""
         app = Application.model_validate(example(portal_session="abc"))
         assert app.model_extra == {"portal_session": "abc"}
+        data = example()
+        data["applicant"] = {**data["applicant"], "second_contact": "13900000000"}
+        assert Application.model_validate(data).applicant.model_extra == {"second_contact": "13900000000"}
 
     def test_missing_items_list_what_a_correction_asks_for(self) -> None:
         """Art 29: no identity proof and no contact details are both on the checklist."""
@@ -90,6 +93,15 @@ class TestIntakeChecks:
         app = Application.model_validate(example(received="2026-12-01"))
         with pytest.raises(ApplicationRejected, match="in the future"):
             check_intake(app, date(2026, 11, 24), OgiConfig())
+
+    def test_an_agency_not_configured_is_refused_when_agencies_are(self) -> None:
+        """With [agencies] configured, a misspelt agency is refused with the configured ones; without, any goes."""
+        config = OgiConfig(agencies={"六安市民政局": Agency(code="LAMZ")})
+        app = Application.model_validate(example(agency="六安市民证局"))
+        with pytest.raises(ApplicationRejected, match="not one of the agencies configured here") as caught:
+            check_intake(app, date(2026, 11, 24), config)
+        assert "六安市民政局" in str(caught.value)
+        check_intake(app, date(2026, 11, 24), OgiConfig())
 
     def test_channel_not_opened_is_refused(self) -> None:
         """An agency that has not opened e-mail refuses e-mail applications."""

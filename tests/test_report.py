@@ -535,6 +535,7 @@ class TestRemedyCommand:
             (["N-01", "--kind", "lawsuit", "--result", "pending", "--decided", "2025-01-01"], 2, "omit it"),
             (["N-01", "--kind", "lawsuit", "--result", "corrected", "--decided", "2999-01-01"], 2, "in the future"),
             (["N-01", "--kind", "lawsuit", "--result", "corrected", "--decided", "1 May"], 2, "not a date"),
+            (["N-01", "--kind", "lawsuit", "--result", "maintained", "--decided", "2025-01-05"], 2, "before case N-01"),
         ],
     )
     def test_refusals(self, archive: str, args: list[str], code: int, message: str) -> None:
