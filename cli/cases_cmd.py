@@ -260,8 +260,14 @@ def _print_state(state: CaseState) -> None:
             + (f" ({', '.join(r.value for r in state.reasons)})" if state.reasons else "")
         )
     if view:
+        if not state.stage.is_open:
+            progress = ""
+        elif state.overdue:
+            progress = " · [red]the reply period has run out[/]"
+        else:
+            progress = f" · {view.used} working days used, {view.left} left"
         console.print(
-            f"received {state.received} · due {view.due} · {view.used} working days used, {view.left} left"
+            f"received {state.received} · due {view.due}{progress}"
             + (" · clock stopped" if view.paused else "")
             + (f" · [yellow]provisional[/]: {view.provisional_reason}" if view.provisional else "")
         )

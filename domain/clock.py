@@ -140,8 +140,8 @@ def compute_clock(
     if facts.extension_days:
         explanation.append(f"extended by {facts.extension_days} working days (Art 33 ¶2)")
     for pause in facts.pauses:
-        end = pause.until.isoformat() if pause.until else "still running"
-        explanation.append(f"clock stopped for {pause.kind} from {pause.since.isoformat()} to {end}")
+        end = f"to {pause.until.isoformat()}" if pause.until else "and still stopped"
+        explanation.append(f"clock stopped for {pause.kind} from {pause.since.isoformat()} {end}")
     if excluded:
         explanation.append(f"{excluded} working days not counted while the clock stood still")
     for since in late_pauses:
