@@ -59,6 +59,8 @@ def status(
                 if result.due_is_earliest
                 else f" · reply due by {result.due}"
             )
+            if result.due_provisional:
+                due += " (provisional: that year's holidays are not yet announced, so the date may move)"
         console.print(f"received {result.received}{due}")
     if result.clock_stopped:
         console.print("the reply period is stopped while waiting for:")

@@ -38,6 +38,8 @@ class PublicStatus(BaseModel):
     awaited (the period starts afresh from the corrected application, Art 30) and once closed."""
     due_is_earliest: bool = False
     """The clock stands still: ``due`` moves one working day later for each working day it waits."""
+    due_provisional: bool = False
+    """``due`` reaches a year whose holidays are not yet announced, so it may still move."""
     clock_stopped: bool
     waiting_for: list[str]
     """What the clock waits for, each with its last day: the applicant's correction or payment, a consultation."""
@@ -78,6 +80,7 @@ def public_status(state: CaseState) -> PublicStatus:
         received=state.received,
         due=view.due if view and open_ and not restarts else None,
         due_is_earliest=stopped and not restarts,
+        due_provisional=bool(view and view.provisional and open_ and not restarts),
         clock_stopped=stopped,
         waiting_for=_waits(state) if open_ else [],
         outcome=OUTCOME_LABELS[state.outcome] if state.outcome else None,

@@ -80,6 +80,14 @@ class TestPublicStatus:
         assert len(view.waiting_for) == 1 and "a third party" in view.waiting_for[0]
         assert "某某公司" not in view.waiting_for[0]
 
+    def test_a_due_date_in_an_unannounced_year_says_so(self) -> None:
+        """Extended into January 2027, whose notice is not loaded: the applicant is told the date may move."""
+        extended = acted(case(), "extend", {"by": "zhao", "reason": "材料较多"})
+        view = public_status(extended)
+        assert view.due is not None and view.due.year == 2027
+        assert view.due_provisional
+        assert not public_status(case()).due_provisional
+
     def test_awaiting_receipt_has_no_due_date(self) -> None:
         """Before receipt is confirmed there is no reply period yet."""
         view = public_status(case(None))
