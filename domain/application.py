@@ -69,9 +69,9 @@ _REF = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,99}$"
 class Applicant(BaseModel):
     """The applicant (申请人). Every field but ``kind`` is personal data: never logged or indexed."""
 
-    # As for the application itself, intake systems may add their own fields (e.g. a second contact);
-    # they travel with the personal data and are treated as such.
-    model_config = ConfigDict(extra="allow", frozen=True)
+    # Unlike the application, no extra fields: a misspelt "id_numbr" would silently drop the identity
+    # number (and with it the applicant's monthly count); refusing it names the typo.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: ApplicantKind
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -74,9 +74,6 @@ class TestApplicationModel:
         """Intake systems may add fields; they are kept, not refused."""
         app = Application.model_validate(example(portal_session="abc"))
         assert app.model_extra == {"portal_session": "abc"}
-        data = example()
-        data["applicant"] = {**data["applicant"], "second_contact": "13900000000"}
-        assert Application.model_validate(data).applicant.model_extra == {"second_contact": "13900000000"}
 
     def test_missing_items_list_what_a_correction_asks_for(self) -> None:
         """Art 29: no identity proof and no contact details are both on the checklist."""
