@@ -391,15 +391,9 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
             if state.stage is not Stage.AWAITING_CORRECTION or state.correction is None:
                 raise _wrong_stage(name, state, "a corrected application is registered while 'awaiting_correction'")
             _require_role(policy, action.by, Role.INTAKE, "register a corrected application")
-            if action.received > today:
-                msg = f"submit_correction: received {action.received.isoformat()} is in the future"
-                raise ActionNotAllowed(msg)
-            if action.received < state.correction.requested_on:
-                msg = (
-                    f"submit_correction: received {action.received.isoformat()} is before the correction was "
-                    f"requested ({state.correction.requested_on.isoformat()})"
-                )
-                raise ActionNotAllowed(msg)
+            _day_between(
+                name, "received", action.received, state.correction.requested_on, "the correction was requested", today
+            )
         case Extend():
             if state.stage not in (Stage.REVIEW, Stage.SECRECY_REVIEW):
                 raise _wrong_stage(name, state, "the reply period is extended during 'review' or 'secrecy_review'")
@@ -472,23 +466,23 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
                 _require_role(policy, action.by, Role.HEAD, "waive a fee")
             elif action.paid_on is not None:
                 assert state.fee is not None
-                if action.paid_on > today:
-                    msg = (
-                        f"pay_fee: paid_on {action.paid_on.isoformat()} is in the future (today is {today.isoformat()})"
-                    )
-                    raise ActionNotAllowed(msg)
-                if action.paid_on < state.fee.issued:
-                    msg = (
-                        f"pay_fee: paid_on {action.paid_on.isoformat()} is before the fee notice was sent "
-                        f"({state.fee.issued.isoformat()})"
-                    )
-                    raise ActionNotAllowed(msg)
+                _day_between(name, "paid_on", action.paid_on, state.fee.issued, "the fee notice was sent", today)
         case RecomputeClock():
             if state.clock is None:
                 raise _wrong_stage(name, state, "the clock has not started")
         case _:
             msg = f"{name} is not handled by this case"
             raise ActionNotAllowed(msg)
+
+
+def _day_between(name: str, field: str, day: date, earliest: date, since: str, today: date) -> None:
+    """Refuse a day in the future, or before the event it must follow."""
+    if day > today:
+        msg = f"{name}: {field} {day.isoformat()} is in the future (today is {today.isoformat()})"
+        raise ActionNotAllowed(msg)
+    if day < earliest:
+        msg = f"{name}: {field} {day.isoformat()} is before {since} ({earliest.isoformat()})"
+        raise ActionNotAllowed(msg)
 
 
 def _deadline_passed(view: ClockView, now: datetime) -> bool:
