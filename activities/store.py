@@ -130,6 +130,7 @@ remedies = Table(
     Column("result", String(20), nullable=False),
     Column("decided", Date, nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(64), nullable=True),
     Index("ix_remedies_case", "case_id", "kind"),
 )
 """Reconsideration and lawsuit results (table 四), append-only: the latest per case and kind counts."""
@@ -176,11 +177,18 @@ def _m4_key_fingerprints(conn: Connection) -> None:
     installation_keys.create(conn, checkfirst=True)
 
 
+def _m5_remedy_recorder(conn: Connection) -> None:
+    remedies.create(conn, checkfirst=True)  # a store whose version 2 was hand-made may lack it
+    if "recorded_by" not in {c["name"] for c in inspect(conn).get_columns("remedies")}:
+        conn.execute(text("ALTER TABLE remedies ADD COLUMN recorded_by VARCHAR(64)"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "tracking numbers", _m1_tracking_numbers),
     (2, "case archive and remedies", _m2_case_archive),
     (3, "applicant pseudonyms: applications per month, repeated content", _m3_applicant_pseudonyms),
     (4, "fingerprints of the pseudonym key", _m4_key_fingerprints),
+    (5, "who recorded each remedy result", _m5_remedy_recorder),
 ]
 """Every schema change, in order; append only."""
 
@@ -545,16 +553,24 @@ def case_record(case_id: str) -> CaseRecord | None:
 # -- remedies --
 
 
-def record_remedy(case_id: str, kind: RemedyKind, result: RemedyResult, decided: date | None) -> RemedyRecord:
+def record_remedy(
+    case_id: str, kind: RemedyKind, result: RemedyResult, decided: date | None, by: str | None = None
+) -> RemedyRecord:
     """Append a remedy result for a case (the latest per case and kind is the one table 四 counts)."""
     at = _now()
+    row = {
+        "case_id": case_id,
+        "kind": kind.value,
+        "result": result.value,
+        "decided": decided,
+        "recorded_at": at,
+        "recorded_by": by,
+    }
     with engine().begin() as conn:
-        seq = conn.execute(
-            insert(remedies)
-            .values(case_id=case_id, kind=kind.value, result=result.value, decided=decided, recorded_at=at)
-            .returning(remedies.c.id)
-        ).scalar_one()
-    return RemedyRecord(case_id=case_id, kind=kind, result=result, decided=decided, recorded_at=at, seq=seq)
+        seq = conn.execute(insert(remedies).values(**row).returning(remedies.c.id)).scalar_one()
+    return RemedyRecord(
+        case_id=case_id, kind=kind, result=result, decided=decided, recorded_at=at, seq=seq, recorded_by=by
+    )
 
 
 def remedy_records(case_ids: Iterable[str] | None = None) -> list[RemedyRecord]:
@@ -571,6 +587,7 @@ def remedy_records(case_ids: Iterable[str] | None = None) -> list[RemedyRecord]:
             decided=r.decided,
             recorded_at=r.recorded_at,
             seq=r.id,
+            recorded_by=r.recorded_by,
         )
         for r in rows
         if wanted is None or r.case_id in wanted

@@ -282,10 +282,14 @@ def remedy(
     case_id: Annotated[str, typer.Argument(help="Tracking number of the case challenged.")],
     kind: Annotated[RemedyKind, typer.Option(help="reconsideration, lawsuit or lawsuit_after_reconsideration.")],
     result: Annotated[RemedyResult, typer.Option(help="maintained, corrected, other or pending.")],
+    by: Annotated[str, typer.Option("--by", help="Your user id (kept with the record).")],
     decided: Annotated[str | None, typer.Option(help="Date of the decision or judgment (YYYY-MM-DD).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Record a reconsideration or lawsuit result for a case (table 四; the latest per case and kind counts)."""
+    by = by.strip()
+    if not by:
+        fail("--by is empty; give your user id", EXIT_BAD_INPUT, as_json)
     from activities import store
 
     day: date | None = None
@@ -310,12 +314,12 @@ def remedy(
             EXIT_BAD_INPUT,
             as_json,
         )
-    rec: RemedyRecord = _from_store(lambda: store.record_remedy(case_id, kind, result, day), as_json)
+    rec: RemedyRecord = _from_store(lambda: store.record_remedy(case_id, kind, result, day, by), as_json)
     if as_json:
         emit_json(rec.model_dump(mode="json"))
     else:
         when = f" (decided {day.isoformat()})" if day else ""
-        console.print(f"{case_id}: {kind.value} → {result.value}{when}")
+        console.print(f"{case_id}: {kind.value} → {result.value}{when}, recorded by {by}")
 
 
 # -- ogi stats --

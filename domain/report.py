@@ -113,6 +113,8 @@ class RemedyRecord(BaseModel):
     recorded_at: AwareDatetime
     seq: int = 0
     """Store order, breaking ties between records of the same instant."""
+    recorded_by: str | None = None
+    """Who recorded it (None for records made before this was kept)."""
 
     @property
     def as_of(self) -> date:

@@ -510,9 +510,10 @@ class TestRemedyCommand:
             ["N-05", "--kind", "lawsuit", "--result", "other", "--decided", "2025-07-01"],
             ["C-03", "--kind", "lawsuit_after_reconsideration", "--result", "maintained", "--decided", "2025-08-01"],
         ):
-            done = runner.invoke(report_cmd.app, ["remedy", *args, "--json"])
+            done = runner.invoke(report_cmd.app, ["remedy", *args, "--by", "li", "--json"])
             assert done.exit_code == 0, done.stderr
             assert json.loads(done.stdout)["case_id"] == args[0]
+        assert {r.recorded_by for r in store.remedy_records()} == {"li"}
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--agency", AGENCY, "--json"])
         rows = {r["key"]: r["counts"] for r in json.loads(done.stdout)["remedies"]}
         assert rows["reconsideration"] == {"maintained": 0, "corrected": 1, "other": 0, "pending": 0, "total": 1}
@@ -521,7 +522,9 @@ class TestRemedyCommand:
 
     def test_pending_counts_in_the_year_recorded(self, archive: str) -> None:
         """A pending remedy counts as 尚未审结 in the (Beijing) year it was recorded."""
-        done = runner.invoke(report_cmd.app, ["remedy", "N-04", "--kind", "lawsuit", "--result", "pending"])
+        done = runner.invoke(
+            report_cmd.app, ["remedy", "N-04", "--kind", "lawsuit", "--result", "pending", "--by", "li"]
+        )
         assert done.exit_code == 0, done.stderr
         this_year = datetime.now(UTC).astimezone(report_cmd.BEIJING).year
         report = runner.invoke(report_cmd.app, ["report", "--year", str(this_year), "--json"])
@@ -536,11 +539,13 @@ class TestRemedyCommand:
             (["N-01", "--kind", "lawsuit", "--result", "corrected", "--decided", "2999-01-01"], 2, "in the future"),
             (["N-01", "--kind", "lawsuit", "--result", "corrected", "--decided", "1 May"], 2, "not a date"),
             (["N-01", "--kind", "lawsuit", "--result", "maintained", "--decided", "2025-01-05"], 2, "before case N-01"),
+            (["N-01", "--kind", "lawsuit", "--result", "maintained", "--by", " "], 2, "--by is empty"),
         ],
     )
     def test_refusals(self, archive: str, args: list[str], code: int, message: str) -> None:
         """Unknown cases and impossible dates are refused with one error line and nothing recorded."""
-        done = runner.invoke(report_cmd.app, ["remedy", *args])
+        by = [] if "--by" in args else ["--by", "li"]
+        done = runner.invoke(report_cmd.app, ["remedy", *args, *by])
         assert done.exit_code == code
         assert message in done.stderr
         assert store.remedy_records() == []
