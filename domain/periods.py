@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.case import CaseState, Deadline
+from domain.case import CaseState, Deadline, Stage
 from domain.clock import Calendar
 from domain.config import RulesProfile
 
@@ -34,6 +34,38 @@ def period_deadline(calendar: Calendar, start: date, days: int) -> Deadline:
         calendar_version=calendar.version,
         provisional=calendar.provisional_reason(start, due) is not None,
     )
+
+
+def reopen_period_ends(state: CaseState) -> dict[str, Deadline]:
+    """Clear the end of every period still running, so it is computed again; the old ends by key.
+
+    After a new holiday notice the ends of running periods may move, as the reply deadline does;
+    periods already over keep the end they ran to.
+    """
+    old: dict[str, Deadline] = {}
+    corr = state.correction
+    if state.stage is Stage.AWAITING_CORRECTION and corr and corr.corrected_on is None and corr.respond_by:
+        old["correction"], corr.respond_by = corr.respond_by, None
+    for c in state.consultations:
+        if c.pending and c.answer_by:
+            old[c.id], c.answer_by = c.answer_by, None
+    fee = state.fee
+    if state.stage is Stage.AWAITING_PAYMENT and fee and fee.settled_on is None and fee.pay_by:
+        old["fee"], fee.pay_by = fee.pay_by, None
+    return old
+
+
+def period_ends(state: CaseState) -> dict[str, Deadline]:
+    """The ends the case holds, by key (``correction``, a consultation's id, ``fee``)."""
+    ends: dict[str, Deadline] = {}
+    if state.correction and state.correction.respond_by:
+        ends["correction"] = state.correction.respond_by
+    for c in state.consultations:
+        if c.answer_by:
+            ends[c.id] = c.answer_by
+    if state.fee and state.fee.pay_by:
+        ends["fee"] = state.fee.pay_by
+    return ends
 
 
 def set_period_ends(state: CaseState, ends: dict[str, Deadline]) -> None:

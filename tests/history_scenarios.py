@@ -7,6 +7,7 @@ with a workflow change that is guarded by ``workflow.patched`` (see docs/VERSION
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -21,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.connection import TASK_QUEUE
 from domain.calendar import BEIJING, load_calendar
 from domain.clock import beijing_date
-from tests.workflow_support import application, case_worker, start_case, state_of, time_skipping
+from tests.workflow_support import NOTICE_2027, application, case_worker, start_case, state_of, time_skipping
 from workflows.intake import IntakeWorkflow, intake_workflow_id
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -173,6 +174,22 @@ async def awaiting_receipt_then_intake(env: WorkflowEnvironment, queue: str) -> 
     return [h, intake, await _closes(case)]
 
 
+async def recompute_moves_period_end(env: WorkflowEnvironment, queue: str) -> list[Handle]:
+    """A correction period reaching 2027; the 2027 notice is loaded and the case recomputed; then withdrawn."""
+    h = await start_case(env.client, queue, await _working_morning(env))
+    await _act(h, "request_correction", {"by": "li", "items": ["请写明文件名称"], "period_days": 60})
+    notices = Path(os.environ["OGI_HOME"]) / "calendar"
+    notices.mkdir(parents=True, exist_ok=True)
+    installed = notices / "2027.json"
+    installed.write_text(json.dumps(NOTICE_2027), "utf-8")
+    try:
+        await _act(h, "recompute_clock", {"by": "admin"})
+    finally:
+        installed.unlink()  # the scenarios after this one count on the shipped calendar
+    await _act(h, "withdraw", {"by": "desk"})
+    return [await _closes(h)]
+
+
 SCENARIOS: dict[str, Scenario] = {
     f.__name__: f
     for f in (
@@ -186,6 +203,7 @@ SCENARIOS: dict[str, Scenario] = {
         longer_period_and_withdrawal,
         overdue_then_replied,
         awaiting_receipt_then_intake,
+        recompute_moves_period_end,
     )
 }
 

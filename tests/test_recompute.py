@@ -76,3 +76,37 @@ async def test_recompute_without_a_change_records_nothing_new(
     assert [e.action for e in after.events if e.action == "deadline"] == [
         e.action for e in before.events if e.action == "deadline"
     ]
+
+
+async def test_recompute_moves_the_end_of_a_running_correction_period(
+    time_skipping_env: WorkflowEnvironment, queue: str, tmp_path: Path
+) -> None:
+    """A 60-working-day correction period reaching 2027 is provisional; after the notice it is counted on it."""
+    env = time_skipping_env
+    today = beijing_date(await env.get_current_time())
+    handle = await start_case(env.client, queue, today)
+    await handle.execute_update("request_correction", {"by": "li", "items": ["请写明文件名称"], "period_days": 60})
+    before = await state_of(handle)
+    assert before.correction is not None and before.correction.respond_by is not None
+    assert before.correction.respond_by.provisional and before.correction.respond_by.due.year == 2027
+
+    notice = tmp_path / "notice.json"
+    notice.write_text(json.dumps(NOTICE_2027), "utf-8")
+    load_notice(notice, tmp_path / "calendar")
+    official = load_calendar(None, tmp_path / "calendar")
+    await handle.execute_update("recompute_clock", {"by": "admin"})
+
+    after = await state_of(handle)
+    assert after.correction is not None and after.correction.respond_by is not None
+    end = after.correction.respond_by
+    assert not end.provisional
+    assert end.calendar_version == official.version
+    assert end.due == official.add_working_days(before.correction.requested_on, 60)
+    noted = [e.detail for e in after.events if e.action == "deadline" and e.detail.startswith("correction period")]
+    assert noted and official.version in noted[-1]
+
+    history = await handle.fetch_history()
+    path = tmp_path / "recompute-periods.json"
+    path.write_text(history.to_json(), "utf-8")
+    result = await replayer().replay_workflow(load(path), raise_on_replay_failure=False)
+    assert result.replay_failure is None

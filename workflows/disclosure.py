@@ -25,12 +25,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.actions import ActionResult
     from domain.application import Application
     from domain.calendar import BEIJING
-    from domain.case import CaseEvent, CaseInput, CasePolicy, CaseState, Stage, new_case
+    from domain.case import CaseEvent, CaseInput, CasePolicy, CaseState, Deadline, Stage, new_case
     from domain.clock import beijing_date
     from domain.errors import ActionNotAllowed
     from domain.notices import NoticeKind, notice_fields
     from domain.outcomes import Reason
-    from domain.periods import periods_without_end, set_period_ends
+    from domain.periods import period_ends, periods_without_end, reopen_period_ends, set_period_ends
     from workflows import search_attributes as sa
 
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -147,7 +147,12 @@ class DisclosureRequestWorkflow:
                 self._state = actions.record_refusal(self._state, name, _actor(payload), str(exc), now)
                 raise workflow_error(exc) from None
             new = actions.apply(name, action, self._state, now, self._inp.policy)
+            previous_ends: dict[str, Deadline] = {}
+            # Since this patch a recompute also moves the ends of running periods to the new calendar.
+            if name == "recompute_clock" and workflow.patched("recompute-period-ends"):
+                previous_ends = reopen_period_ends(new)
             self._state = await self._with_period_deadlines(new)
+            self._note_moved_ends(previous_ends)
             if name in actions.CLOCK_ACTIONS:
                 await self._recompute_clock(name.replace("_", " "))
             if name in NOTICES:
@@ -200,6 +205,20 @@ class DisclosureRequestWorkflow:
             self._state.events.append(CaseEvent(at=workflow.now(), action="deadline", by="system", detail=detail))
         if self._state.overdue and view.deadline_at > workflow.now():
             self._state.overdue = False
+
+    def _note_moved_ends(self, previous: dict[str, Deadline]) -> None:
+        """An audit line for each period end a recompute moved."""
+        now_ends = period_ends(self._state)
+        for key, before in previous.items():
+            after = now_ends.get(key)
+            if after is None or (after.due, after.calendar_version) == (before.due, before.calendar_version):
+                continue
+            what = {"correction": "correction period", "fee": "payment period"}.get(key, f"consultation {key}")
+            detail = f"{what} ends {after.due.isoformat()}"
+            if after.due != before.due:
+                detail = f"{what} end moved from {before.due.isoformat()} to {after.due.isoformat()}"
+            detail += f"; calendar {before.calendar_version} → {after.calendar_version}"
+            self._state.events.append(CaseEvent(at=workflow.now(), action="deadline", by="system", detail=detail))
 
     async def _with_period_deadlines(self, new: CaseState) -> CaseState:
         """Fill in the end of every new period (correction, consultation, payment) from the calendar."""
