@@ -1,7 +1,8 @@
 """The durable case store (SQLAlchemy): tracking-number allocation, the case archive and remedies.
 
 SQLite under ``OGI_HOME`` by default; PostgreSQL in production by ``OGI_DATABASE_URL``
-(``postgresql://`` means psycopg 3, the ``ogi[postgres]`` extra). Allocation is one transaction, so numbers are unique and gap-free.
+(``postgresql://`` means psycopg 3, the ``ogi[postgres]`` extra). Allocation is one transaction,
+so numbers are unique and gap-free.
 
 The schema is versioned by ``MIGRATIONS`` and the ``schema_version`` table: every process brings
 the store up to date on its first connection, in one transaction (SQLite ``BEGIN IMMEDIATE``,

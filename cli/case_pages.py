@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from temporalio.client import Client, WorkflowExecution
 
 from domain.calendar import BEIJING
@@ -47,6 +48,12 @@ def agency_name(agency: str) -> str:
         return agency  # the commands that need the configuration say what is wrong with it
     by_code = {settings.code: name for name, settings in config.agencies.items()}
     return by_code.get(agency, agency)
+
+
+AgencyFilterOpt = Annotated[
+    str | None, typer.Option("--agency", help="Only this agency: its name, or its code when configured.")
+]
+"""The ``--agency`` filter of every listing and statistic; ``agency_clause`` turns it into a query."""
 
 
 def agency_clause(agency: str | None) -> str:

@@ -126,7 +126,7 @@ async def submit_application(client: Client, application: Application) -> Submit
         timeout = wait_seconds()
         result = await asyncio.wait_for(handle.result(), timeout=timeout)
     except TimeoutError:
-        msg = f"no worker registered the application within {wait_seconds():.0f} s; is the worker running ('make run')?"
+        msg = f"no worker registered the application within {timeout:.0f} s; is the worker running ('make run')?"
         raise Unavailable(msg) from None
     except WorkflowFailureError as exc:
         message, kind = _cause_message(exc)
@@ -358,7 +358,7 @@ async def send_action(client: Client, case_id: str, name: str, payload: dict[str
         raise ActionNotAllowed(f"refused: {message}") from None
     except TimeoutError:
         msg = (
-            f"no worker answered for case {case_id} within {wait_seconds():.0f} s; the action may still be applied "
+            f"no worker answered for case {case_id} within {timeout:.0f} s; the action may still be applied "
             f"when a worker catches up; check 'ogi show {case_id}' before sending it again"
         )
         raise Unavailable(msg) from None

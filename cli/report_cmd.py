@@ -28,7 +28,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.paths import config_path, database_url
 from cli.agency_calendars import AgencyCalendars
-from cli.case_pages import agency_clause, due_through, quote
+from cli.case_pages import AgencyFilterOpt, agency_clause, due_through, quote
 from cli.output import JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_UNAVAILABLE, run_with_client
 from domain.application import Channel
@@ -57,7 +57,6 @@ app = typer.Typer(no_args_is_help=True)
 console = Console()
 
 AgencyOpt = Annotated[str | None, typer.Option(help="Only this agency (name or agency code).")]
-StatsAgencyOpt = Annotated[str | None, typer.Option(help="Only this agency: its name, or its code when configured.")]
 OPEN = OPEN_CASES_QUERY
 """The base visibility query of every statistic: open cases."""
 _MAX_CONCURRENT_COUNTS = 16
@@ -533,7 +532,7 @@ def _print_stats(stats: dict[str, Any]) -> None:
 
 @app.command()
 def stats(
-    agency: StatsAgencyOpt = None,
+    agency: AgencyFilterOpt = None,
     watch: Annotated[bool, typer.Option("--watch", help="Live view, refreshed until Ctrl-C.")] = False,
     interval: Annotated[float, typer.Option(min=1, max=3600, help="Seconds between refreshes.")] = 5.0,
     rounds: Annotated[int | None, typer.Option(hidden=True, min=1)] = None,

@@ -45,13 +45,6 @@ def run_with_client(body: Callable[[Client], Awaitable[T]], *, as_json: bool) ->
         except RPCError as exc:
             if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
                 fail(f"Temporal did not answer: {exc.message}", EXIT_UNAVAILABLE, as_json)
-            if "no poller" in exc.message:  # Temporal's answer to a query when no worker polls the queue
-                fail(
-                    "no worker is polling the task queue, so the case cannot answer; start the worker "
-                    "('make run' or 'python worker.py') and try again",
-                    EXIT_UNAVAILABLE,
-                    as_json,
-                )
             fail(f"Temporal refused the request: {exc.message}", EXIT_REFUSED, as_json)
 
     return asyncio.run(_main())

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.agency_calendars import AgencyCalendars
-from cli.case_pages import Cursor, CursorError, Page, agency_clause, all_cases, case_page, quote
+from cli.case_pages import AgencyFilterOpt, Cursor, CursorError, Page, agency_clause, all_cases, case_page, quote
 from cli.output import JsonOpt, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, run_with_client
 from domain.application import Channel
@@ -109,7 +109,7 @@ def _show(title: str, page: Page, as_json: bool, as_csv: bool, extra: dict[str, 
 
 @app.command()
 def overdue(
-    agency: Annotated[str | None, typer.Option(help="Only this agency: its name, or its code when configured.")] = None,
+    agency: AgencyFilterOpt = None,
     limit: LimitOpt = None,
     after: AfterOpt = None,
     every: AllOpt = False,
@@ -124,7 +124,7 @@ def overdue(
 @app.command("due-soon")
 def due_soon(
     days: Annotated[int, typer.Option(help="Due within this many working days from today.")] = 5,
-    agency: Annotated[str | None, typer.Option(help="Only this agency: its name, or its code when configured.")] = None,
+    agency: AgencyFilterOpt = None,
     limit: LimitOpt = None,
     after: AfterOpt = None,
     every: AllOpt = False,
@@ -153,7 +153,7 @@ def due_soon(
 @app.command("list")
 def list_(
     stage: Annotated[Stage | None, typer.Option(help="Only cases at this stage.")] = None,
-    agency: Annotated[str | None, typer.Option(help="Only this agency: its name, or its code when configured.")] = None,
+    agency: AgencyFilterOpt = None,
     channel: Annotated[Channel | None, typer.Option(help="Only this intake channel.")] = None,
     closed: Annotated[bool, typer.Option("--closed", help="Include closed cases (implied by --stage closed).")] = False,
     limit: LimitOpt = None,

@@ -399,9 +399,14 @@ def load_calendar(region: str | None = None, notices_dir: Path | None = None) ->
     return _cached_calendar(region, files)
 
 
+def _notice_region(path: str) -> str:
+    """The region an installed regional notice is named for (``ningxia-2028.json`` → ``ningxia``)."""
+    return Path(path).stem.rsplit("-", 1)[0]
+
+
 def known_regions(notice_files: tuple[tuple[str, int, int], ...] = ()) -> set[str]:
     """Shipped regions and those with an installed regional notice."""
-    installed = {Path(p).stem.rsplit("-", 1)[0] for p, _, _ in notice_files if Path(p).parent.name == REGIONAL_DIR}
+    installed = {_notice_region(p) for p, _, _ in notice_files if Path(p).parent.name == REGIONAL_DIR}
     return set(regions()) | installed
 
 
@@ -420,7 +425,7 @@ def _cached_calendar(region: str | None, notice_files: tuple[tuple[str, int, int
             regional_years.setdefault(day.year, set()).add(day)
     for path, _, _ in notice_files:
         if Path(path).parent.name == REGIONAL_DIR:
-            if Path(path).stem.rsplit("-", 1)[0] != region:
+            if _notice_region(path) != region:
                 continue  # another region's notice: not read, so its damage cannot stop this calendar
             regional_notice = read_regional_notice(Path(path))
             if regional_notice.region == region:

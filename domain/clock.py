@@ -46,11 +46,9 @@ def effective_receipt(
     (configurable); a make-up working day (调休) is a working day for receipt too. One received after
     the office-hours cut-off is treated as received on the next working day as well.
     """
-    if after_hours:
+    if after_hours or (rest_day_moves and not calendar.is_working_day(received)):
         return calendar.add_working_days(received, 1)
-    if not rest_day_moves or calendar.is_working_day(received):
-        return received
-    return calendar.add_working_days(received, 1)
+    return received
 
 
 def _merged(pauses: list[Pause], today: date) -> list[tuple[date, date]]:
@@ -74,10 +72,10 @@ def excluded_working_days(pauses: list[Pause], today: date, calendar: Calendar) 
     return sum(calendar.working_days_between(a, b) for a, b in _merged(pauses, today))
 
 
-def _stopped_days(
+def _stops_in_time(
     pauses: list[Pause], start: date, total: int, today: date, calendar: Calendar
-) -> tuple[int, list[date]]:
-    """Working days the clock stood still, and the starts of stops that came after the period had run out.
+) -> tuple[list[Pause], list[Pause]]:
+    """The stops that came while the period ran, and those that came after it had run out.
 
     Only a period still running can be stopped (Art 32, 34: consultation time is not counted *in*
     the period): a consultation or fee notice after the last day cures nothing, so it moves no deadline.
@@ -85,14 +83,11 @@ def _stopped_days(
     merging, so a late stop cannot ride in on one that merely touches it.
     """
     in_time: list[Pause] = []
-    late: list[date] = []
+    late: list[Pause] = []
     for pause in sorted(pauses, key=lambda p: p.since):
         due = calendar.add_working_days(start, total + excluded_working_days(in_time, today, calendar))
-        if pause.since > due:
-            late.append(pause.since)
-        else:
-            in_time.append(pause)
-    return excluded_working_days(in_time, today, calendar), late
+        (late if pause.since > due else in_time).append(pause)
+    return in_time, late
 
 
 def subtract_working_days(end: date, n: int, calendar: Calendar) -> date:
@@ -117,9 +112,10 @@ def compute_clock(
     start = effective_receipt(facts.received, calendar, rest_day_moves=rest_day_moves, after_hours=facts.after_hours)
     period = facts.longer_period_days or facts.reply_days
     total = period + facts.extension_days
-    excluded, late_pauses = _stopped_days(facts.pauses, start, total, today, calendar)
+    in_time, late = _stops_in_time(facts.pauses, start, total, today, calendar)
+    excluded = excluded_working_days(in_time, today, calendar)
     due = calendar.add_working_days(start, total + excluded)
-    paused = any(p.until is None and p.since not in late_pauses for p in facts.pauses)
+    paused = any(p.until is None for p in in_time)
     counted_until = min(today, due)
     elapsed = calendar.working_days_between(start, counted_until)
     paused_so_far = excluded_working_days([p for p in facts.pauses if p.since < counted_until], counted_until, calendar)
@@ -144,9 +140,10 @@ def compute_clock(
         explanation.append(f"clock stopped for {pause.kind} from {pause.since.isoformat()} {end}")
     if excluded:
         explanation.append(f"{excluded} working days not counted while the clock stood still")
-    for since in late_pauses:
+    for pause in late:
         explanation.append(
-            f"the stop from {since.isoformat()} began after the period had run out: it does not extend the deadline"
+            f"the stop from {pause.since.isoformat()} began after the period had run out: "
+            "it does not extend the deadline"
         )
     explanation.append(f"due {due.isoformat()} at 24:00 Beijing time")
     reminders = [
