@@ -5,6 +5,7 @@ Shared by the workflow, which asks an activity for the ends, and by action previ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from domain.case import CaseState, Deadline, Stage
@@ -36,40 +37,34 @@ def period_deadline(calendar: Calendar, start: date, days: int) -> Deadline:
     )
 
 
+def running_period_ends(state: CaseState) -> dict[str, Deadline]:
+    """The ends of the periods still running, by key (``correction``, a consultation's id, ``fee``)."""
+    ends: dict[str, Deadline] = {}
+    corr = state.correction
+    if state.stage is Stage.AWAITING_CORRECTION and corr and corr.corrected_on is None and corr.respond_by:
+        ends["correction"] = corr.respond_by
+    for c in state.consultations:
+        if c.pending and c.answer_by:
+            ends[c.id] = c.answer_by
+    fee = state.fee
+    if state.stage is Stage.AWAITING_PAYMENT and fee and fee.settled_on is None and fee.pay_by:
+        ends["fee"] = fee.pay_by
+    return ends
+
+
 def reopen_period_ends(state: CaseState) -> dict[str, Deadline]:
     """Clear the end of every period still running, so it is computed again; the old ends by key.
 
     After a new holiday notice the ends of running periods may move, as the reply deadline does;
     periods already over keep the end they ran to.
     """
-    old: dict[str, Deadline] = {}
-    corr = state.correction
-    if state.stage is Stage.AWAITING_CORRECTION and corr and corr.corrected_on is None and corr.respond_by:
-        old["correction"], corr.respond_by = corr.respond_by, None
-    for c in state.consultations:
-        if c.pending and c.answer_by:
-            old[c.id], c.answer_by = c.answer_by, None
-    fee = state.fee
-    if state.stage is Stage.AWAITING_PAYMENT and fee and fee.settled_on is None and fee.pay_by:
-        old["fee"], fee.pay_by = fee.pay_by, None
+    old = running_period_ends(state)
+    set_period_ends(state, dict.fromkeys(old))
     return old
 
 
-def period_ends(state: CaseState) -> dict[str, Deadline]:
-    """The ends the case holds, by key (``correction``, a consultation's id, ``fee``)."""
-    ends: dict[str, Deadline] = {}
-    if state.correction and state.correction.respond_by:
-        ends["correction"] = state.correction.respond_by
-    for c in state.consultations:
-        if c.answer_by:
-            ends[c.id] = c.answer_by
-    if state.fee and state.fee.pay_by:
-        ends["fee"] = state.fee.pay_by
-    return ends
-
-
-def set_period_ends(state: CaseState, ends: dict[str, Deadline]) -> None:
-    """Write the computed ends into ``state`` (a copy the caller owns)."""
+def set_period_ends(state: CaseState, ends: Mapping[str, Deadline | None]) -> None:
+    """Write the computed ends into ``state`` (a copy the caller owns); None clears one."""
     if state.correction and "correction" in ends:
         state.correction.respond_by = ends["correction"]
     for c in state.consultations:

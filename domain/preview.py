@@ -16,7 +16,7 @@ from domain import actions
 from domain.case import CasePolicy, CaseState, ClockView, Deadline, Stage
 from domain.clock import Calendar, beijing_date, clock_under
 from domain.errors import ActionNotAllowed
-from domain.periods import period_deadline, periods_without_end
+from domain.periods import period_deadline, periods_without_end, running_period_ends
 
 
 class Preview(BaseModel):
@@ -54,15 +54,15 @@ class Preview(BaseModel):
 def _runs_out_before(state: CaseState, day: date, clock: ClockView | None) -> list[str]:
     """Periods of the case that end before ``day``, each with what the case does when it ends."""
     out: list[str] = []
-    if state.stage is Stage.AWAITING_CORRECTION and state.correction and state.correction.respond_by:
-        end = state.correction.respond_by.due
-        if end < day:
-            out.append(f"the correction period ends {end}: the application is then deemed abandoned (Art 30)")
-    for c in state.consultations:
-        if c.pending and c.answer_by and c.answer_by.due < day:
-            out.append(f"consultation {c.id} ends {c.answer_by.due}: it then lapses and the agency decides")
-    if state.stage is Stage.AWAITING_PAYMENT and state.fee and state.fee.pay_by and state.fee.pay_by.due < day:
-        out.append(f"the payment period ends {state.fee.pay_by.due}: the application is then closed as fee not paid")
+    for key, end in running_period_ends(state).items():
+        if end.due >= day:
+            continue
+        if key == "correction":
+            out.append(f"the correction period ends {end.due}: the application is then deemed abandoned (Art 30)")
+        elif key == "fee":
+            out.append(f"the payment period ends {end.due}: the application is then closed as fee not paid")
+        else:
+            out.append(f"consultation {key} ends {end.due}: it then lapses and the agency decides")
     # The clock as previewed (this calendar, that day), so the line agrees with the "before" shown beside it.
     if clock is not None and not clock.paused and not state.overdue and clock.due < day:
         out.append(f"the reply is due {clock.due}: the case is then overdue and escalated")

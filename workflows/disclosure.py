@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ActionNotAllowed
     from domain.notices import NoticeKind, notice_fields
     from domain.outcomes import Reason
-    from domain.periods import period_ends, periods_without_end, reopen_period_ends, set_period_ends
+    from domain.periods import periods_without_end, reopen_period_ends, running_period_ends, set_period_ends
     from workflows import search_attributes as sa
 
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -208,7 +208,7 @@ class DisclosureRequestWorkflow:
 
     def _note_moved_ends(self, previous: dict[str, Deadline]) -> None:
         """An audit line for each period end a recompute moved."""
-        now_ends = period_ends(self._state)
+        now_ends = running_period_ends(self._state)
         for key, before in previous.items():
             after = now_ends.get(key)
             if after is None or (after.due, after.calendar_version) == (before.due, before.calendar_version):
