@@ -17,10 +17,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities.connection import TASK_QUEUE, connect, connect_config, describe_connect_error
-from activities.log import configure_logging, get_logger
 from activities.registry import all_activities
 from domain.errors import OgiError
+from infra.connection import TASK_QUEUE, connect, connect_config, describe_connect_error
+from infra.log import configure_logging, get_logger
 from workflows.registry import WORKFLOWS
 from workflows.search_attributes import missing_search_attributes
 
@@ -40,7 +40,9 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     case cost a third of the worker's throughput (bench/lifecycle). The sandbox still guards what the
     workflow code itself calls.
     """
-    restrictions = SandboxRestrictions.default.with_passthrough_modules("domain", "pydantic", "activities", "workflows")
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(
+        "domain", "pydantic", "activities", "infra", "workflows"
+    )
     return SandboxedWorkflowRunner(restrictions=restrictions)
 
 

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from temporalio import activity
 
-from activities import store
 from domain.case import CaseState
 from domain.outcomes import report_row
 from domain.report import CaseRecord
+from infra import store
 
 __all__ = ["CaseRecord", "archive_case", "record_from_state"]
 

@@ -7,11 +7,11 @@ from datetime import date
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.paths import notices_dir
 from domain.calendar import load_calendar
 from domain.case import CasePolicy, ClockFacts, ClockView, Deadline
 from domain.clock import clock_under
 from domain.periods import period_deadline
+from infra.paths import notices_dir
 
 
 class ClockRequest(BaseModel):

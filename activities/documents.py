@@ -10,13 +10,13 @@ from pathlib import Path
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.log import get_logger
 from activities.notify import Notification, send_notification
-from activities.paths import documents_dir, templates_dir
 from domain.application import Application
 from domain.case import CasePolicy, Decision
 from domain.notices import TITLES, NoticeKind, render_notice
 from domain.reply import render_reply
+from infra.log import get_logger
+from infra.paths import documents_dir, templates_dir
 
 log = get_logger(__name__)
 

@@ -8,11 +8,7 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.applicant_secret import applicant_secret
 from activities.clock import ClockRequest, clock_for
-from activities.log import get_logger
-from activities.paths import config_path
-from activities.store import ApplicantMark, KeyMismatch, allocate_case_number, claim_key, holds_pseudonyms
 from domain.applicant_key import NOT_RECOGNISABLE, applicant_key, content_key, key_fingerprint
 from domain.application import Application
 from domain.case import CasePolicy, ClockView, initial_clock
@@ -20,6 +16,10 @@ from domain.config import ConfigError, load_config
 from domain.errors import ApplicationRejected
 from domain.intake import check_intake, policy_for
 from domain.query_code import query_code
+from infra.applicant_secret import applicant_secret
+from infra.log import get_logger
+from infra.paths import config_path
+from infra.store import ApplicantMark, KeyMismatch, allocate_case_number, claim_key, holds_pseudonyms
 
 log = get_logger(__name__)
 

@@ -24,9 +24,9 @@ from typing import BinaryIO
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.log import get_logger
-from activities.paths import outbox_path
 from domain.errors import OgiError
+from infra.log import get_logger
+from infra.paths import outbox_path
 
 log = get_logger(__name__)
 

@@ -24,7 +24,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def quiet_logs() -> None:
     """Warnings and errors only: a benchmark's table should not scroll away under a line per case."""
-    from activities.log import configure_logging
+    from infra.log import configure_logging
 
     configure_logging(os.environ.get("OGI_LOG_LEVEL", "WARNING"))
 
@@ -86,7 +86,7 @@ def start_dev_server(db: Path | None) -> tuple[subprocess.Popen[bytes], str]:
 
 async def connect(address: str) -> Client:
     """A client with ogi's data converter, once the server answers."""
-    from activities.connection import data_converter
+    from infra.connection import data_converter
 
     for _ in range(150):
         try:

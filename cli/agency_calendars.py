@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from activities.paths import config_path, notices_dir
 from cli.case_pages import due_through, quote
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.config import OgiConfig, load_config
+from infra.paths import config_path, notices_dir
 
 NATIONAL = "national"
 """How the national calendar is named where regions are listed."""

@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from activities.paths import notices_dir
 from cli.output import JsonOpt, emit_json, fail
 from cli.recompute_cmd import recompute
 from cli.session import EXIT_BAD_INPUT
@@ -31,6 +30,7 @@ from domain.calendar import (
     read_regional_notice,
     regional_notice_path,
 )
+from infra.paths import notices_dir
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()

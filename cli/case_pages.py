@@ -39,8 +39,8 @@ def _instant(when: datetime) -> str:
 
 def agency_name(agency: str) -> str:
     """The agency's name as cases are indexed under it: a configured code (``LAMZ``) becomes its name."""
-    from activities.paths import config_path
     from domain.config import ConfigError, load_config
+    from infra.paths import config_path
 
     try:
         config = load_config(config_path())

@@ -29,7 +29,6 @@ from temporalio.service import RPCError, RPCStatusCode
 if TYPE_CHECKING:
     from workflows.intake import SubmitResult
 
-from activities.connection import TASK_QUEUE
 from cli.output import AsOfOpt, DryRunOpt, JsonOpt, day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, run_with_client
 from domain import actions
@@ -46,6 +45,7 @@ from domain.errors import (
     Unavailable,
 )
 from domain.outcomes import Outcome, Reason
+from infra.connection import TASK_QUEUE
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()

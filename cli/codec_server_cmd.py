@@ -25,9 +25,9 @@ import typer
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
-from activities.codec import EncryptionCodec, KeyConfigError, load_codec
 from cli.output import emit_json, fail
 from cli.session import EXIT_BAD_INPUT
+from infra.codec import EncryptionCodec, KeyConfigError, load_codec
 
 TOKEN_VAR = "OGI_CODEC_TOKEN"  # noqa: S105 - the variable that holds the token, not a token
 DEFAULT_ORIGIN = "http://localhost:8233"

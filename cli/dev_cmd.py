@@ -23,11 +23,11 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from activities.connection import TASK_QUEUE, data_converter
-from activities.paths import ogi_home
 from cli.output import fail
 from cli.session import EXIT_BAD_INPUT, EXIT_UNAVAILABLE
 from cli.setup_cmd import setup_namespace
+from infra.connection import TASK_QUEUE, data_converter
+from infra.paths import ogi_home
 from workflows.search_attributes import start_dev_flags
 
 app = typer.Typer(no_args_is_help=True)

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from activities.codec import KEY_VAR, KEYS_FILE_VAR, KeyConfigError, new_keys_file
-from activities.paths import ogi_home
 from cli.output import JsonOpt, emit_json, fail
 from cli.session import EXIT_BAD_INPUT
+from infra.codec import KEY_VAR, KEYS_FILE_VAR, KeyConfigError, new_keys_file
+from infra.paths import ogi_home
 
 app = typer.Typer(no_args_is_help=True, help="Payload encryption keys: create and rotate the key file.")
 

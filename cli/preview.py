@@ -12,7 +12,6 @@ from typing import Any
 from rich.console import Console
 from temporalio.client import Client
 
-from activities.paths import notices_dir
 from cli.cases_cmd import ask, open_case_state
 from cli.output import day_option, emit_json, fail
 from cli.session import EXIT_BAD_INPUT, EXIT_REFUSED, run_with_client
@@ -21,6 +20,7 @@ from domain.case import CasePolicy, ClockView
 from domain.clock import beijing_date
 from domain.errors import OgiError
 from domain.preview import Preview, preview
+from infra.paths import notices_dir
 
 console = Console()
 

@@ -26,7 +26,6 @@ from rich.table import Table
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.paths import config_path, database_url
 from cli.agency_calendars import AgencyCalendars
 from cli.case_pages import AgencyFilterOpt, agency_clause, due_through, quote
 from cli.output import JsonOpt, day_option, emit_json, fail
@@ -50,6 +49,7 @@ from domain.report import (
     build_report,
 )
 from domain.timeliness import TOTAL, Timeliness, timeliness
+from infra.paths import config_path, database_url
 from workflows.search_attributes import OPEN_CASES_QUERY
 
 T = TypeVar("T")
@@ -78,7 +78,7 @@ class ReportFormat(StrEnum):
 
 
 def _store_label() -> str:
-    from activities.store import store_label
+    from infra.store import store_label
 
     return store_label(database_url())
 
@@ -199,7 +199,7 @@ def report(
     timeliness supplement; if an agency's calendar cannot be built it is left out with a warning.
     With --through the year runs to that day: cases closed later count as carried forward.
     """
-    from activities import store
+    from infra import store
 
     if as_json:
         fmt = ReportFormat.JSON
@@ -256,7 +256,7 @@ def report(
 
 def _known_agency_or_fail(agency: str, json_errors: bool) -> None:
     """An agency with no archived case is fine when configured (an all-zero year); otherwise a typo."""
-    from activities import store
+    from infra import store
 
     try:
         config = load_config(config_path())
@@ -289,7 +289,7 @@ def remedy(
     by = by.strip()
     if not by:
         fail("--by is empty; give your user id", EXIT_BAD_INPUT, as_json)
-    from activities import store
+    from infra import store
 
     day: date | None = None
     if decided is not None:

@@ -9,9 +9,9 @@ from typing import TypeVar
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.connection import connect, connect_config, describe_connect_error
 from cli.output import fail
 from domain.errors import OgiError, Unavailable
+from infra.connection import connect, connect_config, describe_connect_error
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """The annual report (年度报告, Regs Arts 49-50) from archived case records: tables 三 and 四 of 30号 (2021).
 
-Pure: the caller hands in the records (``activities.store`` reads them from the case archive).
+Pure: the caller hands in the records (``infra.store`` reads them from the case archive).
 Counting rules, per calendar year Y and applicant column:
 
 - new (本年新收): the receipt date falls in Y; a case still awaiting confirmation of receipt counts

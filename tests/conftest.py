@@ -107,7 +107,7 @@ def dev_server_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh SQLite case store named by OGI_DATABASE_URL, engines disposed before and after."""
-    from activities import store
+    from infra import store
 
     path = tmp_path / "ogi.sqlite"
     monkeypatch.setenv("OGI_DATABASE_URL", f"sqlite:///{path}")
@@ -161,7 +161,7 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh case store on each backend, named by OGI_DATABASE_URL, engines disposed before and after."""
-    from activities import store
+    from infra import store
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'ogi.sqlite'}"

@@ -19,9 +19,9 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.connection import TASK_QUEUE
 from domain.calendar import BEIJING, load_calendar
 from domain.clock import beijing_date
+from infra.connection import TASK_QUEUE
 from tests.workflow_support import NOTICE_2027, application, case_worker, start_case, state_of, time_skipping
 from workflows.intake import IntakeWorkflow, intake_workflow_id
 

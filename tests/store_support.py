@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 
-from activities.store import store_url
+from infra.store import store_url
 
 
 def sql_rows(url: str, sql: str) -> list[tuple[Any, ...]]:

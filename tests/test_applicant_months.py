@@ -11,12 +11,12 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities import store
-from activities.applicant_secret import KEY_FILE, KEY_VAR, ApplicantKeyError, applicant_secret
 from activities.intake import RegisterRequest, register_application
-from activities.store import ApplicantMark
 from domain.applicant_key import applicant_key, content_key, key_fingerprint
 from domain.application import Applicant
+from infra import store
+from infra.applicant_secret import KEY_FILE, KEY_VAR, ApplicantKeyError, applicant_secret
+from infra.store import ApplicantMark
 from tests.store_support import sql_rows, sql_run
 from tests.workflow_support import application
 

@@ -15,12 +15,12 @@ import pytest_asyncio
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities import store
 from activities.archive import archive_case, record_from_state
 from domain.application import Application
 from domain.case import CaseInput, CaseState, ClockView, Extension, Stage, new_case
 from domain.outcomes import Outcome, Reason
 from domain.report import CaseRecord
+from infra import store
 from tests.store_support import sql_rows, sql_run, table_names
 
 DATA = Path(__file__).parent / "data"
@@ -206,7 +206,7 @@ def _temporal_binary() -> str | None:
 @pytest_asyncio.fixture(scope="module")
 async def dev_client() -> AsyncIterator[Client]:
     """A dev server with the case search attributes, and a client with ogi's data converter."""
-    from activities.connection import data_converter
+    from infra.connection import data_converter
     from workflows.search_attributes import ALL_KEYS
 
     async with await WorkflowEnvironment.start_local(

@@ -18,11 +18,11 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributePair
 from typer.testing import CliRunner
 
-from activities.paths import notices_dir
 from cli import supervise_cmd
 from cli.case_pages import Cursor, CursorError, all_cases, case_page, due_on, due_through
 from domain.calendar import BEIJING, load_calendar
 from domain.clock import beijing_date
+from infra.paths import notices_dir
 from tests.visibility_seed import NO_WORKER, start_bare_case
 from workflows import search_attributes as sa
 

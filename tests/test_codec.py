@@ -29,7 +29,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from typer.testing import CliRunner
 
-from activities.codec import (
+from cli import codec_server_cmd, keys_cmd
+from cli.codec_server_cmd import CodecServer, serve_in_thread
+from infra.codec import (
     ENCODING,
     KEY_ID_METADATA,
     EncryptionCodec,
@@ -39,9 +41,7 @@ from activities.codec import (
     load_codec,
     new_keys_file,
 )
-from activities.connection import data_converter
-from cli import codec_server_cmd, keys_cmd
-from cli.codec_server_cmd import CodecServer, serve_in_thread
+from infra.connection import data_converter
 from tests.workflow_support import time_skipping
 
 NAME = "张三"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
-from activities import store
-from activities.connection import data_converter
 from cli.cases_cmd import submit_application
 from domain.errors import DuplicateApplication
+from infra import store
+from infra.connection import data_converter
 from tests.workflow_support import application
 from worker import ACTIVITY_THREADS, build_worker
 

@@ -208,8 +208,8 @@ class TestApplicantKeyAcrossWorkers:
 
         Given key A, the same application then registers as the store's first case: nothing was numbered before.
         """
-        from activities import store
         from domain.applicant_key import key_fingerprint
+        from infra import store
 
         key_a, key_b = "a" * 40, "b" * 40
         url = f"sqlite:///{tmp_path / 'ogi.sqlite'}"

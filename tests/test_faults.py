@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 from temporalio.client import Client
 
-from activities import store
-from activities.connection import data_converter
 from cli.cases_cmd import submit_application
 from domain.case import CaseState, Stage
+from infra import store
+from infra.connection import data_converter
 from tests.conftest import free_port, start_dev_server, stop_process
 from tests.workflow_support import application
 

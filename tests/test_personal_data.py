@@ -19,8 +19,8 @@ import structlog
 from temporalio.client import Client
 from temporalio.converter import DataConverter
 
-from activities.log import configure_logging, get_logger
 from domain.identity import id_number_problem
+from infra.log import configure_logging, get_logger
 from tests.test_e2e_cli import Stack, application_file, running_stack
 from tests.workflow_support import valid_id_number
 from workflows.intake import intake_workflow_id
@@ -153,8 +153,8 @@ def test_log_processor_masks_personal_fields_and_numbers_in_text(monkeypatch: py
 
 def test_no_personal_key_in_environment_leaks_into_logs() -> None:
     """The masking list covers every personal field of the application's applicant model."""
-    from activities.log import PERSONAL_FIELDS
     from domain.application import Applicant
+    from infra.log import PERSONAL_FIELDS
 
     personal = {"name", "id_number", "phone", "address"}
     assert personal <= set(Applicant.model_fields)

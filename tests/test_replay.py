@@ -13,7 +13,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from activities.connection import data_converter
+from infra.connection import data_converter
 from tests.history_scenarios import HISTORIES, SCENARIOS, record_all
 from worker import sandbox_runner
 from workflows.registry import WORKFLOWS

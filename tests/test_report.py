@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from activities import store
 from cli import report_cmd
 from domain.clock import beijing_date
 from domain.errors import OgiError
@@ -28,6 +27,7 @@ from domain.report import (
     RemedyResult,
     build_report,
 )
+from infra import store
 
 AGENCY, CODE = "六安市民政局", "LAMZ"
 OTHER_AGENCY, OTHER_CODE = "六安市财政局", "LACZ"

@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from activities import store
-from activities.store import StoreUnavailable, store_label, store_url
 from domain.application import ApplicantKind, Channel
 from domain.case import Stage
 from domain.report import CaseRecord, RemedyKind, RemedyResult, build_report
+from infra import store
+from infra.store import StoreUnavailable, store_label, store_url
 from tests.store_support import sql_rows
 
 

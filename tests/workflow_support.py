@@ -19,10 +19,10 @@ from temporalio.converter import DataConverter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.connection import data_converter
 from domain.application import Application
 from domain.case import CaseInput, CasePolicy, CaseState
 from domain.config import Role
+from infra.connection import data_converter
 from worker import ACTIVITY_THREADS, build_worker
 from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.search_attributes import ALL_KEYS

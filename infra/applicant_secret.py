@@ -12,8 +12,8 @@ import os
 import secrets
 from collections.abc import Callable
 
-from activities.paths import ogi_home
 from domain.config import ConfigError
+from infra.paths import ogi_home
 
 KEY_VAR = "OGI_APPLICANT_KEY"
 KEY_FILE = "applicant.key"

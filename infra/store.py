@@ -45,8 +45,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
-from activities.paths import database_url
 from domain.report import CaseRecord, RemedyKind, RemedyRecord, RemedyResult
+from infra.paths import database_url
 
 metadata = MetaData()
 

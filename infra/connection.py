@@ -12,7 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.envconfig import ClientConfig
 
-from activities.codec import load_codec
+from infra.codec import load_codec
 
 TASK_QUEUE = os.environ.get("OGI_TASK_QUEUE", "ogi-cases")
 DEFAULT_ADDRESS = "localhost:7233"

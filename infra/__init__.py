@@ -1,0 +1,1 @@
+"""Infrastructure every process shares and that is not an activity: settings, paths, the store, keys, logging."""
