@@ -1,22 +1,26 @@
-"""The case archive: a case's non-personal record, written at every stage change and at close.
+"""The case archive and read model: a case's row, written at every change, and its events in the audit log.
 
-``record_from_state`` is pure (the workflow calls it on its own state); ``archive_case`` is the
-idempotent activity that upserts the record by case id. A crash between close and archive loses
-nothing: Temporal retries the activity, and a retry or a replayed call writes the same row again.
+``case_row`` is pure (the workflow calls it on its own state); ``archive_case`` is the idempotent
+activity that upserts the row by case id and appends the case's new events to the audit log (each
+keyed by case and position, so a retried or replayed call adds nothing twice). A crash between an
+action and the archive loses nothing: Temporal retries the activity.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from temporalio import activity
 
-from domain.case import CaseState
+from domain.application import Application
+from domain.case import CaseEvent, CaseState, Stage
 from domain.outcomes import report_row
+from domain.read_model import CaseRow, mask_name, subject_of
 from domain.report import CaseRecord
-from infra import store
+from infra import audit_log, store
 
-__all__ = ["CaseRecord", "archive_case", "record_from_state"]
+__all__ = ["ArchiveRequest", "CaseRecord", "archive_case", "case_row", "record_from_state"]
 
 
 def record_from_state(
@@ -63,7 +67,58 @@ def record_from_state(
     )
 
 
+def case_row(
+    state: CaseState, application: Application, special_regime_row: str, registered_at: datetime | None
+) -> CaseRow:
+    """The read-model row of a case: its archive record plus what a listing shows."""
+    record = record_from_state(state, special_regime_row, registered_at)
+    view = state.clock_view
+    paused = bool(view and view.paused) or state.stage is Stage.AWAITING_CORRECTION
+    return CaseRow(
+        **record.model_dump(),
+        clock_paused=paused and state.stage.is_open,
+        attention=state.attention,
+        proposed_by_id=state.decision.by_id if state.decision and state.stage is Stage.SECRECY_REVIEW else None,
+        applicant_masked=mask_name(application.applicant.kind, application.applicant.name),
+        subject=subject_of(application),
+    )
+
+
+class ArchiveRequest(BaseModel):
+    """A case's row, and its events not yet in the audit log (from position ``first_index``)."""
+
+    row: CaseRow
+    events: list[CaseEvent] = []
+    first_index: int = 0
+
+
 @activity.defn(name="archive_case")
-def archive_case(record: CaseRecord) -> bool:
-    """Upsert the record by case id; False when the archive already holds a newer revision of the case."""
-    return store.upsert_case_record(record)
+def archive_case(request: ArchiveRequest) -> bool:
+    """Upsert the row by case id and log the new events; False when the archive already holds a newer row."""
+    written = store.upsert_case_record(request.row)
+    if request.events:
+        case_id = request.row.case_id
+        audit_log.append_many(
+            [
+                (
+                    "case_event" if event.accepted else "action_refused",
+                    event.by_id,
+                    event.by,
+                    case_id,
+                    event.action,
+                    _detail(event),
+                    f"{case_id}:{request.first_index + offset}",
+                )
+                for offset, event in enumerate(request.events)
+            ]
+        )
+    return written
+
+
+def _detail(event: CaseEvent) -> dict[str, object]:
+    detail: dict[str, object] = {"at": event.at.isoformat(), "detail": event.detail, "verified": event.verified}
+    if event.recorded_by:
+        detail["recorded_by"] = event.recorded_by
+    if event.count > 1:
+        detail["count"] = event.count
+    return detail

@@ -6,8 +6,9 @@ from datetime import date
 
 from pydantic import BaseModel
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from domain.calendar import load_calendar
+from domain.calendar import CalendarError, load_calendar
 from domain.case import CasePolicy, ClockFacts, ClockView, Deadline
 from domain.clock import clock_under
 from domain.periods import period_deadline
@@ -28,10 +29,18 @@ def clock_for(request: ClockRequest) -> ClockView:
     return clock_under(request.policy, request.facts, calendar, request.today)
 
 
+def _final(exc: CalendarError) -> ApplicationError:
+    # Retrying cannot move a date into the calendar's range: fail once, so the case can refuse or flag it.
+    return ApplicationError(str(exc), type="CalendarError", non_retryable=True)
+
+
 @activity.defn(name="compute_clock")
 def compute_clock_activity(request: ClockRequest) -> ClockView:
     """Due date, days used and left, reminders and the explanation, with the calendar version used."""
-    return clock_for(request)
+    try:
+        return clock_for(request)
+    except CalendarError as exc:
+        raise _final(exc) from None
 
 
 class PeriodStart(BaseModel):
@@ -51,5 +60,8 @@ class PeriodsRequest(BaseModel):
 @activity.defn(name="period_deadlines")
 def period_deadlines(request: PeriodsRequest) -> dict[str, Deadline]:
     """The end of each period (correction, consultation, payment) as a date and a 24:00 instant."""
-    calendar = load_calendar(request.region, notices_dir())
-    return {key: period_deadline(calendar, p.start, p.days) for key, p in request.periods.items()}
+    try:
+        calendar = load_calendar(request.region, notices_dir())
+        return {key: period_deadline(calendar, p.start, p.days) for key, p in request.periods.items()}
+    except CalendarError as exc:
+        raise _final(exc) from None

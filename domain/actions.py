@@ -6,11 +6,12 @@ history) and applied by ``apply`` to a copy of the state, so a refused action ch
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from domain.actor import Actor, UserName
 from domain.application import Channel
 from domain.case import (
     CaseEvent,
@@ -33,15 +34,14 @@ from domain.errors import ActionNotAllowed, MalformedAction
 from domain.fees import FeeMethod, count_fee_for, volume_fee
 from domain.outcomes import NEEDS_REASON, REASONS, REVIEW_OUTCOMES, WITHHOLDING_REASONS, Outcome, Reason
 
-UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\s]+$")]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
 class _Action(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    by: UserId
-    """The user taking the action."""
+    by: UserName
+    """The user taking the action: with authentication on, the service fills it with the verified user's name."""
 
 
 Access = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -201,6 +201,8 @@ CLOCK_ACTIONS = frozenset(
 """Actions after which the workflow recomputes the clock."""
 
 MAX_PENDING_CONSULTATIONS = 20
+EARLIEST_RECEIPT = date(2008, 5, 1)
+"""The Regulations took effect on 2008-05-01: no application was received under them before."""
 
 
 def parse(name: str, payload: Any) -> _Action:
@@ -228,13 +230,27 @@ def parse(name: str, payload: Any) -> _Action:
         raise MalformedAction(msg, field) from None
 
 
-def _require_role(policy: CasePolicy, user: str, role: Role, what: str) -> None:
-    if not policy.people:
+def _require_role(actor: Actor, role: Role, what: str) -> None:
+    if actor.has(role):
         return
-    roles = set(policy.people.get(user, []))
-    if role not in roles:
-        msg = f"{user} may not {what}: that needs the role '{role.value}' (configured roles of {user}: {sorted(r.value for r in roles) or 'none'})"
+    held = sorted(r.value for r in actor.roles or ())
+    msg = f"{actor.name} may not {what}: that needs the role '{role.value}' (roles of {actor.name}: {', '.join(held) or 'none'})"
+    raise ActionNotAllowed(msg)
+
+
+def acting(action: _Action, policy: CasePolicy, actor: Actor | None) -> Actor:
+    """The actor an action is checked and recorded under.
+
+    A verified actor (authentication on) must be the one the payload names, so the audit trail can
+    never show another name than the user the worker verified; without one, the claimed ``by`` is the
+    actor, with the roles the case's configuration gives that name.
+    """
+    if actor is None:
+        return Actor.claimed(action.by, policy.people)
+    if action.by.casefold() != actor.name.casefold():
+        msg = f"the action names {action.by} but was sent by {actor.name}; an action is recorded under its sender"
         raise ActionNotAllowed(msg)
+    return actor
 
 
 def _wrong_stage(name: str, state: CaseState, allowed: str) -> ActionNotAllowed:
@@ -312,22 +328,26 @@ def _reasons_have_their_facts(name: str, decision: Decision, state: CaseState) -
             raise ActionNotAllowed(msg)
 
 
-def check(name: str, payload: Any, state: CaseState, policy: CasePolicy, now: datetime) -> _Action:
+def check(
+    name: str, payload: Any, state: CaseState, policy: CasePolicy, now: datetime, actor: Actor | None = None
+) -> _Action:
     """Refuse an action that is malformed, at the wrong stage, by the wrong person or out of time.
 
-    Returns the parsed action; raises ``ActionNotAllowed`` with the reason otherwise. Never mutates.
+    ``actor`` is the verified sender (authentication on); without it the claimed ``by`` acts. Returns
+    the parsed action; raises ``ActionNotAllowed`` with the reason otherwise. Never mutates.
     """
     action = parse(name, payload)
+    who = acting(action, policy, actor)
     if not state.stage.is_open:
         msg = f"case {state.id} is closed ({state.outcome.value if state.outcome else 'no outcome'}); no further action is possible"
         raise ActionNotAllowed(msg)
     match action:
         case Approve() | Deny() if state.stage is Stage.REVIEW:
-            _require_role(policy, action.by, Role.REVIEWER, "decide at substantive review")
+            _require_role(who, Role.REVIEWER, "decide at substantive review")
             if isinstance(action, Deny):
                 _reasons_have_their_facts(name, _decision_from_deny(action, now), state)
         case Approve() | Deny() if state.stage is Stage.SECRECY_REVIEW:
-            _require_role(policy, action.by, Role.SECRECY_REVIEWER, "sign the secrecy and privacy check")
+            _require_role(who, Role.SECRECY_REVIEWER, "sign the secrecy and privacy check")
             assert state.decision is not None
             if isinstance(action, Approve) and action.access is not None:
                 msg = (
@@ -335,9 +355,9 @@ def check(name: str, payload: Any, state: CaseState, policy: CasePolicy, now: da
                     "that answer as it is (deny sends it back to be changed)"
                 )
                 raise ActionNotAllowed(msg)
-            if action.by.casefold() == state.decision.by.casefold():
+            if who.same_person(state.decision.by_id, state.decision.by):
                 msg = (
-                    f"{action.by} proposed this answer, so {action.by} cannot also sign its secrecy check: "
+                    f"{who.name} proposed this answer, so {who.name} cannot also sign its secrecy check: "
                     "a different person must approve or deny (four-eyes rule)"
                 )
                 raise ActionNotAllowed(msg)
@@ -346,31 +366,38 @@ def check(name: str, payload: Any, state: CaseState, policy: CasePolicy, now: da
         case Decide():
             if state.stage is not Stage.REVIEW:
                 raise _wrong_stage(name, state, "an outcome is decided at 'review'")
-            _require_role(policy, action.by, Role.REVIEWER, "decide at substantive review")
+            _require_role(who, Role.REVIEWER, "decide at substantive review")
             _reasons_have_their_facts(name, _decision_from_decide(action, now), state)
         case ConfirmReceipt():
             if state.stage is not Stage.AWAITING_RECEIPT:
                 raise _wrong_stage(name, state, "receipt is confirmed only while 'awaiting_receipt'")
-            _require_role(policy, action.by, Role.INTAKE, "confirm receipt")
-            if action.received > beijing_date(now):
-                msg = f"confirm_receipt: received {action.received.isoformat()} is in the future"
-                raise ActionNotAllowed(msg)
+            _require_role(who, Role.INTAKE, "confirm receipt")
+            registered = registered_on(state) or beijing_date(now)
+            # A receipt may precede registration (a letter registered the next morning), never by a year: a
+            # date that far back is a typo, and one outside the calendar could not be counted at all.
+            earliest = max(EARLIEST_RECEIPT, registered - timedelta(days=366))
+            _day_between(
+                name, "received", action.received, earliest, "a year before registration", beijing_date(now)
+            )
         case Withdraw():
             if state.stage is Stage.REPLYING:
                 raise _wrong_stage(name, state, "the reply is already being sent")
+            _require_role(who, Role.INTAKE, "record a withdrawal")
         case _:
-            _check_clock_action(name, action, state, policy, now)
+            _check_clock_action(name, action, state, policy, now, who)
     return action
 
 
-def _check_clock_action(name: str, action: _Action, state: CaseState, policy: CasePolicy, now: datetime) -> None:
+def _check_clock_action(
+    name: str, action: _Action, state: CaseState, policy: CasePolicy, now: datetime, who: Actor
+) -> None:
     today = beijing_date(now)
     view = state.clock_view
     match action:
         case RequestCorrection():
             if state.stage is not Stage.REVIEW:
                 raise _wrong_stage(name, state, "a correction is requested during 'review'")
-            _require_role(policy, action.by, Role.REVIEWER, "request a correction")
+            _require_role(who, Role.REVIEWER, "request a correction")
             if state.correction is not None:
                 msg = (
                     f"a correction was already requested on {state.correction.requested_on.isoformat()}; "
@@ -390,14 +417,14 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
         case SubmitCorrection():
             if state.stage is not Stage.AWAITING_CORRECTION or state.correction is None:
                 raise _wrong_stage(name, state, "a corrected application is registered while 'awaiting_correction'")
-            _require_role(policy, action.by, Role.INTAKE, "register a corrected application")
+            _require_role(who, Role.INTAKE, "register a corrected application")
             _day_between(
                 name, "received", action.received, state.correction.requested_on, "the correction was requested", today
             )
         case Extend():
             if state.stage not in (Stage.REVIEW, Stage.SECRECY_REVIEW):
                 raise _wrong_stage(name, state, "the reply period is extended during 'review' or 'secrecy_review'")
-            _require_role(policy, action.by, policy.extension_approver, "approve an extension (Art 33 ¶2)")
+            _require_role(who, policy.extension_approver, "approve an extension (Art 33 ¶2)")
             if state.extension is not None:
                 msg = f"the reply period was already extended on {state.extension.on.isoformat()}; Art 33 allows one extension"
                 raise ActionNotAllowed(msg)
@@ -415,7 +442,7 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
         case SetLongerPeriod():
             if state.stage not in (Stage.REVIEW, Stage.SECRECY_REVIEW):
                 raise _wrong_stage(name, state, "a longer period is set during 'review'")
-            _require_role(policy, action.by, Role.HEAD, "set a longer reply period (Art 35)")
+            _require_role(who, Role.HEAD, "set a longer reply period (Art 35)")
             if state.longer_period is not None:
                 msg = f"a longer period was already set on {state.longer_period.on.isoformat()}"
                 raise ActionNotAllowed(msg)
@@ -432,11 +459,12 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
         case Consult():
             if state.stage is not Stage.REVIEW:
                 raise _wrong_stage(name, state, "consultations are sent during 'review'")
-            _require_role(policy, action.by, Role.REVIEWER, "send a consultation")
+            _require_role(who, Role.REVIEWER, "send a consultation")
             if sum(c.pending for c in state.consultations) >= MAX_PENDING_CONSULTATIONS:
                 msg = f"at most {MAX_PENDING_CONSULTATIONS} consultations may be pending at once"
                 raise ActionNotAllowed(msg)
         case ConsultationAnswer():
+            _require_role(who, Role.REVIEWER, "record a consultation's answer")
             found = next((c for c in state.consultations if c.id == action.consultation), None)
             if found is None:
                 known = ", ".join(c.id for c in state.consultations) or "none"
@@ -448,7 +476,7 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
         case IssueFeeNotice():
             if state.stage is not Stage.REVIEW:
                 raise _wrong_stage(name, state, "a fee notice is sent during 'review'")
-            _require_role(policy, action.by, Role.REVIEWER, "send a fee notice")
+            _require_role(who, Role.REVIEWER, "send a fee notice")
             if state.fee is not None:
                 msg = f"a fee notice was already sent on {state.fee.issued.isoformat()}; one per application"
                 raise ActionNotAllowed(msg)
@@ -463,16 +491,25 @@ def _check_clock_action(name: str, action: _Action, state: CaseState, policy: Ca
             if state.stage is not Stage.AWAITING_PAYMENT:
                 raise _wrong_stage(name, state, "a fee is settled while 'awaiting_payment'")
             if isinstance(action, WaiveFee):
-                _require_role(policy, action.by, Role.HEAD, "waive a fee")
-            elif action.paid_on is not None:
+                _require_role(who, Role.HEAD, "waive a fee")
+            else:
+                _require_role(who, Role.INTAKE, "record a payment")
+            if isinstance(action, SettleFee) and action.paid_on is not None:
                 assert state.fee is not None
                 _day_between(name, "paid_on", action.paid_on, state.fee.issued, "the fee notice was sent", today)
         case RecomputeClock():
+            _require_role(who, Role.HEAD, "recompute the deadline on a new calendar")
             if state.clock is None:
                 raise _wrong_stage(name, state, "the clock has not started")
         case _:
             msg = f"{name} is not handled by this case"
             raise ActionNotAllowed(msg)
+
+
+def registered_on(state: CaseState) -> date | None:
+    """The Beijing day the case was registered (登记), from its first audit entry."""
+    first = next((e for e in state.events if e.action == "registered"), None)
+    return beijing_date(first.at) if first is not None else None
 
 
 def _day_between(name: str, field: str, day: date, earliest: date, since: str, today: date) -> None:
@@ -520,24 +557,32 @@ def fee_amount(action: IssueFeeNotice, state: CaseState) -> tuple[int, int]:
     return amount, quantity
 
 
-def apply(name: str, action: _Action, state: CaseState, now: datetime, policy: CasePolicy | None = None) -> CaseState:
+def apply(
+    name: str,
+    action: _Action,
+    state: CaseState,
+    now: datetime,
+    policy: CasePolicy | None = None,
+    actor: Actor | None = None,
+) -> CaseState:
     """The state after an action that ``check`` accepted; the input state is left untouched."""
     policy = policy or CasePolicy()
+    who = acting(action, policy, actor)
     new = state.model_copy(deep=True)
     detail = ""
     match action:
         case Approve() if state.stage is Stage.REVIEW:
             new.decision = Decision(
-                outcome=Outcome.DISCLOSED, by=action.by, note=action.note, access=action.access, at=now
+                outcome=Outcome.DISCLOSED, by=who.name, by_id=who.id, note=action.note, access=action.access, at=now
             )
             new.stage = Stage.SECRECY_REVIEW
             detail = "proposed: disclosed"
         case Deny() if state.stage is Stage.REVIEW:
-            new.decision = _decision_from_deny(action, now)
+            new.decision = _decision_from_deny(action, now).model_copy(update={"by_id": who.id})
             new.stage = Stage.SECRECY_REVIEW
             detail = f"proposed: {new.decision.outcome.value} ({action.reason})"
         case Decide():
-            new.decision = _decision_from_decide(action, now)
+            new.decision = _decision_from_decide(action, now).model_copy(update={"by_id": who.id})
             new.stage = Stage.SECRECY_REVIEW
             detail = f"proposed: {new.decision.outcome.value}" + (
                 f" ({', '.join(r.value for r in new.decision.reasons)})" if new.decision.reasons else ""
@@ -565,7 +610,17 @@ def apply(name: str, action: _Action, state: CaseState, now: datetime, policy: C
             detail = "withdrawn by the applicant"
         case _:
             detail = _apply_clock_action(name, action, new, policy, now)
-    new.events.append(CaseEvent(at=now, action=name, by=action.by, detail=detail))
+    new.events.append(
+        CaseEvent(
+            at=now,
+            action=name,
+            by=who.name,
+            by_id=who.id,
+            verified=who.verified,
+            recorded_by=who.recorded_by.name if who.recorded_by else None,
+            detail=detail,
+        )
+    )
     return new
 
 
@@ -668,11 +723,30 @@ def _apply_clock_action(name: str, action: _Action, new: CaseState, policy: Case
             raise ActionNotAllowed(msg)
 
 
+REFUSALS_PER_SENDER_HOUR = 20
+"""Refusal entries one sender may add to a case's trail in an hour; more are counted on the last one."""
+_REFUSAL_LOOKBACK = 64
+"""How many of the latest events a refusal is compared with: bounded, so recording costs the same at any length."""
+
+
 def record_refusal(state: CaseState, name: str, by: str, reason: str, now: datetime) -> CaseState:
-    """The state with a refused action added to the audit trail, and nothing else changed."""
-    new = state.model_copy(deep=True)
-    new.events.append(CaseEvent(at=now, action=name, by=by or "unknown", accepted=False, detail=reason))
-    return new
+    """Add a refused action to ``state``'s audit trail, in place; nothing else changes.
+
+    A refusal repeating one of the latest (same action, sender and reason) is counted on that entry, and
+    a sender past ``REFUSALS_PER_SENDER_HOUR`` entries in the hour is counted on their last one, so a
+    flood of refusals grows the trail by a bounded number of entries at a constant cost each.
+    """
+    sender = (by or "unknown")[:64]
+    hour_ago = now.timestamp() - 3600
+    recent = [e for e in state.events[-_REFUSAL_LOOKBACK:] if not e.accepted and e.at.timestamp() >= hour_ago]
+    same = next((e for e in reversed(recent) if (e.action, e.by, e.detail) == (name, sender, reason)), None)
+    if same is None and sum(e.by == sender for e in recent) >= REFUSALS_PER_SENDER_HOUR:
+        same = next(e for e in reversed(recent) if e.by == sender)
+    if same is not None:
+        same.count += 1
+        return state
+    state.events.append(CaseEvent(at=now, action=name, by=sender, accepted=False, detail=reason))
+    return state
 
 
 class ActionResult(BaseModel):

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.actor import ActorRef
 from domain.application import ApplicantKind, Application, Channel
 from domain.config import Reminders, Role, RulesProfile
 from domain.outcomes import Outcome, Reason
@@ -45,6 +46,9 @@ class CasePolicy(BaseModel):
     office_hours_cutoff: time | None = None
     """Submissions received at or after this Beijing time count as received on the next working day."""
     reconsideration_body: str = "本级人民政府"
+    verified_actors: bool = False
+    """Registered with authentication on: actions must come as Updates with a verified actor; Signals,
+    which cannot carry one, are refused (recorded once per sender and reason, never applied)."""
 
 
 class CaseInput(BaseModel):
@@ -62,6 +66,10 @@ class CaseInput(BaseModel):
     """Earlier cases where the same applicant asked the agency for the same content (Art 36(6) may apply)."""
     query_code_digest: str | None = None
     """SHA-256 of the applicant's query code (``domain.query_code``); None for cases registered before codes."""
+    registered_by: ActorRef | None = None
+    """The intake user who registered the case (verified with authentication on)."""
+    resume: CaseState | None = None
+    """The state a case continued as new from (a long history is carried over, never lost)."""
 
 
 class CaseEvent(BaseModel):
@@ -72,6 +80,14 @@ class CaseEvent(BaseModel):
     by: str
     accepted: bool = True
     detail: str = ""
+    by_id: str | None = None
+    """Stable id of the actor (a verified user's id; a claimed name's normal form); None for system events."""
+    verified: bool = False
+    """The worker verified the actor from a signed assertion (authentication on)."""
+    recorded_by: str | None = None
+    """The ``records`` user who entered an action taken by ``by`` (acted_by), if another person."""
+    count: int = 1
+    """For refused actions: how many identical refusals this entry stands for (repeats are aggregated)."""
 
 
 class Decision(BaseModel):
@@ -80,6 +96,8 @@ class Decision(BaseModel):
     outcome: Outcome
     reasons: list[Reason] = []
     by: str
+    by_id: str | None = None
+    """Stable id of the proposer: the four-eyes rule compares it with the secrecy reviewer's."""
     note: str | None = None
     refer_to: str | None = None
     """For 'not held': the agency that holds the information, when known (Art 36 ¶5)."""
@@ -243,6 +261,10 @@ class CaseState(BaseModel):
     """Earlier cases where the same applicant asked the agency for the same content (Art 36(6) may apply)."""
     query_code_digest: str | None = None
     """SHA-256 of the applicant's query code (``domain.query_code``); None for cases registered before codes."""
+    attention: str | None = None
+    """Why the case needs staff attention: an input it could not process, with what to do (``ogi list --attention``)."""
+    archived_events: int = 0
+    """How many of ``events`` are in the audit log of the case store already."""
 
     @property
     def status(self) -> str:
@@ -281,7 +303,17 @@ def new_case(inp: CaseInput, now: datetime) -> CaseState:
     detail = (
         f"channel {app.channel.value}, received {app.received.isoformat() if app.received else 'awaiting confirmation'}"
     )
-    state.events.append(CaseEvent(at=now, action="registered", by="intake", detail=detail))
+    by = inp.registered_by
+    state.events.append(
+        CaseEvent(
+            at=now,
+            action="registered",
+            by=by.name if by else "intake",
+            by_id=by.id if by else None,
+            verified=by is not None and inp.policy.verified_actors,
+            detail=detail,
+        )
+    )
     return state
 
 

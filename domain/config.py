@@ -19,13 +19,24 @@ WorkingDays = Annotated[int, Field(ge=1, le=365)]
 
 
 class Role(StrEnum):
-    """Who may do what on a case (DOMAIN.md §1)."""
+    """Who may do what (DOMAIN.md §1): the case roles, and the three administrators of 等保 三员."""
 
-    INTAKE = "intake"
+    INTAKE = "intake"  # 登记
     REVIEWER = "reviewer"  # 承办人
     SECRECY_REVIEWER = "secrecy_reviewer"  # 保密审查
     HEAD = "head"  # 负责人 of the disclosure body
     SUPERVISOR = "supervisor"  # 监督, read-only
+    RECORDS = "records"  # 录入: enters actions a colleague took (acted_by)
+    USER_ADMIN = "user_admin"  # 系统管理员: users and their roles
+    KEY_ADMIN = "key_admin"  # 安全管理员: keys and tokens
+    AUDITOR = "auditor"  # 安全审计员: reads and verifies the audit log
+
+
+ADMIN_ROLES = frozenset({Role.USER_ADMIN, Role.KEY_ADMIN, Role.AUDITOR})
+"""Roles that manage the system rather than cases: each held alone (separation of duties)."""
+
+PERSONAL_DATA_ROLES = frozenset({Role.INTAKE, Role.REVIEWER, Role.SECRECY_REVIEWER, Role.HEAD, Role.RECORDS})
+"""Roles that may see an applicant's personal data (each read is audited); supervisors see cases without it."""
 
 
 class RulesProfile(BaseModel):

@@ -2,222 +2,42 @@
 
 SQLite under ``OGI_HOME`` by default; PostgreSQL in production by ``OGI_DATABASE_URL``
 (``postgresql://`` means psycopg 3, the ``ogi[postgres]`` extra). Allocation is one transaction,
-so numbers are unique and gap-free.
-
-The schema is versioned by ``MIGRATIONS`` and the ``schema_version`` table: every process brings
-the store up to date on its first connection, in one transaction (SQLite ``BEGIN IMMEDIATE``,
-PostgreSQL an advisory lock), so workers and CLI commands started together never race. A migration,
-once released, never changes; a later one that alters a table checks the live schema first, since a
-fresh store is created from the current table definitions.
+so numbers are unique and gap-free. The tables and their migrations are ``infra.schema``'s: processes
+that write (the worker, ``ogi serve``, ``ogi setup``/``ogi migrate``) bring the store up to date on
+first connection; read-only commands use ``read_engine``, which refuses a store that does not exist
+or is behind, instead of creating or migrating one.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Connection,
-    Date,
-    DateTime,
-    Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-    create_engine,
-    event,
-    insert,
-    inspect,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 
 from domain.report import CaseRecord, RemedyKind, RemedyRecord, RemedyResult
 from infra.paths import database_url
-
-metadata = MetaData()
-
-counters = Table(
-    "case_counters",
-    metadata,
-    Column("agency_code", String(16), primary_key=True),
-    Column("year", Integer, primary_key=True),
-    Column("last_seq", Integer, nullable=False),
+from infra.schema import (
+    SCHEMA_VERSION,
+    applicant_months,
+    applicant_requests,
+    case_numbers,
+    cases,
+    counters,
+    installation_keys,
+    migrate,
+    remedies,
+    stored_version,
 )
-
-case_numbers = Table(
-    "case_numbers",
-    metadata,
-    Column("case_id", String(40), primary_key=True),
-    Column("agency_code", String(16), nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("agency", String(100), nullable=False),
-    Column("external_ref", String(100), nullable=False),
-    Column("intake_run_id", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("applicant_month_rank", Integer, nullable=True),
-    UniqueConstraint("agency", "external_ref", name="uq_case_numbers_ref"),
-    UniqueConstraint("agency_code", "year", "seq", name="uq_case_numbers_seq"),
-)
-
-applicant_months = Table(
-    "applicant_months",
-    metadata,
-    Column("agency_code", String(16), primary_key=True),
-    Column("month", String(7), primary_key=True),
-    Column("applicant_key", String(64), primary_key=True),
-    Column("requests", Integer, nullable=False),
-)
-"""Applications per applicant (a keyed pseudonym, never the identity) per agency and calendar month."""
-
-applicant_requests = Table(
-    "applicant_requests",
-    metadata,
-    Column("case_id", String(40), primary_key=True),
-    Column("agency_code", String(16), nullable=False),
-    Column("applicant_key", String(64), nullable=False),
-    Column("content_key", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Index("ix_applicant_requests_same", "agency_code", "applicant_key", "content_key"),
-)
-"""What each applicant asked for (keyed pseudonyms): finds an application repeating an earlier one."""
-
-cases = Table(
-    "cases",
-    metadata,
-    Column("case_id", String(40), primary_key=True),
-    Column("agency", String(100), nullable=False),
-    Column("agency_code", String(16), nullable=False),
-    Column("applicant_kind", String(40), nullable=False),
-    Column("channel", String(20), nullable=False),
-    Column("received", Date, nullable=True),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
-    Column("due", Date, nullable=True),
-    Column("stage", String(30), nullable=False),
-    Column("status", String(10), nullable=False),
-    Column("outcome", String(30), nullable=True),
-    Column("reasons", JSON, nullable=False),
-    Column("report_row", String(30), nullable=True),
-    Column("closed_at", DateTime(timezone=True), nullable=True),
-    Column("overdue", Boolean, nullable=False),
-    Column("extended", Boolean, nullable=False),
-    Column("revision", Integer, nullable=False),
-    Column("archived_at", DateTime(timezone=True), nullable=False),
-    Index("ix_cases_agency", "agency"),
-    Index("ix_cases_closed_at", "closed_at"),
-)
-"""The case archive: one non-personal row per case (``domain.report.CaseRecord``), upserted by case id."""
-
-remedies = Table(
-    "remedies",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("case_id", String(40), nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("result", String(20), nullable=False),
-    Column("decided", Date, nullable=True),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Column("recorded_by", String(64), nullable=True),
-    Index("ix_remedies_case", "case_id", "kind"),
-)
-"""Reconsideration and lawsuit results (table 四), append-only: the latest per case and kind counts."""
-
-installation_keys = Table(
-    "installation_keys",
-    metadata,
-    Column("name", String(40), primary_key=True),
-    Column("fingerprint", String(64), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-)
-"""Fingerprints of the keys the stored pseudonyms were made with: every worker must use the same."""
-
-schema_version = Table(
-    "schema_version",
-    metadata,
-    Column("version", Integer, primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
-)
-
-_CASE_FIELDS = [c.name for c in cases.columns if c.name != "archived_at"]
-
-
-def _m1_tracking_numbers(conn: Connection) -> None:
-    # Stores made before versioning already have these tables: checkfirst adopts them.
-    counters.create(conn, checkfirst=True)
-    case_numbers.create(conn, checkfirst=True)
-
-
-def _m2_case_archive(conn: Connection) -> None:
-    cases.create(conn, checkfirst=True)
-    remedies.create(conn, checkfirst=True)
-
-
-def _m3_applicant_pseudonyms(conn: Connection) -> None:
-    applicant_months.create(conn, checkfirst=True)
-    applicant_requests.create(conn, checkfirst=True)
-    if "applicant_month_rank" not in {c["name"] for c in inspect(conn).get_columns("case_numbers")}:
-        conn.execute(text("ALTER TABLE case_numbers ADD COLUMN applicant_month_rank INTEGER"))
-
-
-def _m4_key_fingerprints(conn: Connection) -> None:
-    installation_keys.create(conn, checkfirst=True)
-
-
-def _m5_remedy_recorder(conn: Connection) -> None:
-    remedies.create(conn, checkfirst=True)  # a store whose version 2 was hand-made may lack it
-    if "recorded_by" not in {c["name"] for c in inspect(conn).get_columns("remedies")}:
-        conn.execute(text("ALTER TABLE remedies ADD COLUMN recorded_by VARCHAR(64)"))
-
-
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "tracking numbers", _m1_tracking_numbers),
-    (2, "case archive and remedies", _m2_case_archive),
-    (3, "applicant pseudonyms: applications per month, repeated content", _m3_applicant_pseudonyms),
-    (4, "fingerprints of the pseudonym key", _m4_key_fingerprints),
-    (5, "who recorded each remedy result", _m5_remedy_recorder),
-]
-"""Every schema change, in order; append only."""
-
-SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _lock = threading.Lock()
-
-
-def migrate(eng: Engine) -> int:
-    """Apply the migrations the store lacks, in one transaction; the store's version afterwards."""
-    last: Exception | None = None
-    for _ in range(5):
-        try:
-            with eng.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(7240153)"))  # serialise concurrent migrators
-                schema_version.create(conn, checkfirst=True)
-                done = set(conn.execute(select(schema_version.c.version)).scalars())
-                for version, name, step in MIGRATIONS:
-                    if version in done:
-                        continue
-                    step(conn)
-                    conn.execute(insert(schema_version).values(version=version, name=name, applied_at=_now()))
-                return max(done | {v for v, _, _ in MIGRATIONS})
-        except (IntegrityError, DBAPIError) as exc:
-            last = exc  # another process migrated at the same moment, or the store was busy: try again
-    msg = f"could not bring the store at {eng.url!r} to schema version {SCHEMA_VERSION}: {last}"
-    raise RuntimeError(msg) from last
 
 
 def _now() -> datetime:
@@ -256,45 +76,83 @@ def store_label(raw: str) -> str:
         return "OGI_DATABASE_URL (not a URL)"
 
 
-def _create_engine(raw: str) -> Engine:
+class StoreMissing(StoreUnavailable):
+    """A read-only command was pointed at a store that does not exist or is behind this ogi's schema."""
+
+
+def _connect(raw: str, *, create: bool) -> Engine:
     url = store_url(raw)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            path = Path(url.database)
+            if not path.exists():
+                if not create:
+                    msg = (
+                        f"no case store at {path}: ogi keeps its data in OGI_HOME ({path.parent}); run the command "
+                        "where 'make run' keeps it, set OGI_HOME to the folder holding ogi.sqlite, or set it up "
+                        "with 'ogi setup'"
+                    )
+                    raise StoreMissing(msg)
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                # Private from the start: SQLite gives its WAL and journal files the database's mode.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        eng = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
-        @event.listens_for(engine, "connect")
+        @event.listens_for(eng, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             # WAL lets readers run beside the writer; the writer lock is taken at BEGIN IMMEDIATE.
             dbapi_conn.isolation_level = None
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
 
-        @event.listens_for(engine, "begin")
+        @event.listens_for(eng, "begin")
         def _begin_immediate(conn):  # type: ignore[no-untyped-def]
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        try:
-            engine = create_engine(url, pool_pre_ping=True)
-        except (NoSuchModuleError, ImportError) as exc:
-            shipped = url.drivername == "postgresql+psycopg"
-            remedy = (
-                "install ogi with its postgres extra: pip install 'ogi[postgres]'"
-                if shipped
-                else f"install the driver '{url.drivername}' names, or write postgresql:// to use psycopg (ogi[postgres])"
-            )
-            msg = f"no driver for the store at {url.render_as_string(hide_password=True)} ({exc}); {remedy}"
-            raise StoreUnavailable(msg) from exc
-    migrate(engine)
-    return engine
+
+        return eng
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        shipped = url.drivername == "postgresql+psycopg"
+        remedy = (
+            "install ogi with its postgres extra: pip install 'ogi[postgres]'"
+            if shipped
+            else f"install the driver '{url.drivername}' names, or write postgresql:// to use psycopg (ogi[postgres])"
+        )
+        msg = f"no driver for the store at {url.render_as_string(hide_password=True)} ({exc}); {remedy}"
+        raise StoreUnavailable(msg) from exc
 
 
 def engine() -> Engine:
-    """The engine for the configured store, created (and migrated) on first use in this process."""
+    """The engine of a process that writes: the store created and migrated on first use in this process."""
     url = database_url()
     with _engines_lock:
         if url not in _engines:
-            _engines[url] = _create_engine(url)
+            eng = _connect(url, create=True)
+            migrate(eng)
+            _engines[url] = eng
         return _engines[url]
+
+
+def read_engine() -> Engine:
+    """The engine of a read-only command: never creates or migrates; a missing or older store is ``StoreMissing``."""
+    url = database_url()
+    with _engines_lock:
+        if url in _engines:
+            return _engines[url]
+        eng = _connect(url, create=False)
+        version = stored_version(eng)
+        if version is None or version < SCHEMA_VERSION:
+            eng.dispose()
+            where = store_label(url)
+            msg = (
+                f"the case store at {where} has not been set up; run 'ogi setup' (or start 'make run')"
+                if version is None
+                else f"the case store at {where} is at schema version {version}, this ogi needs {SCHEMA_VERSION}: "
+                "run 'ogi migrate' (or restart the worker, which migrates it)"
+            )
+            raise StoreMissing(msg)
+        _engines[url] = eng
+        return eng
 
 
 def reset_engines() -> None:
@@ -489,6 +347,8 @@ def allocate_case_number(
 
 # -- the case archive --
 
+_CASE_FIELDS = [c.name for c in cases.columns if c.name != "archived_at"]
+
 
 def _case_row(record: CaseRecord) -> dict[str, object]:
     row: dict[str, object] = record.model_dump(mode="python")
@@ -532,21 +392,21 @@ def case_records(agency: str | None = None) -> list[CaseRecord]:
     query = select(*(cases.c[name] for name in _CASE_FIELDS)).order_by(cases.c.case_id)
     if agency is not None:
         query = query.where((cases.c.agency == agency) | (cases.c.agency_code == agency))
-    with engine().connect() as conn:
+    with read_engine().connect() as conn:
         return [CaseRecord.model_validate(dict(r._mapping)) for r in conn.execute(query)]
 
 
 def archived_agencies() -> list[tuple[str, str]]:
     """The agencies (name, code) with at least one archived case, by name."""
     query = select(cases.c.agency, cases.c.agency_code).distinct().order_by(cases.c.agency)
-    with engine().connect() as conn:
+    with read_engine().connect() as conn:
         return [(r.agency, r.agency_code) for r in conn.execute(query)]
 
 
 def case_record(case_id: str) -> CaseRecord | None:
     """One archived record, if the case is in the archive."""
     query = select(*(cases.c[name] for name in _CASE_FIELDS)).where(cases.c.case_id == case_id)
-    with engine().connect() as conn:
+    with read_engine().connect() as conn:
         row = conn.execute(query).first()
     return CaseRecord.model_validate(dict(row._mapping)) if row is not None else None
 
@@ -577,7 +437,7 @@ def record_remedy(
 def remedy_records(case_ids: Iterable[str] | None = None) -> list[RemedyRecord]:
     """Every recorded remedy result, or those of the given cases, in the order recorded."""
     query = select(remedies).order_by(remedies.c.id)
-    with engine().connect() as conn:
+    with read_engine().connect() as conn:
         rows = list(conn.execute(query))
     wanted = set(case_ids) if case_ids is not None else None
     return [

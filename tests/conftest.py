@@ -25,6 +25,9 @@ from tests.postgres_server import EXTERNAL, REQUIRE, postgres_server, server_bin
 from tests.workflow_support import time_skipping
 
 BIN = Path(sys.executable).parent
+
+# No test may read or write the developer's own pointer to their home (~/.config/ogi/home).
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ogi-test-config-")
 TEMPORAL = BIN / "temporal"
 
 
@@ -75,6 +78,14 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own OGI_HOME (keys, store, documents), never the project's .data."""
+    home = tmp_path_factory.mktemp("ogi-home")
+    monkeypatch.setenv("OGI_HOME", str(home))
+    return home
 
 
 @pytest.fixture

@@ -15,12 +15,13 @@ import pytest_asyncio
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities.archive import archive_case, record_from_state
+from activities.archive import ArchiveRequest, archive_case, case_row, record_from_state
 from domain.application import Application
 from domain.case import CaseInput, CaseState, ClockView, Extension, Stage, new_case
 from domain.outcomes import Outcome, Reason
+from domain.read_model import CaseRow
 from domain.report import CaseRecord
-from infra import store
+from infra import audit_log, store
 from tests.store_support import sql_rows, sql_run, table_names
 
 DATA = Path(__file__).parent / "data"
@@ -132,22 +133,28 @@ class TestRecordFromState:
         }  # fmt: skip
 
 
+def archived(record: CaseRecord, *events_of: CaseState) -> ArchiveRequest:
+    """What the workflow hands the archive activity for a record (with a case's events for the audit log)."""
+    events = events_of[0].events if events_of else []
+    return ArchiveRequest(row=CaseRow(**record.model_dump()), events=events)
+
+
 class TestArchiveCase:
     def test_upsert_is_idempotent(self, store_url: str) -> None:
         """Archiving the same record twice (a retry) leaves one row."""
         record = record_from_state(a_case())
         env = ActivityEnvironment()
-        assert env.run(archive_case, record) is True
-        assert env.run(archive_case, record) is True
+        assert env.run(archive_case, archived(record)) is True
+        assert env.run(archive_case, archived(record)) is True
         assert sql_rows(store_url, "SELECT case_id, stage FROM cases") == [("LAMZ-2025-000001", "review")]
 
     def test_later_stage_updates_the_row(self, store_url: str) -> None:
         """Archiving at close replaces the open record: still one row, now closed with its row."""
         env = ActivityEnvironment()
-        env.run(archive_case, record_from_state(a_case()))
+        env.run(archive_case, archived(record_from_state(a_case())))
         later = closed(Outcome.CANNOT_PROVIDE, [Reason.NOT_HELD])
         later.events.append(later.events[0].model_copy(update={"action": "replied"}))
-        env.run(archive_case, record_from_state(later))
+        env.run(archive_case, archived(record_from_state(later)))
         assert sql_rows(store_url, "SELECT stage, status, report_row, revision FROM cases") == [
             ("closed", "closed", "cannot_provide_1", 2)
         ]
@@ -156,22 +163,43 @@ class TestArchiveCase:
         """A stale write (an old attempt finishing late) is ignored and reported as such."""
         env = ActivityEnvironment()
         newer = record_from_state(a_case()).model_copy(update={"revision": 5, "stage": Stage.SECRECY_REVIEW})
-        assert env.run(archive_case, newer) is True
-        assert env.run(archive_case, record_from_state(a_case())) is False
+        assert env.run(archive_case, archived(newer)) is True
+        assert env.run(archive_case, archived(record_from_state(a_case()))) is False
         assert sql_rows(store_url, "SELECT stage, revision FROM cases") == [("secrecy_review", 5)]
 
     def test_archive_survives_a_restart(self, store_url: str) -> None:
         """After the engine is disposed (a restart), a new engine on the same file reads the record back."""
         record = record_from_state(closed(Outcome.DISCLOSED, []))
-        ActivityEnvironment().run(archive_case, record)
+        ActivityEnvironment().run(archive_case, archived(record))
         store.reset_engines()
         assert store.case_records() == [record]
         assert store.case_record(record.case_id) == record
         assert store.case_record("nope") is None
 
+    def test_events_enter_the_audit_log_once(self, store_url: str) -> None:
+        """The case's events go to the audit log keyed by position: a retried archive adds none twice."""
+        state = a_case()
+        env = ActivityEnvironment()
+        env.run(archive_case, archived(record_from_state(state), state))
+        env.run(archive_case, archived(record_from_state(state), state))
+        logged = audit_log.entries(case_id=state.id)
+        assert [(e.kind, e.action, e.entry_key) for e in logged] == [("case_event", "registered", f"{state.id}:0")]
+        assert audit_log.verify().ok
+
+    def test_read_model_row_masks_the_applicant(self, store_url: str) -> None:
+        """The listing row shows the applicant masked and the request's first words, never the ID number."""
+        state = a_case()
+        application = Application.model_validate(application_data())
+        row = case_row(state, application, "other_3", REGISTERED)
+        assert row.applicant_masked == application.applicant.name[0] + "*" * min(len(application.applicant.name) - 1, 3)
+        assert row.subject and application.description.startswith(row.subject.rstrip("…"))
+        ActivityEnvironment().run(archive_case, ArchiveRequest(row=row))
+        assert sql_rows(store_url, "SELECT applicant_masked, subject FROM cases") == [(row.applicant_masked, row.subject)]
+        assert application.applicant.id_number not in json.dumps(sql_rows(store_url, "SELECT * FROM cases"), default=str)
+
     def test_records_filtered_by_agency_name_or_code(self, store_url: str) -> None:
         """case_records() filters by agency name or code."""
-        ActivityEnvironment().run(archive_case, record_from_state(a_case()))
+        ActivityEnvironment().run(archive_case, archived(record_from_state(a_case())))
         assert len(store.case_records("六安市民政局")) == len(store.case_records("LAMZ")) == 1
         assert store.case_records("OTHER") == []
 

@@ -14,15 +14,18 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows.actors import current_actor
 
 with workflow.unsafe.imports_passed_through():
-    from activities.archive import archive_case, record_from_state
+    from activities.archive import ArchiveRequest, archive_case, case_row
     from activities.clock import ClockRequest, PeriodsRequest, PeriodStart, compute_clock_activity, period_deadlines
     from activities.documents import NoticeRequest, ReplyRequest, send_notice, send_reply
     from activities.notify import Notification, notify
     from domain import actions
     from domain.actions import ActionResult
+    from domain.actor import Actor
     from domain.application import Application
     from domain.calendar import BEIJING
     from domain.case import CaseEvent, CaseInput, CasePolicy, CaseState, Deadline, Stage, new_case
@@ -35,6 +38,12 @@ with workflow.unsafe.imports_passed_through():
 
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 SHORT = timedelta(seconds=30)
+LONG_HISTORY = 10_000
+"""History events after which a case continues as new (far below Temporal's 51,200 limit)."""
+SIGNAL_REFUSED = (
+    "this case was registered with authentication on: actions must be Updates carrying a verified actor "
+    "(sent through 'ogi serve'); a Signal cannot carry one, so it is not applied"
+)
 
 # The notice each action sends, and to whom.
 NOTICES: dict[str, NoticeKind] = {
@@ -73,8 +82,11 @@ class DisclosureRequestWorkflow:
     @workflow.init
     def __init__(self, inp: CaseInput) -> None:
         self._inp = inp
-        self._state: CaseState = new_case(inp, workflow.now())
-        self._state.clock_view = inp.clock
+        if inp.resume is not None:  # continued as new: the case goes on where the last run stopped
+            self._state: CaseState = inp.resume
+        else:
+            self._state = new_case(inp, workflow.now())
+            self._state.clock_view = inp.clock
         self._lock = asyncio.Lock()
         self._indexed: dict[str, object] = {}
         self._archived: Stage | None = None
@@ -87,6 +99,9 @@ class DisclosureRequestWorkflow:
         self._index()
         while self._state.stage is not Stage.CLOSED:
             await self._archive()
+            if workflow.patched("continue-as-new-when-long") and self._history_is_long():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._inp.model_copy(update={"resume": self._state}))
             if self._state.stage is Stage.REPLYING:
                 await self._send_reply()
                 continue
@@ -106,12 +121,22 @@ class DisclosureRequestWorkflow:
 
     @workflow.signal(name="record_rejection")
     def record_rejection(self, payload: Any) -> None:
-        """Put an update the case refused into the audit trail (sent by clients after a refusal)."""
+        """Put an update the case refused into the audit trail (sent by clients after a refusal).
+
+        With verified actors the service records refusals in the store's audit log itself, and an
+        unauthenticated report is not taken into the case's trail.
+        """
+        if self._inp.policy.verified_actors:
+            return
         try:
             note = actions.RecordRejection.model_validate(payload)
         except ValueError:
             return  # a malformed report of a refusal carries nothing worth recording
-        self._state = actions.record_refusal(self._state, note.action, note.by, note.reason, workflow.now())
+        actions.record_refusal(self._state, note.action, note.by, note.reason, workflow.now())
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > LONG_HISTORY
 
     @workflow.query(name="state")
     def state(self) -> CaseState:
@@ -132,32 +157,46 @@ class DisclosureRequestWorkflow:
 
     def _validate(self, name: str, payload: Any) -> None:
         try:
-            actions.check(name, payload, self._state, self._inp.policy, workflow.now())
+            actions.check(name, payload, self._state, self._inp.policy, workflow.now(), current_actor.get())
         except ActionNotAllowed as exc:
             workflow.logger.info("action.rejected", extra={"case_id": self._state.id, "action": name})
             raise workflow_error(exc) from None
 
     async def _act(self, name: str, payload: Any) -> ActionResult:
+        actor = current_actor.get()
         async with self._lock:
             now = workflow.now()
             try:
-                action = actions.check(name, payload, self._state, self._inp.policy, now)
+                action = actions.check(name, payload, self._state, self._inp.policy, now, actor)
             except ActionNotAllowed as exc:
                 # The case moved on between validation and handling (a concurrent action won).
-                self._state = actions.record_refusal(self._state, name, _actor(payload), str(exc), now)
+                actions.record_refusal(self._state, name, _sender(actor, payload), str(exc), now)
                 raise workflow_error(exc) from None
-            new = actions.apply(name, action, self._state, now, self._inp.policy)
+            new = actions.apply(name, action, self._state, now, self._inp.policy, actor)
             previous_ends: dict[str, Deadline] = {}
             # Since this patch a recompute also moves the ends of running periods to the new calendar.
             if name == "recompute_clock" and workflow.patched("recompute-period-ends"):
                 previous_ends = reopen_period_ends(new)
-            self._state = await self._with_period_deadlines(new)
-            self._note_moved_ends(previous_ends)
-            if name in actions.CLOCK_ACTIONS:
-                await self._recompute_clock(name.replace("_", " "))
+            before = self._state
+            try:
+                # Assigned before the clock is computed, as the case has always done: the main loop's
+                # wait reacts to the new state at this point, and replay expects its commands in this order.
+                self._state = await self._with_period_deadlines(new)
+                self._note_moved_ends(previous_ends)
+                if name in actions.CLOCK_ACTIONS:
+                    await self._recompute_clock(name.replace("_", " "))
+            except ActivityError as exc:
+                # Nothing is applied: the case goes back to exactly what it was, and says why it refused.
+                self._state = before
+                reason = f"{name} cannot be applied: {_cause(exc)}"
+                actions.record_refusal(self._state, name, _sender(actor, payload), reason, now)
+                raise ApplicationError(reason, type="ActionNotAllowed", non_retryable=True) from None
             if name in NOTICES:
                 await self._send_notice(name)
             self._index()
+            # Since this patch the read model and the audit log follow every action, not only stage changes.
+            if workflow.patched("archive-every-action"):
+                await self._archive(force=True)
             workflow.logger.info("case.action", extra={"case_id": self._state.id, "action": name})
             view = self._state.clock_view
             return ActionResult(
@@ -169,10 +208,13 @@ class DisclosureRequestWorkflow:
             )
 
     async def _act_signal(self, name: str, payload: Any) -> None:
+        if self._inp.policy.verified_actors:
+            actions.record_refusal(self._state, name, _sender(None, payload), SIGNAL_REFUSED, workflow.now())
+            return
         try:
             actions.check(name, payload, self._state, self._inp.policy, workflow.now())
         except ActionNotAllowed as exc:
-            self._state = actions.record_refusal(self._state, name, _actor(payload), str(exc), workflow.now())
+            actions.record_refusal(self._state, name, _sender(None, payload), str(exc), workflow.now())
             return
         try:
             await self._act(name, payload)
@@ -182,7 +224,9 @@ class DisclosureRequestWorkflow:
     # -- the clock --
 
     async def _recompute_clock(self, why: str) -> None:
-        facts = self._state.clock
+        """Compute the case's clock and note a moved due date in its audit trail."""
+        st = self._state
+        facts = st.clock
         if facts is None:
             return
         view = await workflow.execute_local_activity(
@@ -191,8 +235,8 @@ class DisclosureRequestWorkflow:
             start_to_close_timeout=SHORT,
             retry_policy=ACTIVITY_RETRY,
         )
-        previous = self._state.clock_view
-        self._state.clock_view = view
+        previous = st.clock_view
+        st.clock_view = view
         if previous is None:
             detail = f"due {view.due.isoformat()} ({why}; calendar {view.calendar_version})"
         elif previous.due != view.due or previous.calendar_version != view.calendar_version:
@@ -202,13 +246,14 @@ class DisclosureRequestWorkflow:
         else:
             detail = ""
         if detail:
-            self._state.events.append(CaseEvent(at=workflow.now(), action="deadline", by="system", detail=detail))
-        if self._state.overdue and view.deadline_at > workflow.now():
-            self._state.overdue = False
+            st.events.append(CaseEvent(at=workflow.now(), action="deadline", by="system", detail=detail))
+        if st.overdue and view.deadline_at > workflow.now():
+            st.overdue = False
 
     def _note_moved_ends(self, previous: dict[str, Deadline]) -> None:
         """An audit line for each period end a recompute moved."""
-        now_ends = running_period_ends(self._state)
+        state = self._state
+        now_ends = running_period_ends(state)
         for key, before in previous.items():
             after = now_ends.get(key)
             if after is None or (after.due, after.calendar_version) == (before.due, before.calendar_version):
@@ -218,7 +263,7 @@ class DisclosureRequestWorkflow:
             if after.due != before.due:
                 detail = f"{what} end moved from {before.due.isoformat()} to {after.due.isoformat()}"
             detail += f"; calendar {before.calendar_version} → {after.calendar_version}"
-            self._state.events.append(CaseEvent(at=workflow.now(), action="deadline", by="system", detail=detail))
+            state.events.append(CaseEvent(at=workflow.now(), action="deadline", by="system", detail=detail))
 
     async def _with_period_deadlines(self, new: CaseState) -> CaseState:
         """Fill in the end of every new period (correction, consultation, payment) from the calendar."""
@@ -281,7 +326,10 @@ class DisclosureRequestWorkflow:
                 self._state = actions.close_abandoned(self._state, Reason.FEE_NOT_PAID, now)
             elif kind == "consultation":
                 self._state = actions.expire_consultation(self._state, rest, now)
-                await self._recompute_clock(f"consultation {rest} lapsed")
+                try:
+                    await self._recompute_clock(f"consultation {rest} lapsed")
+                except ActivityError as exc:
+                    self._needs_attention(f"the clock could not be recomputed after consultation {rest}: {_cause(exc)}")
             self._index()
 
     async def _turn_overdue(self) -> None:
@@ -358,15 +406,32 @@ class DisclosureRequestWorkflow:
         )
         self._index()
 
-    async def _archive(self) -> None:
-        """Write the non-personal record to the case archive whenever the stage has changed."""
-        if self._archived is self._state.stage:
+    def _needs_attention(self, reason: str) -> None:
+        """Mark the case for staff: something it had to do by itself failed for good; it stays actionable."""
+        self._state.attention = reason
+        self._state.events.append(CaseEvent(at=workflow.now(), action="attention", by="system", detail=reason))
+        workflow.logger.warning("case.attention", extra={"case_id": self._state.id})
+
+    async def _archive(self, *, force: bool = False) -> None:
+        """Write the case's row to the read model, and its new events to the audit log.
+
+        At every stage change, and (``force``) after every action.
+        """
+        st = self._state
+        if not force and self._archived is st.stage:
             return
-        record = record_from_state(self._state, self._inp.policy.special_regime_report_row, workflow.info().start_time)
+        first = st.archived_events
+        row = case_row(st, self._inp.application, self._inp.policy.special_regime_report_row, self._registered_at())
+        request = ArchiveRequest(row=row, events=st.events[first:], first_index=first)
         await workflow.execute_local_activity(
-            archive_case, record, start_to_close_timeout=SHORT, retry_policy=ACTIVITY_RETRY
+            archive_case, request, start_to_close_timeout=SHORT, retry_policy=ACTIVITY_RETRY
         )
-        self._archived = self._state.stage
+        self._archived = st.stage
+        st.archived_events = max(st.archived_events, first + len(request.events))
+
+    def _registered_at(self) -> datetime:
+        registered = next((e.at for e in self._state.events if e.action == "registered"), None)
+        return registered or workflow.info().start_time
 
     def _index(self) -> None:
         """Keep the search attributes current, writing only those that changed."""
@@ -396,8 +461,20 @@ class DisclosureRequestWorkflow:
             workflow.upsert_search_attributes(updates)
 
 
-def _actor(payload: Any) -> str:
-    return str(payload.get("by", "unknown")) if isinstance(payload, dict) else "unknown"
+def _sender(actor: Actor | None, payload: Any) -> str:
+    """Who a refusal is recorded under: the verified actor, else the name the payload claims."""
+    if actor is not None:
+        return actor.name
+    return str(payload.get("by", "unknown"))[:64] if isinstance(payload, dict) else "unknown"
+
+
+def _cause(exc: BaseException) -> str:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ApplicationError):
+            return cause.message
+        cause = cause.__cause__
+    return str(exc)
 
 
 def workflow_error(exc: ActionNotAllowed) -> ApplicationError:

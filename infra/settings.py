@@ -1,0 +1,119 @@
+"""Every ``OGI_*`` setting in one typed object, read from the environment (and a ``.env`` file if given).
+
+One table documents them all (README, "Configuration"); each module asks ``settings()`` instead of
+reading the environment itself. Values are read afresh on each call (a few microseconds), so a process
+that changes its environment, as tests do, sees the change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.errors import OgiError
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class SettingsError(OgiError):
+    """An ``OGI_*`` variable has a value ogi cannot use; the message names it and the fix."""
+
+
+class Settings(BaseSettings):
+    """The settings of one ogi process (environment variables with the ``OGI_`` prefix)."""
+
+    model_config = SettingsConfigDict(env_prefix="OGI_", extra="ignore", frozen=True)
+
+    home: Path | None = None
+    """Data directory: the case store, keys, documents, calendar notices, the dev server's database."""
+    database_url: str | None = None
+    """The case store; default SQLite under the home. ``postgresql://USER:PASSWORD@HOST:5432/DB`` in production."""
+    config: Path | None = None
+    """The agency configuration (TOML); the shipped defaults when unset."""
+    task_queue: str = "ogi-cases"
+    wait_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    """How long a command waits for the worker before it answers 'no worker answered' (exit 3)."""
+
+    auth: Literal["on", "off"] = "on"
+    """``off`` is the explicit trust-the-caller mode: actions name their actor (``--by``) unverified."""
+    encryption: Literal["on", "off"] = "on"
+    """``off`` writes payloads to Temporal in plaintext (demos); on by default."""
+    crypto_suite: Literal["standard", "sm"] = "standard"
+    """``standard``: AES-256-GCM, Ed25519, HMAC-SHA256; ``sm``: SM4-GCM, SM2, HMAC-SM3 (GB/T 39786)."""
+    keys_file: Path | None = None
+    encryption_key: SecretStr | None = None
+    encryption_key_id: str | None = None
+    applicant_key: SecretStr | None = None
+
+    api_url: str | None = None
+    """Where ``ogi serve`` answers, for CLI commands with authentication on (default from the API port)."""
+    api_host: str = "127.0.0.1"
+    api_port: Port = 8000
+    token: SecretStr | None = None
+    """The bearer token CLI commands send to ``ogi serve`` (``ogi token issue`` or ``ogi login``)."""
+    max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 262_144
+    """Largest application document or request body accepted (256 KiB)."""
+
+    oidc_issuer: str | None = None
+    """OpenID Connect issuer of the agency's identity platform (统一身份认证); local tokens when unset."""
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    """JWKS of the issuer; default ``<issuer>/.well-known/jwks.json``."""
+    oidc_roles_claim: str = "roles"
+    oidc_name_claim: str = "preferred_username"
+    oidc_agency_claim: str = "agency"
+    oidc_department_claim: str = "department"
+
+    codec_token: SecretStr | None = None
+    codec_port: Port = 8081
+    temporal_ip: str = "127.0.0.1"
+    temporal_port: Port = 7233
+    ui_port: Port = 8233
+
+    log_level: str = "INFO"
+    log_format: Literal["", "json", "console"] = ""
+    lang: Literal["zh", "en"] = "zh"
+
+    notify_sink: str | None = None
+    notify_secret: SecretStr | None = None
+    """Secret of the HMAC-SHA256 signature webhook notifications carry (``X-Ogi-Signature``)."""
+    templates_dir: Path | None = None
+    documents_dir: Path | None = None
+    outbox: Path | None = None
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            msg = "must start with http:// or https://"
+            raise ValueError(msg)
+        return value.rstrip("/") if value else value
+
+    @property
+    def auth_on(self) -> bool:
+        """Whether actors are authenticated users (the default)."""
+        return self.auth == "on"
+
+    @property
+    def encryption_on(self) -> bool:
+        """Whether payloads are encrypted (the default)."""
+        return self.encryption == "on"
+
+    @property
+    def api_base(self) -> str:
+        """The URL of ``ogi serve`` for clients."""
+        return self.api_url or f"http://{self.api_host}:{self.api_port}"
+
+
+def settings() -> Settings:
+    """The current settings; a bad value is one ``SettingsError`` naming the variable and what it takes."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "OGI_" + str(first["loc"][0]).upper() if first["loc"] else "an OGI_ variable"
+        msg = f"{name}: {first['msg']}"
+        raise SettingsError(msg) from None
