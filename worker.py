@@ -19,8 +19,12 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.registry import all_activities
 from domain.errors import OgiError
+from infra.assertions import Verifier
 from infra.connection import TASK_QUEUE, connect, connect_config, describe_connect_error
 from infra.log import configure_logging, get_logger
+from infra.settings import settings
+from infra.store import engine
+from workflows.actors import ActorInterceptor
 from workflows.registry import WORKFLOWS
 from workflows.search_attributes import missing_search_attributes
 
@@ -46,8 +50,17 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     return SandboxedWorkflowRunner(restrictions=restrictions)
 
 
-def build_worker(client: Client, executor: ThreadPoolExecutor, task_queue: str = TASK_QUEUE) -> Worker:
-    """A worker for every ogi workflow and activity on ``task_queue``."""
+def actor_verifier() -> Verifier | None:
+    """The verifier of signed actors (authentication on), or None in the trust-the-caller mode."""
+    if not settings().auth_on:
+        return None
+    return Verifier()
+
+
+def build_worker(
+    client: Client, executor: ThreadPoolExecutor, task_queue: str = TASK_QUEUE, verifier: Verifier | None = None
+) -> Worker:
+    """A worker for every ogi workflow and activity on ``task_queue``; ``verifier`` checks actors when given."""
     return Worker(
         client,
         task_queue=task_queue,
@@ -57,6 +70,7 @@ def build_worker(client: Client, executor: ThreadPoolExecutor, task_queue: str =
         max_concurrent_activities=ACTIVITY_THREADS,
         workflow_runner=sandbox_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),
+        interceptors=[ActorInterceptor(verifier)],
     )
 
 
@@ -79,8 +93,17 @@ async def run_worker(stop: asyncio.Event, task_queue: str = TASK_QUEUE) -> None:
             f"namespace {client.namespace!r} lacks search attributes {', '.join(missing)}; run 'ogi setup' first",
             EXIT_REFUSED,
         )
+    try:
+        engine()  # the store is brought up to date here, by a process that writes, before any case needs it
+        verifier = actor_verifier()
+    except OgiError as exc:
+        raise WorkerStartError(str(exc), EXIT_BAD_CONFIG) from None
+    if verifier is None:
+        log.warning("authentication is off (OGI_AUTH=off): actions are recorded under the names callers claim")
+    elif not verifier.has_keys:
+        log.warning("no public assertion key yet: actions are refused until 'ogi setup' or 'ogi serve' makes one")
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
-        worker = build_worker(client, executor, task_queue)
+        worker = build_worker(client, executor, task_queue, verifier)
         log.info("worker started", server=address, namespace=client.namespace, task_queue=task_queue)
         async with worker:
             await stop.wait()

@@ -13,9 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.output import JsonOpt, emit_json, fail
+from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail
 from cli.recompute_cmd import recompute
-from cli.session import EXIT_BAD_INPUT
 from domain.calendar import (
     FIRST_YEAR,
     LAST_YEAR,

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.output import JsonOpt, emit_json, fail
-from cli.session import EXIT_BAD_INPUT
+from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail
 from infra.codec import KEY_VAR, KEYS_FILE_VAR, KeyConfigError, new_keys_file
 from infra.paths import ogi_home
 

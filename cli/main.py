@@ -1,4 +1,8 @@
-"""The root of the ``ogi`` command: mounts every command group."""
+"""The root of the ``ogi`` command: mounts every command group, in panels by who uses them.
+
+Command modules import only what their options need; each command imports the rest when it runs, so
+``ogi --help`` and the calendar commands never pay for the Temporal SDK.
+"""
 
 from __future__ import annotations
 
@@ -9,36 +13,48 @@ import sys
 import typer
 
 from cli import (
+    actions_cmd,
+    admin_cmd,
     calendar_cmd,
-    cases_cmd,
-    clock_cmd,
     codec_server_cmd,
     dev_cmd,
+    intake_cmd,
     keys_cmd,
     report_cmd,
+    serve_cmd,
     setup_cmd,
-    status_cmd,
+    show_cmd,
     supervise_cmd,
 )
 
 app = typer.Typer(
     name="ogi",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    rich_markup_mode="rich",
     help="Government information disclosure on application (政府信息公开 · 依申请公开), run on Temporal.",
 )
-app.registered_commands += cases_cmd.app.registered_commands
-app.registered_commands += status_cmd.app.registered_commands
-app.registered_commands += clock_cmd.app.registered_commands
-app.registered_commands += supervise_cmd.app.registered_commands
-app.registered_commands += report_cmd.app.registered_commands
-app.registered_commands += codec_server_cmd.app.registered_commands
-app.registered_commands += setup_cmd.app.registered_commands
+for module in (intake_cmd, show_cmd, actions_cmd, supervise_cmd, report_cmd, serve_cmd, setup_cmd, codec_server_cmd):
+    app.registered_commands += module.app.registered_commands
+app.registered_commands += admin_cmd.app.registered_commands
 app.add_typer(
-    dev_cmd.app, name="dev", help="The embedded stack: a persistent dev server, setup and the worker (make run)."
+    calendar_cmd.app,
+    name="calendar",
+    help="Working days on the Chinese holiday calendar; new notices.",
+    rich_help_panel="Calendar",
 )
-app.add_typer(calendar_cmd.app, name="calendar", help="Working days on the Chinese holiday calendar; new notices.")
-app.add_typer(keys_cmd.app, name="keys", help="Payload encryption keys: create and rotate the key file.")
+app.add_typer(admin_cmd.users_app, name="user", rich_help_panel="Admin")
+app.add_typer(admin_cmd.token_app, name="token", rich_help_panel="Admin")
+app.add_typer(admin_cmd.audit_app, name="audit", rich_help_panel="Admin")
+app.add_typer(
+    keys_cmd.app, name="keys", help="Encryption and signing keys: create, rotate, list.", rich_help_panel="Admin"
+)
+app.add_typer(
+    dev_cmd.app,
+    name="dev",
+    help="The embedded stack of make run: Temporal, the worker, ogi serve, the codec server.",
+    rich_help_panel="Admin",
+)
 
 
 def run() -> None:
@@ -64,12 +80,15 @@ def run() -> None:
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             message = f"{' '.join(exc.format_message().split())}{where}"
             if "--json" in sys.argv[1:]:
-                sys.stderr.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
+                sys.stderr.write(json.dumps({"error": message, "code": "bad_input"}, ensure_ascii=False) + "\n")
             else:
                 sys.stderr.write(f"error: {message}\n")
             code = exc.exit_code
     except typer.Abort:
         sys.stderr.write("aborted\n")
+        code = 130
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
         code = 130
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

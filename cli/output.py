@@ -1,30 +1,89 @@
-"""How every command speaks: one JSON object on stdout, or one clear error line on stderr."""
+"""How every command speaks: one JSON document on stdout, or text and tables; errors as one line on stderr.
+
+Text goes to a terminal with colour and wrapping; when stdout is a pipe or a file nothing wraps and
+tables become tab-separated lines, so a suggested command stays one line and a spreadsheet reads the
+rows. Errors carry the service's stable ``code`` beside the message (``--json``: ``{"error", "code"}``).
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cli.backend import CommandFailed
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+EXIT_UNAVAILABLE = 3
+
 
 def emit_json(obj: Any) -> None:
-    """Print one JSON object on stdout."""
+    """Print one JSON document on stdout."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
 
 
-def fail(message: str, code: int = 2, as_json: bool = False) -> NoReturn:
+def fail(message: str, code: int = EXIT_BAD_INPUT, as_json: bool = False, error_code: str | None = None) -> NoReturn:
     """Print one error line on stderr (JSON with ``--json``) and exit with ``code``."""
+    kind = error_code or {EXIT_BAD_INPUT: "bad_input", EXIT_UNAVAILABLE: "unavailable"}.get(code, "refused")
     if as_json:
-        sys.stderr.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
+        sys.stderr.write(json.dumps({"error": message, "code": kind}, ensure_ascii=False) + "\n")
     else:
         sys.stderr.write(f"error: {message}\n")
     raise typer.Exit(code)
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text or a table.")]
+def failed(exc: CommandFailed, as_json: bool) -> NoReturn:
+    """Report a request the service refused, with its code and the exit code its status means."""
+    fail(str(exc), exc.exit_code, as_json, exc.code)
+
+
+def is_terminal() -> bool:
+    """Whether stdout is a terminal (colours, wrapping, tables drawn)."""
+    return sys.stdout.isatty()
+
+
+@functools.cache
+def console() -> Console:
+    """The command's rich console: on a pipe, no colour and no wrapping."""
+    from rich.console import Console
+
+    if is_terminal():
+        return Console()
+    return Console(width=100_000, no_color=True, highlight=False, soft_wrap=True)
+
+
+def say(text: str) -> None:
+    """Print one line (rich markup allowed; stripped on a pipe)."""
+    console().print(text)
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, first_no_wrap: bool = True) -> None:
+    """A table on a terminal; on a pipe, a header and one tab-separated line per row."""
+    if not is_terminal():
+        sys.stdout.write("\t".join(columns) + "\n")
+        for row in rows:
+            sys.stdout.write("\t".join("" if v is None else str(v) for v in row) + "\n")
+        return
+    from rich.table import Table
+
+    drawn = Table(title=title, title_justify="left")
+    for index, name in enumerate(columns):
+        drawn.add_column(name, no_wrap=first_no_wrap and index == 0, overflow="fold")
+    for row in rows:
+        drawn.add_row(*("" if v is None else str(v) for v in row))
+    console().print(drawn)
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text or a table.")]
 """The ``--json`` flag every command takes (ARCHITECTURE.md contract)."""
 
 DryRunOpt = Annotated[

@@ -235,7 +235,7 @@ def _require_role(actor: Actor, role: Role, what: str) -> None:
         return
     held = sorted(r.value for r in actor.roles or ())
     msg = f"{actor.name} may not {what}: that needs the role '{role.value}' (roles of {actor.name}: {', '.join(held) or 'none'})"
-    raise ActionNotAllowed(msg)
+    raise ActionNotAllowed(msg, "forbidden.role")
 
 
 def acting(action: _Action, policy: CasePolicy, actor: Actor | None) -> Actor:
@@ -249,12 +249,15 @@ def acting(action: _Action, policy: CasePolicy, actor: Actor | None) -> Actor:
         return Actor.claimed(action.by, policy.people)
     if action.by.casefold() != actor.name.casefold():
         msg = f"the action names {action.by} but was sent by {actor.name}; an action is recorded under its sender"
-        raise ActionNotAllowed(msg)
+        raise ActionNotAllowed(msg, "forbidden.actor")
     return actor
 
 
 def _wrong_stage(name: str, state: CaseState, allowed: str) -> ActionNotAllowed:
-    return ActionNotAllowed(f"{name} is not possible now: case {state.id} is at stage '{state.stage.value}'; {allowed}")
+    return ActionNotAllowed(
+        f"{name} is not possible now: case {state.id} is at stage '{state.stage.value}'; {allowed}",
+        "refused.wrong_stage",
+    )
 
 
 def _decision_from_deny(action: Deny, now: datetime) -> Decision:
@@ -340,7 +343,7 @@ def check(
     who = acting(action, policy, actor)
     if not state.stage.is_open:
         msg = f"case {state.id} is closed ({state.outcome.value if state.outcome else 'no outcome'}); no further action is possible"
-        raise ActionNotAllowed(msg)
+        raise ActionNotAllowed(msg, "refused.closed")
     match action:
         case Approve() | Deny() if state.stage is Stage.REVIEW:
             _require_role(who, Role.REVIEWER, "decide at substantive review")
@@ -360,7 +363,7 @@ def check(
                     f"{who.name} proposed this answer, so {who.name} cannot also sign its secrecy check: "
                     "a different person must approve or deny (four-eyes rule)"
                 )
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.four_eyes")
         case Approve() | Deny():
             raise _wrong_stage(name, state, "approve and deny act at 'review' and 'secrecy_review'")
         case Decide():
@@ -376,9 +379,7 @@ def check(
             # A receipt may precede registration (a letter registered the next morning), never by a year: a
             # date that far back is a typo, and one outside the calendar could not be counted at all.
             earliest = max(EARLIEST_RECEIPT, registered - timedelta(days=366))
-            _day_between(
-                name, "received", action.received, earliest, "a year before registration", beijing_date(now)
-            )
+            _day_between(name, "received", action.received, earliest, "a year before registration", beijing_date(now))
         case Withdraw():
             if state.stage is Stage.REPLYING:
                 raise _wrong_stage(name, state, "the reply is already being sent")
@@ -404,7 +405,7 @@ def _check_clock_action(
                     "Art 30 allows one request listing every item — decide the case instead "
                     "(e.g. cannot_provide / unclear_after_correction)"
                 )
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.once")
             if view is None or view.correction_notice_by is None or now >= view.correction_notice_by:
                 end = (
                     view.correction_notice_by.astimezone(view.deadline_at.tzinfo)
@@ -413,7 +414,7 @@ def _check_clock_action(
                 )
                 when = f"ended at {end.strftime('%Y-%m-%d %H:%M')} Beijing time" if end else "has not started"
                 msg = f"the 7-working-day window for a correction request (Art 30) {when}; decide the case instead"
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.out_of_time")
         case SubmitCorrection():
             if state.stage is not Stage.AWAITING_CORRECTION or state.correction is None:
                 raise _wrong_stage(name, state, "a corrected application is registered while 'awaiting_correction'")
@@ -427,7 +428,7 @@ def _check_clock_action(
             _require_role(who, policy.extension_approver, "approve an extension (Art 33 ¶2)")
             if state.extension is not None:
                 msg = f"the reply period was already extended on {state.extension.on.isoformat()}; Art 33 allows one extension"
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.once")
             if view is None:
                 raise _wrong_stage(name, state, "the clock has not started")
             if _deadline_passed(view, now):
@@ -435,7 +436,7 @@ def _check_clock_action(
                     f"the reply deadline {view.due.isoformat()} has passed; "
                     "Art 33 allows an extension only before the deadline"
                 )
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.out_of_time")
             if action.days is not None and action.days > policy.rules.extension_days:
                 msg = f"extend: at most {policy.rules.extension_days} working days (Art 33 ¶2), not {action.days}"
                 raise ActionNotAllowed(msg)
@@ -445,7 +446,7 @@ def _check_clock_action(
             _require_role(who, Role.HEAD, "set a longer reply period (Art 35)")
             if state.longer_period is not None:
                 msg = f"a longer period was already set on {state.longer_period.on.isoformat()}"
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.once")
             if state.clock is None or action.days <= state.clock.reply_days:
                 current = state.clock.reply_days if state.clock else policy.rules.reply_days
                 msg = f"set_longer_period: {action.days} working days is not longer than the {current} already allowed"
@@ -455,7 +456,7 @@ def _check_clock_action(
                     f"set_longer_period: the reply deadline {view.due.isoformat()} has passed; a longer period "
                     "(Art 35) is set and told to the applicant within the reply period, not after it"
                 )
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.out_of_time")
         case Consult():
             if state.stage is not Stage.REVIEW:
                 raise _wrong_stage(name, state, "consultations are sent during 'review'")
@@ -479,13 +480,13 @@ def _check_clock_action(
             _require_role(who, Role.REVIEWER, "send a fee notice")
             if state.fee is not None:
                 msg = f"a fee notice was already sent on {state.fee.issued.isoformat()}; one per application"
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.once")
             if view is not None and _deadline_passed(view, now):
                 msg = (
                     f"fee_notice: the reply deadline {view.due.isoformat()} has passed; a fee notice goes out "
                     "within the reply period (国办函〔2020〕109号), so none may be sent now"
                 )
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.out_of_time")
             fee_amount(action, state)
         case SettleFee() | WaiveFee():
             if state.stage is not Stage.AWAITING_PAYMENT:
@@ -516,10 +517,10 @@ def _day_between(name: str, field: str, day: date, earliest: date, since: str, t
     """Refuse a day in the future, or before the event it must follow."""
     if day > today:
         msg = f"{name}: {field} {day.isoformat()} is in the future (today is {today.isoformat()})"
-        raise ActionNotAllowed(msg)
+        raise ActionNotAllowed(msg, "bad_input.date")
     if day < earliest:
         msg = f"{name}: {field} {day.isoformat()} is before {since} ({earliest.isoformat()})"
-        raise ActionNotAllowed(msg)
+        raise ActionNotAllowed(msg, "bad_input.date")
 
 
 def _deadline_passed(view: ClockView, now: datetime) -> bool:

@@ -8,56 +8,18 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from domain.identity import id_number_problem
-
-
-class Channel(StrEnum):
-    """How the application reached the agency (Art 31 fixes the receipt date per channel)."""
-
-    IN_PERSON = "in_person"  # 当面提交
-    SIGNED_POST = "signed_post"  # 邮寄需签收
-    ORDINARY_POST = "ordinary_post"  # 平常信函
-    ONLINE = "online"  # 互联网渠道
-    FAX = "fax"  # 传真
-    EMAIL = "email"  # 电子邮件
-
+from domain.vocabulary import ApplicantKind as ApplicantKind  # re-exported: the document's vocabulary
+from domain.vocabulary import Channel as Channel
+from domain.vocabulary import Delivery as Delivery
+from domain.vocabulary import InformationForm as InformationForm
 
 CHANNELS_NEEDING_CONFIRMATION = frozenset({Channel.ORDINARY_POST, Channel.ONLINE, Channel.FAX})
 """Channels intake may register without a receipt date: the clock starts on confirmation (Art 31)."""
-
-
-class ApplicantKind(StrEnum):
-    """The applicant columns of the annual report (table 三)."""
-
-    NATURAL_PERSON = "natural_person"  # 自然人
-    COMMERCIAL_ENTERPRISE = "commercial_enterprise"  # 商业企业
-    RESEARCH_INSTITUTE = "research_institute"  # 科研机构
-    SOCIAL_WELFARE_ORGANISATION = "social_welfare_organisation"  # 社会公益组织
-    LEGAL_SERVICE_BODY = "legal_service_body"  # 法律服务机构
-    OTHER = "other"  # 其他
-
-
-class InformationForm(StrEnum):
-    """The form in which the applicant wants the information (Art 29 ¶3, Art 40)."""
-
-    PAPER = "paper"  # 纸质
-    ELECTRONIC = "electronic"  # 电子
-    INSPECTION = "inspection"  # 查阅、抄录
-
-
-class Delivery(StrEnum):
-    """How the applicant wants to obtain the reply and the information."""
-
-    EMAIL = "email"
-    POST = "post"  # 邮寄
-    COLLECT = "collect"  # 自行领取
-    ONLINE = "online"  # 网上获取
-    FAX = "fax"
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
@@ -11,23 +10,7 @@ from domain.actor import ActorRef
 from domain.application import ApplicantKind, Application, Channel
 from domain.config import Reminders, Role, RulesProfile
 from domain.outcomes import Outcome, Reason
-
-
-class Stage(StrEnum):
-    """Where a case stands (the ``Stage`` search attribute)."""
-
-    AWAITING_RECEIPT = "awaiting_receipt"  # 待确认收到 (ordinary post, online, fax)
-    REVIEW = "review"  # 办理 / 拟办: substantive review by the case handler
-    AWAITING_CORRECTION = "awaiting_correction"  # 补正中
-    SECRECY_REVIEW = "secrecy_review"  # 保密审查
-    AWAITING_PAYMENT = "awaiting_payment"  # 待缴费
-    REPLYING = "replying"  # 答复、送达
-    CLOSED = "closed"  # 办结
-
-    @property
-    def is_open(self) -> bool:
-        """Whether the case still runs."""
-        return self is not Stage.CLOSED
+from domain.vocabulary import Stage as Stage  # re-exported: the case's own vocabulary
 
 
 class CasePolicy(BaseModel):

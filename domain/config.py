@@ -130,7 +130,10 @@ class OgiConfig(BaseModel):
     agencies: dict[str, Agency] = {}
     """Agency name (as on the application) to its settings; unknown agencies get a derived code."""
     people: dict[str, list[Role]] = {}
-    """User id to roles. Empty means roles are not enforced (a single-desk office)."""
+    """With authentication off (``OGI_AUTH=off``): claimed user name to roles; empty means roles are not
+    enforced. With authentication on, users and their roles live in the identity store (``ogi user``)."""
+    separation_of_duties: bool = True
+    """The roles managing users, keys and the audit log are each held alone (等保 三员)."""
     extension_approver: Role = Role.HEAD
     """Art 33 names the head of the disclosure office; local rules may name another role."""
     special_regime_report_row: str = "other_3"

@@ -16,14 +16,23 @@ class ApplicationRejected(OgiError):
 
 
 class ActionNotAllowed(OgiError):
-    """A reviewer action is refused: wrong stage, wrong person, out of time or malformed."""
+    """A reviewer action is refused: wrong stage, wrong person, out of time or malformed.
+
+    ``code`` is the stable reason callers branch on (the API's problem ``code``): ``refused.wrong_stage``,
+    ``refused.closed``, ``refused.four_eyes``, ``refused.out_of_time``, ``refused.once``,
+    ``forbidden.role``, ``bad_input.date``, ``bad_input`` or plain ``refused``.
+    """
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class MalformedAction(ActionNotAllowed):
     """An action's input is malformed (a field missing, empty or of the wrong form), whatever the case."""
 
     def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
+        super().__init__(message, "bad_input")
         self.field = field
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from domain import actions
+from domain.actor import Actor
 from domain.case import CasePolicy, CaseState, ClockView, Deadline, Stage
 from domain.clock import Calendar, beijing_date, clock_under
 from domain.errors import ActionNotAllowed
@@ -80,7 +81,14 @@ def _calendar_note(state: CaseState, calendar: Calendar) -> str | None:
 
 
 def preview(
-    name: str, payload: Any, state: CaseState, policy: CasePolicy, now: datetime, calendar: Calendar
+    name: str,
+    payload: Any,
+    state: CaseState,
+    policy: CasePolicy,
+    now: datetime,
+    calendar: Calendar,
+    *,
+    actor: Actor | None = None,
 ) -> Preview:
     """The action ``name`` with ``payload`` imagined at ``now`` on ``state``; ``state`` is left untouched.
 
@@ -99,10 +107,10 @@ def preview(
         "calendar_note": _calendar_note(state, calendar),
     }
     try:
-        action = actions.check(name, payload, state, policy, now)
+        action = actions.check(name, payload, state, policy, now, actor)
     except ActionNotAllowed as exc:
         return Preview(**common, accepted=False, refusal=str(exc), stage_after=state.stage, clock_after=before)
-    new = actions.apply(name, action, state, now, policy)
+    new = actions.apply(name, action, state, now, policy, actor)
     periods = {
         key: period_deadline(calendar, start, days)
         for key, (start, days) in periods_without_end(new, policy.rules).items()

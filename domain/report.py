@@ -20,7 +20,6 @@ vanishing from the table.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -29,6 +28,9 @@ from domain.application import ApplicantKind, Channel
 from domain.case import Stage
 from domain.clock import beijing_date
 from domain.errors import OgiError
+from domain.vocabulary import RESULTS_HEADING as RESULTS_HEADING  # re-exported
+from domain.vocabulary import RemedyKind as RemedyKind
+from domain.vocabulary import RemedyResult as RemedyResult
 
 
 def _aware(value: datetime) -> datetime:
@@ -81,23 +83,6 @@ class CaseRecord(BaseModel):
     def closed_day(self) -> date | None:
         """The Beijing date the case closed, if it has."""
         return beijing_date(self.closed_at) if self.closed_at is not None else None
-
-
-class RemedyKind(StrEnum):
-    """The rows of table 四: administrative reconsideration and the two kinds of lawsuit."""
-
-    RECONSIDERATION = "reconsideration"  # 行政复议
-    LAWSUIT = "lawsuit"  # 行政诉讼 · 未经复议直接起诉
-    LAWSUIT_AFTER_RECONSIDERATION = "lawsuit_after_reconsideration"  # 行政诉讼 · 复议后起诉
-
-
-class RemedyResult(StrEnum):
-    """The result columns of table 四."""
-
-    MAINTAINED = "maintained"  # 结果维持
-    CORRECTED = "corrected"  # 结果纠正
-    OTHER = "other"  # 其他结果
-    PENDING = "pending"  # 尚未审结
 
 
 class RemedyRecord(BaseModel):
@@ -202,8 +187,6 @@ ROW_LABELS: dict[str, str] = {
 ROW_ORDER: tuple[str, ...] = tuple(ROW_LABELS)
 """Table 三 row keys in form order; the group rows (三)-(六) carry their subtotals."""
 
-RESULTS_HEADING = "三、本年度办理结果"
-"""The heading printed above the result rows; it has no numbers of its own."""
 
 _GROUP_OF: dict[str, tuple[str]] = {
     f"{group}_{i}": (group,) for group, _, items in _GROUPS for i in range(1, len(items) + 1)

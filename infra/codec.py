@@ -1,16 +1,20 @@
-"""Payload encryption for case data: AES-256-GCM under rotating keys, plain JSON from other clients let through.
+"""Payload encryption for case data: AES-256-GCM (or SM4-GCM) under rotating keys; plain JSON let through.
 
 Applications carry personal data (applicant name, ID number, phone, address), and Temporal stores every
-workflow input, result, signal and update in its history. With a key configured, every payload ogi writes is
-encrypted before it leaves the process; the Temporal service, its database and its Web UI see only ciphertext.
+workflow input, result, signal and update in its history. Every payload ogi writes is encrypted before it
+leaves the process, unless ``OGI_ENCRYPTION=off``; the Temporal service, its database and its Web UI see
+only ciphertext (the Web UI reads cases through the codec server, ``ogi codec-server``).
 
-Keys come from the environment, read once per process by :func:`load_codec`:
+Keys, read once per process by :func:`load_codec`:
 
-- ``OGI_KEYS_FILE``: a JSON key file ``{"active": "k2", "keys": {"k1": "<base64>", "k2": "<base64>"}}``
-  (``ogi keys new`` creates and rotates it). New payloads use the active key; every listed key still decrypts,
-  so cases started before a rotation stay readable.
+- ``OGI_KEYS_FILE``: a JSON key file ``{"active": "k2", "keys": {"k1": "<base64>", "k2": "<base64>"},
+  "algorithms": {"k2": "SM4-GCM"}}`` (``ogi keys new`` creates and rotates it; a key without an algorithm is
+  AES-256-GCM). New payloads use the active key; every listed key still decrypts, so cases started before
+  a rotation stay readable.
 - ``OGI_ENCRYPTION_KEY``: one base64 key, id ``env`` unless ``OGI_ENCRYPTION_KEY_ID`` names another; for
   deployments whose secret store hands out a single value.
+- Neither: the home's ``keys/payload.json``, created on first use (mode 0600) with the suite's cipher
+  (``OGI_CRYPTO_SUITE``).
 
 Payloads that are not encrypted (``json/plain`` from the ``temporal`` CLI or another language's client) pass
 through :meth:`EncryptionCodec.decode` unchanged, so any Temporal client can still drive a case.
@@ -28,13 +32,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 from domain.errors import OgiError
+from infra.crypto import AEAD_KEY_SIZE, aead_decrypt, aead_encrypt, suite
+from infra.paths import keys_dir, private_dir
+from infra.settings import settings
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
@@ -66,13 +72,19 @@ class UnknownKeyError(KeyConfigError):
         self.key_id = key_id
 
 
-def _decode_key(key_id: str, value: str) -> bytes:
+DEFAULT_CIPHER = "AES-256-GCM"
+
+
+def _decode_key(key_id: str, value: str, alg: str = DEFAULT_CIPHER) -> bytes:
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise ValueError(f"key '{key_id}' is not valid base64") from None
-    if len(raw) != KEY_SIZE:
-        raise ValueError(f"key '{key_id}' is {len(raw)} bytes; AES-256 needs {KEY_SIZE} (base64 of 32 random bytes)")
+    size = AEAD_KEY_SIZE.get(alg)
+    if size is None:
+        raise ValueError(f"key '{key_id}' names the unknown cipher {alg!r}; use one of {', '.join(AEAD_KEY_SIZE)}")
+    if len(raw) != size:
+        raise ValueError(f"key '{key_id}' is {len(raw)} bytes; {alg} needs {size} (base64 of {size} random bytes)")
     return raw
 
 
@@ -83,28 +95,37 @@ class KeyRing(BaseModel):
 
     active: str = Field(description="Id of the key new payloads are encrypted with.", examples=["k2"])
     keys: dict[str, str] = Field(
-        description="Every key by id, base64 of 32 random bytes; old keys stay to decrypt old payloads.",
+        description="Every key by id, base64 of random bytes; old keys stay to decrypt old payloads.",
         min_length=1,
+    )
+    algorithms: dict[str, str] = Field(
+        default={},
+        description="The cipher of each key by id (AES-256-GCM or SM4-GCM); a key not listed is AES-256-GCM.",
     )
 
     @field_validator("keys")
     @classmethod
-    def _keys_are_aes256(cls, keys: dict[str, str]) -> dict[str, str]:
-        for key_id, value in keys.items():
+    def _key_ids(cls, keys: dict[str, str]) -> dict[str, str]:
+        for key_id in keys:
             if not _KEY_ID.match(key_id):
                 raise ValueError(f"key id '{key_id}' must be 1-64 letters, digits, '.', '_' or '-'")
-            _decode_key(key_id, value)
         return keys
 
     @model_validator(mode="after")
     def _active_is_known(self) -> KeyRing:
         if self.active not in self.keys:
             raise ValueError(f"active key '{self.active}' is not in keys ({', '.join(sorted(self.keys))})")
+        for key_id, value in self.keys.items():
+            _decode_key(key_id, value, self.algorithm(key_id))
         return self
+
+    def algorithm(self, key_id: str) -> str:
+        """The cipher of a key."""
+        return self.algorithms.get(key_id, DEFAULT_CIPHER)
 
     def secrets(self) -> dict[str, bytes]:
         """The raw key bytes by id."""
-        return {key_id: _decode_key(key_id, value) for key_id, value in self.keys.items()}
+        return {key_id: _decode_key(key_id, value, self.algorithm(key_id)) for key_id, value in self.keys.items()}
 
     @classmethod
     def read(cls, path: Path) -> KeyRing:
@@ -131,7 +152,9 @@ def _problem(error: ErrorDetails) -> str:
     return f"{where}: {message}" if where else message
 
 
-def _add_key(keys: Mapping[str, str], key_id: str | None) -> tuple[str, KeyRing]:
+def _add_key(ring: KeyRing | None, key_id: str | None) -> tuple[str, KeyRing]:
+    keys = dict(ring.keys) if ring else {}
+    algorithms = dict(ring.algorithms) if ring else {}
     if key_id is None:
         numbers = [int(m.group(1)) for m in map(_NUMBERED.match, keys) if m]
         key_id = f"k{max(numbers, default=0) + 1}"
@@ -139,8 +162,11 @@ def _add_key(keys: Mapping[str, str], key_id: str | None) -> tuple[str, KeyRing]
         raise KeyConfigError(f"key '{key_id}' already exists; choose another id (old keys are never replaced)")
     if not _KEY_ID.match(key_id):
         raise KeyConfigError(f"key id '{key_id}' must be 1-64 letters, digits, '.', '_' or '-'")
-    secret = base64.b64encode(AESGCM.generate_key(bit_length=KEY_SIZE * 8)).decode("ascii")
-    return key_id, KeyRing(active=key_id, keys={**keys, key_id: secret})
+    cipher = suite(settings().crypto_suite).cipher
+    secret = base64.b64encode(os.urandom(AEAD_KEY_SIZE[cipher])).decode("ascii")
+    if cipher != DEFAULT_CIPHER:
+        algorithms[key_id] = cipher
+    return key_id, KeyRing(active=key_id, keys={**keys, key_id: secret}, algorithms=algorithms)
 
 
 def new_keys_file(path: Path, key_id: str | None = None) -> tuple[str, KeyRing]:
@@ -153,12 +179,12 @@ def new_keys_file(path: Path, key_id: str | None = None) -> tuple[str, KeyRing]:
     Returns:
         The new key's id and the ring now in the file.
     """
-    keys: dict[str, str] = {}
+    old: KeyRing | None = None
     if path.exists():
-        keys = dict(KeyRing.read(path).keys)
+        old = KeyRing.read(path)
     elif env_ring := _ring_from_env():
-        keys = dict(env_ring.keys)
-    new_id, ring = _add_key(keys, key_id)
+        old = env_ring
+    new_id, ring = _add_key(old, key_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # created 0600
     try:
@@ -171,6 +197,32 @@ def new_keys_file(path: Path, key_id: str | None = None) -> tuple[str, KeyRing]:
         Path(tmp).unlink(missing_ok=True)
         raise
     return new_id, ring
+
+
+def default_keys_file() -> Path:
+    """The key file of the embedded default: ``keys/payload.json`` in the home."""
+    return keys_dir() / "payload.json"
+
+
+def _first_use_ring(path: Path) -> KeyRing:
+    """The default key file's ring, created once (mode 0600) if missing, whoever asks first."""
+    if path.exists():
+        return KeyRing.read(path)
+    private_dir(path.parent)
+    _, ring = _add_key(None, None)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(json.dumps(ring.model_dump(), indent=2) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    try:
+        os.link(tmp, path)  # fails if another process linked its key first: theirs is the key
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return KeyRing.read(path)
 
 
 def _ring_from_env() -> KeyRing | None:
@@ -201,7 +253,11 @@ def load_keyring() -> KeyRing | None:
         )
     if file:
         return KeyRing.read(Path(file))
-    return env_ring
+    if env_ring is not None:
+        return env_ring
+    if not settings().encryption_on:
+        return None
+    return _first_use_ring(default_keys_file())
 
 
 class EncryptionCodec(PayloadCodec):
@@ -211,17 +267,20 @@ class EncryptionCodec(PayloadCodec):
     original payload, the layout of Temporal's encryption samples in every SDK.
     """
 
-    def __init__(self, keys: Mapping[str, bytes], active_key_id: str) -> None:
+    def __init__(
+        self, keys: Mapping[str, bytes], active_key_id: str, algorithms: Mapping[str, str] | None = None
+    ) -> None:
         if active_key_id not in keys:
             raise KeyConfigError(f"active key '{active_key_id}' is not among the keys ({', '.join(sorted(keys))})")
-        self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        algs = algorithms or {}
+        self._ciphers = {key_id: (algs.get(key_id, DEFAULT_CIPHER), key) for key_id, key in keys.items()}
         self._active = active_key_id
         self._active_metadata = active_key_id.encode("utf-8")
 
     @classmethod
     def from_keyring(cls, ring: KeyRing) -> EncryptionCodec:
         """A codec that encrypts with the ring's active key and decrypts with any of its keys."""
-        return cls(ring.secrets(), ring.active)
+        return cls(ring.secrets(), ring.active, {k: ring.algorithm(k) for k in ring.keys})
 
     @property
     def active_key_id(self) -> str:
@@ -235,11 +294,10 @@ class EncryptionCodec(PayloadCodec):
 
     def encrypt(self, payloads: Iterable[Payload]) -> list[Payload]:
         """Encrypt each payload with the active key (synchronous core of :meth:`encode`)."""
-        cipher = self._ciphers[self._active]
+        alg, key = self._ciphers[self._active]
         encrypted: list[Payload] = []
         for payload in payloads:
-            nonce = os.urandom(NONCE_SIZE)
-            data = nonce + cipher.encrypt(nonce, payload.SerializeToString(), None)
+            data = aead_encrypt(alg, key, payload.SerializeToString())
             encrypted.append(
                 Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: self._active_metadata}, data=data)
             )
@@ -258,11 +316,11 @@ class EncryptionCodec(PayloadCodec):
                 decrypted.append(payload)
                 continue
             key_id = payload.metadata.get(KEY_ID_METADATA, b"").decode("utf-8", "replace")
-            cipher = self._ciphers.get(key_id)
-            if cipher is None:
+            found = self._ciphers.get(key_id)
+            if found is None:
                 raise UnknownKeyError(key_id, self._ciphers)
             try:
-                plain = cipher.decrypt(payload.data[:NONCE_SIZE], payload.data[NONCE_SIZE:], None)
+                plain = aead_decrypt(found[0], found[1], payload.data)
             except InvalidTag:
                 raise KeyConfigError(
                     f"payload encrypted with key '{key_id}' does not decrypt with the key configured as "

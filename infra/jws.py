@@ -49,6 +49,18 @@ def sign(claims: dict[str, Any], key: KeyEntry, typ: str) -> str:
     return f"{head}.{body}.{_b64(signature)}"
 
 
+def unverified_header(token: str) -> dict[str, Any]:
+    """The header of a token, unchecked: only to choose which keys to check it with."""
+    head = token.split(".", 1)[0]
+    try:
+        header = json.loads(_unb64(head))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise TokenError("malformed", "not a signed token (the header is not JSON)") from None
+    if not isinstance(header, dict):
+        raise TokenError("malformed", "not a signed token (the header is not an object)")
+    return header
+
+
 def unverified_claims(token: str) -> dict[str, Any]:
     """The claims of a token without checking it: only for a token whose check is already on record."""
     parts = token.split(".")

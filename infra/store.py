@@ -221,6 +221,8 @@ class Allocation:
     None when intake had no applicant to count (or the case predates counting)."""
     same_content_as: tuple[str, ...] = ()
     """Earlier cases of the same applicant at the agency asking for the same content, oldest first."""
+    status: str = "started"
+    """``allocated`` until its case is known to be started (then ``started``)."""
 
 
 @dataclass(frozen=True)
@@ -278,19 +280,24 @@ def allocate_case_number(
     external_ref: str,
     intake_run_id: str,
     applicant: ApplicantMark | None = None,
+    status: str = "started",
 ) -> Allocation:
     """The next gap-free number for the agency and year, idempotent for one intake run.
 
     A retry of the same intake run gets its number back; another run with the same external
     reference learns the existing case instead of a new number. With ``applicant`` the application
     is also counted in its applicant's month, once, and matched against their earlier requests.
+    ``status`` is ``allocated`` when the caller starts the case itself and reports it (``mark_started``).
     """
     for _ in range(20):
         try:
             with _lock, engine().begin() as conn:
                 row = conn.execute(
                     select(
-                        case_numbers.c.case_id, case_numbers.c.intake_run_id, case_numbers.c.applicant_month_rank
+                        case_numbers.c.case_id,
+                        case_numbers.c.intake_run_id,
+                        case_numbers.c.applicant_month_rank,
+                        case_numbers.c.status,
                     ).where(case_numbers.c.agency == agency, case_numbers.c.external_ref == external_ref)
                 ).first()
                 if row is not None:
@@ -299,6 +306,7 @@ def allocate_case_number(
                         duplicate=row.intake_run_id != intake_run_id,
                         applicant_month_rank=row.applicant_month_rank,
                         same_content_as=_same_content(conn, agency_code, applicant, row.case_id) if applicant else (),
+                        status=row.status,
                     )
                 bumped = conn.execute(
                     update(counters)
@@ -336,13 +344,84 @@ def allocate_case_number(
                         intake_run_id=intake_run_id,
                         created_at=datetime.now(UTC),
                         applicant_month_rank=rank,
+                        status=status,
                     )
                 )
-                return Allocation(case_id=case_id, duplicate=False, applicant_month_rank=rank, same_content_as=same)
+                return Allocation(
+                    case_id=case_id, duplicate=False, applicant_month_rank=rank, same_content_as=same, status=status
+                )
         except IntegrityError:
             continue  # a concurrent intake took the number or the reference first: read again
     msg = "could not allocate a tracking number after 20 attempts (store contention)"
     raise RuntimeError(msg)
+
+
+def mark_started(case_id: str) -> None:
+    """Record that the case of an allocated number is started (idempotent)."""
+    with engine().begin() as conn:
+        conn.execute(
+            update(case_numbers)
+            .where(case_numbers.c.case_id == case_id, case_numbers.c.status == "allocated")
+            .values(status="started")
+        )
+
+
+def void_number(case_id: str, reason: str) -> bool:
+    """Void an allocated number whose case was never started, with the reason; False if it was started.
+
+    The number stays in the sequence (no unexplained gap); its external reference is freed, so the
+    intake system can submit the application again and get a new number.
+    """
+    with engine().begin() as conn:
+        row = conn.execute(
+            select(case_numbers.c.external_ref, case_numbers.c.status).where(case_numbers.c.case_id == case_id)
+        ).first()
+        if row is None or row.status != "allocated":
+            return False
+        conn.execute(
+            update(case_numbers)
+            .where(case_numbers.c.case_id == case_id)
+            .values(
+                status="void",
+                external_ref=f"void:{case_id}",
+                void_reason=f"{reason} (external_ref {row.external_ref})"[:500],
+                voided_at=_now(),
+            )
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class NumberRecord:
+    """A tracking number's entry: who asked for it, when, and what became of it."""
+
+    case_id: str
+    agency: str
+    status: str
+    created_at: datetime
+    void_reason: str | None = None
+    voided_at: datetime | None = None
+
+
+def numbers(status: str | None = None, older_than: datetime | None = None) -> list[NumberRecord]:
+    """Tracking numbers in order, optionally of one status and allocated before ``older_than``."""
+    query = select(case_numbers).order_by(case_numbers.c.agency_code, case_numbers.c.year, case_numbers.c.seq)
+    if status is not None:
+        query = query.where(case_numbers.c.status == status)
+    if older_than is not None:
+        query = query.where(case_numbers.c.created_at < older_than)
+    with read_engine().connect() as conn:
+        return [
+            NumberRecord(
+                case_id=r.case_id,
+                agency=r.agency,
+                status=r.status,
+                created_at=r.created_at,
+                void_reason=r.void_reason,
+                voided_at=r.voided_at,
+            )
+            for r in conn.execute(query)
+        ]
 
 
 # -- the case archive --

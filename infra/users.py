@@ -235,9 +235,7 @@ def check_password(name: str, password: str) -> User:
     return _user(row)
 
 
-def seen_oidc_user(
-    subject: str, name: str, roles: list[Role], agency: str | None, department: str | None
-) -> User:
+def seen_oidc_user(subject: str, name: str, roles: list[Role], agency: str | None, department: str | None) -> User:
     """Record (or refresh) a user of the identity platform, so assignments and acted_by can name them."""
     clean = _checked_name(name)
     now = _now()

@@ -194,8 +194,12 @@ class TestArchiveCase:
         assert row.applicant_masked == application.applicant.name[0] + "*" * min(len(application.applicant.name) - 1, 3)
         assert row.subject and application.description.startswith(row.subject.rstrip("…"))
         ActivityEnvironment().run(archive_case, ArchiveRequest(row=row))
-        assert sql_rows(store_url, "SELECT applicant_masked, subject FROM cases") == [(row.applicant_masked, row.subject)]
-        assert application.applicant.id_number not in json.dumps(sql_rows(store_url, "SELECT * FROM cases"), default=str)
+        assert sql_rows(store_url, "SELECT applicant_masked, subject FROM cases") == [
+            (row.applicant_masked, row.subject)
+        ]
+        assert application.applicant.id_number not in json.dumps(
+            sql_rows(store_url, "SELECT * FROM cases"), default=str
+        )
 
     def test_records_filtered_by_agency_name_or_code(self, store_url: str) -> None:
         """case_records() filters by agency name or code."""

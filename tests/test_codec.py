@@ -39,6 +39,7 @@ from infra.codec import (
     KeyRing,
     UnknownKeyError,
     load_codec,
+    load_keyring,
     new_keys_file,
 )
 from infra.connection import data_converter
@@ -156,10 +157,40 @@ class TestEncryptionCodec:
 
 
 class TestKeyConfiguration:
-    def test_no_key_configured_means_plain_converter(self) -> None:
-        """Without a key, there is no codec and the converter is the plain pydantic one."""
+    def test_encryption_off_means_plain_converter(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """OGI_ENCRYPTION=off is the explicit way to plaintext: no codec, the plain pydantic converter."""
+        monkeypatch.setenv("OGI_ENCRYPTION", "off")
         assert load_codec() is None
         assert data_converter() is pydantic_data_converter
+
+    async def test_no_key_configured_makes_the_default_key_once(self, private_home: Path) -> None:
+        """Encryption is on by default: the home's key file is made on first use, private, and then reused."""
+        codec = load_codec()
+        assert codec is not None
+        path = private_home / "keys" / "payload.json"
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert (path.parent.stat().st_mode & 0o777) == 0o700
+        again = load_codec()
+        assert again is not None and again.key_ids == codec.key_ids
+        [encoded] = await codec.encode([application_payload()])
+        assert NAME.encode() not in encoded.data
+        assert [application_payload()] == await again.decode([encoded])
+
+    def test_concurrent_first_uses_agree_on_one_key(self, private_home: Path) -> None:
+        """Ten processes' worth of first uses at once end with one key file that all of them read."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(10) as pool:
+            rings = list(pool.map(lambda _: load_keyring(), range(10)))
+        assert len({ring.model_dump_json() for ring in rings if ring is not None}) == 1
+
+    def test_sm_suite_makes_sm4_keys(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With OGI_CRYPTO_SUITE=sm the default key is SM4-GCM, recorded beside its id."""
+        monkeypatch.setenv("OGI_CRYPTO_SUITE", "sm")
+        ring = load_keyring()
+        assert ring is not None
+        assert ring.algorithm(ring.active) == "SM4-GCM"
+        assert len(ring.secrets()[ring.active]) == 16
 
     def test_keys_file_gives_an_encrypting_cached_converter(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -590,8 +621,9 @@ class TestCodecServer:
         assert result.exit_code == 2
         assert "OGI_CODEC_TOKEN" in json.loads(result.stderr)["error"]
 
-    def test_command_needs_a_key(self) -> None:
-        """``ogi codec-server`` without any key configured exits with an error naming the variables."""
+    def test_command_needs_a_key(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``ogi codec-server`` with encryption switched off exits with an error naming the variables."""
+        monkeypatch.setenv("OGI_ENCRYPTION", "off")
         result = CliRunner().invoke(codec_server_cmd.app, ["--port", "0", "--json"])
         assert result.exit_code == 2
         assert "OGI_KEYS_FILE" in json.loads(result.stderr)["error"]

@@ -63,6 +63,7 @@ _INDEX: dict[str, SearchAttributeKey[Any]] = {
     "Outcome": sa.OUTCOME,
     "DueAt": sa.DUE_AT,
     "ReceivedAt": sa.RECEIVED_AT,
+    "DueDay": sa.DUE_DAY,
 }
 
 
@@ -90,6 +91,7 @@ class DisclosureRequestWorkflow:
         self._lock = asyncio.Lock()
         self._indexed: dict[str, object] = {}
         self._archived: Stage | None = None
+        self._due_day: bool | None = None
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseState:
@@ -133,6 +135,11 @@ class DisclosureRequestWorkflow:
         except ValueError:
             return  # a malformed report of a refusal carries nothing worth recording
         actions.record_refusal(self._state, note.action, note.by, note.reason, workflow.now())
+
+    def _due_day_indexed(self) -> bool:
+        if self._due_day is None:
+            self._due_day = workflow.patched("due-day-attribute")
+        return self._due_day
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
@@ -190,7 +197,9 @@ class DisclosureRequestWorkflow:
                 self._state = before
                 reason = f"{name} cannot be applied: {_cause(exc)}"
                 actions.record_refusal(self._state, name, _sender(actor, payload), reason, now)
-                raise ApplicationError(reason, type="ActionNotAllowed", non_retryable=True) from None
+                raise ApplicationError(
+                    reason, "refused.cannot_apply", type="ActionNotAllowed", non_retryable=True
+                ) from None
             if name in NOTICES:
                 await self._send_notice(name)
             self._index()
@@ -447,6 +456,9 @@ class DisclosureRequestWorkflow:
             "DueAt": view.deadline_at if view else None,
             "ReceivedAt": day_start(st.received) if st.received else None,
         }
+        # Since this patch the due day is indexed too (Beijing date), readable in the Web UI.
+        if self._due_day_indexed():
+            values["DueDay"] = view.due.isoformat() if view else None
         if not self._indexed:
             current = workflow.info().typed_search_attributes
             self._indexed = {name: current.get(key) for name, key in _INDEX.items()}
@@ -478,8 +490,8 @@ def _cause(exc: BaseException) -> str:
 
 
 def workflow_error(exc: ActionNotAllowed) -> ApplicationError:
-    """An update failure the caller sees with the refusal's message (and no workflow failure)."""
-    return ApplicationError(str(exc), type="ActionNotAllowed", non_retryable=True)
+    """An update failure the caller sees with the refusal's message and code (and no workflow failure)."""
+    return ApplicationError(str(exc), exc.code, type="ActionNotAllowed", non_retryable=True)
 
 
 def _action_handlers(name: str) -> tuple[Any, Any]:

@@ -95,7 +95,6 @@ class IntakeWorkflow:
             warnings=reg.warnings,
             provisional=reg.clock.provisional if reg.clock else False,
             calendar_version=reg.clock.calendar_version if reg.clock else None,
-            query_code=reg.query_code or None,
         )
 
     async def _start_case(self, application: Application, reg: Registration, pairs: list[Any]) -> None:
@@ -110,7 +109,7 @@ class IntakeWorkflow:
                 clock=reg.clock,
                 applicant_month_rank=reg.applicant_month_rank,
                 same_content_as=reg.same_content_as,
-                query_code_digest=code_digest(reg.query_code) if reg.query_code else None,
+                query_code_digest=reg.query_code_digest or (code_digest(reg.query_code) if reg.query_code else None),
             ),
             id=reg.case_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,

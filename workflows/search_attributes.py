@@ -17,6 +17,8 @@ OUTCOME = SearchAttributeKey.for_keyword("Outcome")
 CHANNEL = SearchAttributeKey.for_keyword("Channel")
 OVERDUE = SearchAttributeKey.for_bool("Overdue")
 CLOCK_PAUSED = SearchAttributeKey.for_bool("ClockPaused")
+DUE_DAY = SearchAttributeKey.for_keyword("DueDay")
+"""The due date as a Beijing calendar day (``YYYY-MM-DD``), beside the ``DueAt`` instant overdue queries use."""
 
 CASES_QUERY = "WorkflowType = 'DisclosureRequestWorkflow'"
 """Visibility query for every case."""
@@ -38,6 +40,7 @@ ALL_KEYS: tuple[SearchAttributeKey[Any], ...] = (
     CHANNEL,
     OVERDUE,
     CLOCK_PAUSED,
+    DUE_DAY,
 )
 
 

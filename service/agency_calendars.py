@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from cli.case_pages import due_through, quote
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.config import OgiConfig, load_config
 from infra.paths import config_path, notices_dir
@@ -46,31 +45,19 @@ class AgencyCalendars:
                 found.setdefault(agency.region, []).append(name)
         return found
 
-    def due_within(self, today: date, days: int, agency: str | None) -> tuple[str, dict[str, date]]:
-        """The filter for cases due within ``days`` working days of ``today``, and the last day per calendar.
+    def due_within(self, today: date, days: int, agency: str | None) -> dict[str | None, date]:
+        """The last day of a window of ``days`` working days from ``today``, per calendar.
 
-        Without ``agency`` every region whose last day differs from the national one gets its own
-        clause for its agencies; the keys of the returned days are ``national`` and those regions.
+        ``None`` keys the national calendar (every agency without a region of its own); a region's key
+        appears when its last day differs. With ``agency`` only that agency's calendar is given.
         """
         if agency is not None:
             region = self.region(agency)
-            last = self.of_region(region).add_working_days(today, days)
-            return due_through(last), {region or NATIONAL: last}
+            return {None if region is None else region: self.of_region(region).add_working_days(today, days)}
         national = self.of_region(None).add_working_days(today, days)
-        days_by: dict[str, date] = {NATIONAL: national}
-        clauses: list[str] = []
-        regional: list[str] = []
-        for region, names in self.regional_agencies().items():
+        days_by: dict[str | None, date] = {None: national}
+        for region in self.regional_agencies():
             last = self.of_region(region).add_working_days(today, days)
             if last != national:
                 days_by[region] = last
-                clauses.append(f"(Agency IN ({_names(names)}) AND {due_through(last)})")
-                regional += names
-        if not clauses:
-            return due_through(national), days_by
-        rest = f"(Agency NOT IN ({_names(regional)}) AND {due_through(national)})"
-        return "(" + " OR ".join([rest, *clauses]) + ")", days_by
-
-
-def _names(names: list[str]) -> str:
-    return ", ".join(quote(n) for n in names)
+        return days_by

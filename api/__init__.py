@@ -1,0 +1,1 @@
+"""``ogi serve``: the HTTP API (FastAPI) over the service layer, with authentication and problem+json errors."""

@@ -1,0 +1,106 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``) with ogi's stable ``code``.
+
+Every error the API answers has this shape: the service's errors with their code and status, request
+validation (422, naming the field), unknown routes (404), oversized bodies (413), and anything
+unexpected (500, logged with a reference, never a traceback in the answer).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from infra.log import get_logger
+from service.errors import ServiceError
+
+log = get_logger("api")
+PROBLEM = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    """Stable reason, e.g. ``refused.four_eyes``, ``bad_input``, ``unauthenticated``, ``not_found``."""
+    field: str | None = None
+    instance: str | None = None
+
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Refused",
+    413: "Too large",
+    415: "Unsupported media type",
+    422: "Bad input",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Unavailable",
+}
+
+
+def problem(
+    status: int, code: str, detail: str, *, field: str | None = None, request: Request | None = None, **headers: str
+) -> JSONResponse:
+    """A problem+json response."""
+    body = Problem(
+        type=f"urn:ogi:problem:{code}",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        code=code,
+        field=field,
+        instance=str(request.url.path) if request is not None else None,
+    )
+    extra = dict(headers)
+    if status == 401:
+        extra.setdefault("WWW-Authenticate", 'Bearer realm="ogi"')
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM, headers=extra)
+
+
+def _field(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of ``app`` as problem+json."""
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"Retry-After": "60"} if exc.status in (429, 503) else {}
+        return problem(exc.status, exc.code, str(exc), field=exc.field, request=request, **headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        field = _field(first.get("loc", ()))
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        detail = f"{field}: {first.get('msg', 'invalid')}{more}"
+        return problem(422, "bad_input", detail, field=field, request=request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "bad_input.method", 413: "bad_input.too_large", 415: "bad_input.media_type"}
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "error")
+        return problem(exc.status_code, code.get(exc.status_code, "bad_input"), detail, request=request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        ref = secrets.token_hex(6)
+        log.error("api.unexpected", ref=ref, path=request.url.path, error=type(exc).__name__)
+        return problem(500, "internal", f"an unexpected error; the server log has it under reference {ref}")

@@ -1,0 +1,1 @@
+"""One router module per resource: cases (and their actions), statistics, reports, public status, sign-in."""

@@ -1,0 +1,49 @@
+"""``/v1/stats`` and ``/v1/reports/{year}``: live counts from the read model, and the annual report."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from api.deps import CurrentPrincipal
+from service import listings, reports
+
+router = APIRouter(prefix="/v1", tags=["supervision"])
+
+
+@router.get("/stats", summary="Open cases per stage, agency, channel; overdue, due this week")
+async def stats(
+    principal: CurrentPrincipal, agency: Annotated[str | None, Query(max_length=100)] = None
+) -> dict[str, Any]:
+    """Counts of open cases from the read model."""
+    return await listings.stats(agency)
+
+
+class ReportFormat(StrEnum):
+    """The report's formats."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
+@router.get(
+    "/reports/{year}",
+    summary="The annual report (年度报告): tables 三 and 四",
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
+async def annual_report(
+    principal: CurrentPrincipal,
+    year: Annotated[int, Path(ge=2008, le=2999)],
+    agency: Annotated[str | None, Query(max_length=100)] = None,
+    through: Annotated[date | None, Query(description="Cutoff day: the tables as they stood at its end.")] = None,
+    format: ReportFormat = ReportFormat.JSON,
+) -> Any:
+    """Tables 三 and 四 for a year, checked (一 + 二 = 三(七) + 四 per column); JSON adds the timeliness supplement."""
+    answer = await reports.annual_report(year, agency, through, with_timeliness=format is ReportFormat.JSON)
+    if format is ReportFormat.CSV:
+        return Response(reports.report_csv(answer.report), media_type="text/csv; charset=utf-8")
+    return reports.report_json(answer)

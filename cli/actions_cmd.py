@@ -1,0 +1,419 @@
+"""Reviewer actions: decide, confirm receipt, correction, extension, consultation, fees, withdrawal.
+
+Each sends the same-named action through the API (``POST /v1/cases/ID/actions/NAME``), which sends the
+Update the worker checks: with authentication on you act as your token's user; with ``OGI_AUTH=off``
+as ``--by``. ``--dry-run`` previews; ``--acted-by`` (records role) enters what a colleague did.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import typer
+
+from cli.backend import CommandFailed, auth_on, call
+from cli.output import AsOfOpt, DryRunOpt, JsonOpt, day_option, emit_json, fail, failed, say
+from domain.fees import FeeMethod
+from domain.outcomes import Outcome, Reason
+from domain.vocabulary import Channel
+
+app = typer.Typer(no_args_is_help=True)
+
+CaseArg = Annotated[str, typer.Argument(help="Tracking number.")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by", help="Only with OGI_AUTH=off: who takes the action. With authentication on you are your token's user."
+    ),
+]
+ActedByOpt = Annotated[
+    str | None,
+    typer.Option("--acted-by", help="records role: the colleague who took the action (it is recorded for them)."),
+]
+WaitOpt = Annotated[
+    bool, typer.Option("--wait/--no-wait", help="--no-wait: return once the case accepted it (fire and forget).")
+]
+
+LIST_OPTIONS = {"items": "--item", "reasons": "--reason"}
+"""Payload lists whose option is repeated under a singular name."""
+
+
+def act(
+    case_id: str,
+    name: str,
+    fields: dict[str, Any],
+    *,
+    by: str | None,
+    as_json: bool,
+    dry_run: bool = False,
+    as_of: str | None = None,
+    acted_by: str | None = None,
+    wait: bool = True,
+) -> None:
+    """Send the action (or its preview) and print the answer."""
+    body = {k: v for k, v in fields.items() if v is not None and v != []}
+    if auth_on():
+        if by is not None:
+            fail(
+                "with authentication on you act as the user of your token (OGI_TOKEN or ogi login); leave out --by "
+                "(to enter what a colleague did, use --acted-by with the records role)",
+                as_json=as_json,
+                error_code="bad_input.by",
+            )
+    elif by is None:
+        fail("--by is required with OGI_AUTH=off: who takes the action", as_json=as_json, error_code="bad_input.by")
+    else:
+        body["by"] = by
+    if acted_by is not None:
+        body["acted_by"] = acted_by
+    if as_of is not None:
+        if not dry_run:
+            fail("--as-of imagines the action on another day, so it needs --dry-run", as_json=as_json)
+        day_option(as_of, "--as-of", as_json)
+    query = {"dry_run": dry_run, "as_of": as_of, "wait": None if wait else "false"}
+    try:
+        answer = call(
+            "POST",
+            f"/v1/cases/{case_id}/actions/{name}",
+            query=query,
+            body=json.dumps(body, ensure_ascii=False).encode(),
+        )
+    except CommandFailed as exc:
+        if exc.code == "bad_input" and ":" in str(exc):
+            field = str(exc).split(":", 1)[0].split(".")[0]
+            option = LIST_OPTIONS.get(field, "--" + field.replace("_", "-"))
+            failed(CommandFailed(f"{exc} (option {option})", exc.code, exc.status), as_json)
+        if dry_run and exc.status == 409:
+            failed(CommandFailed(f"would be refused: {exc} (dry run: nothing was sent)", exc.code, 409), as_json)
+        failed(exc, as_json)
+    result = answer.body
+    if dry_run:
+        _print_preview(result, as_json, as_of)
+        return
+    if as_json:
+        emit_json(result)
+    elif answer.status == 202:
+        say(f"{case_id}: {name} accepted by the case; its result: {result['poll']}")
+    else:
+        say(f"{result['id']}: {result['detail']} → stage [bold]{result['stage']}[/]")
+
+
+def _clock_line(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    if after is None:
+        return "no reply clock runs (receipt not confirmed)"
+    if before is None:
+        return f"the clock starts: due {after['due']} ({after['left']} working days left)"
+    moved = _days(before["due"], after["due"])
+    shift = f" ({moved:+d} days)" if moved else " (unchanged)"
+    stopped = " · the clock stops" if after["paused"] and not before["paused"] else ""
+    restarted = " · the clock runs again" if before["paused"] and not after["paused"] else ""
+    return (
+        f"due {before['due']} → {after['due']}{shift} · working days left {before['left']} → {after['left']}"
+        f"{stopped}{restarted}"
+    )
+
+
+def _days(a: str, b: str) -> int:
+    from datetime import date
+
+    return (date.fromisoformat(b) - date.fromisoformat(a)).days
+
+
+def _print_preview(result: dict[str, Any], as_json: bool, as_of: str | None) -> None:
+    when = "" if as_of is None else f" on {result['as_of']}"
+    if not result["accepted"]:
+        unplayed = result.get("not_simulated") or []
+        more = f"; not played before then: {'; '.join(unplayed)}" if unplayed else ""
+        fail(
+            f"would be refused{when}: {result['refusal']} (dry run: nothing was sent){more}",
+            1,
+            as_json,
+            "refused",
+        )
+    if as_json:
+        emit_json({**result, "due_moves_by": result.get("due_moves")})
+        return
+    say(
+        f"[bold]{result['case_id']}[/] · {result['action']}{when}: [green]would be accepted[/] (dry run: nothing was sent)"
+    )
+    say(f"  {result['detail']}")
+    say(f"  stage {result['stage_before']} → {result['stage_after']}")
+    say(f"  {_clock_line(result.get('clock_before'), result.get('clock_after'))}")
+    for key, end in (result.get("periods") or {}).items():
+        say(f"  {key} period ends {end['due']} (24:00 Beijing time)")
+    for line in (result.get("clock_after") or {}).get("explanation", []):
+        say(f"  [dim]· {line}[/]")
+    for line in result.get("not_simulated") or []:
+        say(f"  [yellow]not played before{when}:[/] {line}")
+    if result.get("calendar_note"):
+        say(f"  [yellow]calendar:[/] {result['calendar_note']}")
+
+
+AccessOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="For the applicant, printed in the reply: where, how and when to get the information, "
+        "or for not_handled the right channel (Art 36)."
+    ),
+]
+
+
+@app.command(rich_help_panel="Review")
+def approve(
+    case_id: CaseArg,
+    by: ByOpt = None,
+    reason: Annotated[str | None, typer.Option(help="A note for the record (internal).")] = None,
+    access: AccessOpt = None,
+    acted_by: ActedByOpt = None,
+    wait: WaitOpt = True,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Approve at the current review step: propose disclosure, or release after the secrecy check."""
+    fields = {"note": reason, "access": access}
+    act(case_id, "approve", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, wait=wait)
+
+
+REASON_HELP = (
+    "At review a reason code: " + ", ".join(r.value for r in Reason) + "; at the secrecy check: why it goes back."
+)
+
+
+@app.command(rich_help_panel="Review")
+def deny(
+    case_id: CaseArg,
+    reason: Annotated[str, typer.Option(help=REASON_HELP)],
+    by: ByOpt = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    acted_by: ActedByOpt = None,
+    wait: WaitOpt = True,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Refuse at review with a reason code, or send the answer back from the secrecy check."""
+    fields = {"reason": reason, "note": note}
+    act(case_id, "deny", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, wait=wait)
+
+
+@app.command(rich_help_panel="Review")
+def decide(
+    case_id: CaseArg,
+    outcome: Annotated[Outcome, typer.Option(help="The outcome of substantive review.")],
+    by: ByOpt = None,
+    reason: Annotated[list[Reason] | None, typer.Option(help="Reason code(s); repeat for several.")] = None,
+    refer_to: Annotated[str | None, typer.Option(help="For not_held: the agency that holds it.")] = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record (internal).")] = None,
+    access: AccessOpt = None,
+    acted_by: ActedByOpt = None,
+    wait: WaitOpt = True,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Decide any review outcome (partly disclosed, cannot provide, not handled, ...)."""
+    fields = {
+        "outcome": outcome.value,
+        "reasons": [r.value for r in reason or []],
+        "refer_to": refer_to,
+        "note": note,
+        "access": access,
+    }
+    act(case_id, "decide", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, wait=wait)
+
+
+@app.command("confirm-receipt", rich_help_panel="Intake")
+def confirm_receipt(
+    case_id: CaseArg,
+    received: Annotated[str, typer.Option(help="The date receipt was confirmed with the applicant (YYYY-MM-DD).")],
+    by: ByOpt = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Confirm receipt of an ordinary-post, online or fax application: the clock starts (Art 31)."""
+    fields = {"received": day_option(received, "--received", as_json).isoformat()}
+    act(case_id, "confirm_receipt", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+
+
+@app.command(rich_help_panel="Intake")
+def withdraw(
+    case_id: CaseArg,
+    by: ByOpt = None,
+    note: Annotated[str | None, typer.Option(help="How the withdrawal was received.")] = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Record that the applicant withdrew the application (before the reply)."""
+    act(case_id, "withdraw", {"note": note}, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+
+
+@app.command("request-correction", rich_help_panel="Clock")
+def request_correction(
+    case_id: CaseArg,
+    item: Annotated[list[str], typer.Option(help="What the applicant must correct; repeat for every item.")],
+    by: ByOpt = None,
+    period_days: Annotated[int | None, typer.Option(help="Working days to answer (default: configured).")] = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Ask for a correction (补正, Art 30) within 7 working days of receipt, once, listing every item."""
+    fields = {"items": item, "period_days": period_days}
+    act(case_id, "request_correction", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+
+
+@app.command("submit-correction", rich_help_panel="Clock")
+def submit_correction(
+    case_id: CaseArg,
+    received: Annotated[str, typer.Option(help="When the corrected application arrived (YYYY-MM-DD).")],
+    by: ByOpt = None,
+    channel: Annotated[Channel | None, typer.Option(help="How it arrived.")] = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Register the corrected application: the reply period restarts from its receipt."""
+    fields = {
+        "received": day_option(received, "--received", as_json).isoformat(),
+        "channel": channel.value if channel else None,
+    }
+    act(case_id, "submit_correction", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+
+
+@app.command(rich_help_panel="Clock")
+def extend(
+    case_id: CaseArg,
+    reason: Annotated[str, typer.Option(help="Why the reply needs more time (goes into the notice).")],
+    by: ByOpt = None,
+    days: Annotated[int | None, typer.Option(help="Working days added (at most 20 by default).")] = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Extend the reply period once, before it ends; the head of the disclosure body approves (Art 33)."""
+    fields = {"reason": reason, "days": days}
+    act(case_id, "extend", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+
+
+@app.command("set-longer-period", rich_help_panel="Clock")
+def set_longer_period(
+    case_id: CaseArg,
+    reason: Annotated[str, typer.Option(help="Why the requests are excessive.")],
+    days: Annotated[int, typer.Option(help="The reply period in working days.")],
+    by: ByOpt = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Set a longer reply period for excessive requests, with the reason (Art 35; the head decides)."""
+    fields = {"reason": reason, "days": days}
+    act(case_id, "set_longer_period", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+
+
+@app.command(rich_help_panel="Clock")
+def consult(
+    case_id: CaseArg,
+    kind: Annotated[Literal["third_party", "agency"], typer.Option(help="third_party (Art 32) or agency (Art 34).")],
+    party: Annotated[str, typer.Option(help="Who is consulted.")],
+    by: ByOpt = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Consult a third party or another agency; the clock stops until every consultation is answered or lapses."""
+    fields = {"kind": kind, "party": party}
+    act(case_id, "consult", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+
+
+@app.command("consultation-answer", rich_help_panel="Clock")
+def consultation_answer(
+    case_id: CaseArg,
+    consultation: Annotated[str, typer.Option(help="Which consultation (c1, c2, ... as in 'ogi show').")],
+    answer: Annotated[Literal["consent", "objection", "opinion"], typer.Option(help="What the party answered.")],
+    by: ByOpt = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Record a consulted party's answer."""
+    fields = {"consultation": consultation, "answer": answer, "note": note}
+    act(case_id, "consultation_answer", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+
+
+@app.command("fee-notice", rich_help_panel="Clock")
+def fee_notice(
+    case_id: CaseArg,
+    method: Annotated[FeeMethod, typer.Option(help="count (per applicant per month) or volume (pages).")],
+    by: ByOpt = None,
+    pages: Annotated[int | None, typer.Option(help="Pages, for the volume method.")] = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Send a fee notice (收费通知书, 国办函〔2020〕109号); the clock stops until payment."""
+    fields = {"method": method.value, "pages": pages}
+    act(case_id, "fee_notice", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+
+
+@app.command("pay-fee", rich_help_panel="Clock")
+def pay_fee(
+    case_id: CaseArg,
+    by: ByOpt = None,
+    note: Annotated[str | None, typer.Option(help="Receipt number or how it was paid.")] = None,
+    paid_on: Annotated[
+        str | None, typer.Option(help="The day it was paid (YYYY-MM-DD), when before today: the clock runs from then.")
+    ] = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Record payment of the fee: the clock runs again."""
+    day = day_option(paid_on, "--paid-on", as_json).isoformat() if paid_on is not None else None
+    act(
+        case_id,
+        "pay_fee",
+        {"note": note, "paid_on": day},
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+    )
+
+
+@app.command("waive-fee", rich_help_panel="Clock")
+def waive_fee(
+    case_id: CaseArg,
+    reason: Annotated[str, typer.Option(help="Why the fee is waived.")],
+    by: ByOpt = None,
+    acted_by: ActedByOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Waive the fee with a reason: the case goes on as if paid."""
+    act(
+        case_id,
+        "waive_fee",
+        {"reason": reason},
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+    )

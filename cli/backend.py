@@ -1,0 +1,158 @@
+"""Where everyday commands send their requests: ``ogi serve`` over HTTP, or the same API in-process.
+
+With authentication on (the default) the command is a client of ``ogi serve`` (``OGI_API_URL``, token
+from ``OGI_TOKEN`` or ``ogi login``): it never imports the Temporal SDK, and the user it acts as is the
+token's, verified by the service and again by the worker. With ``OGI_AUTH=off`` (and no ``OGI_API_URL``)
+it runs the API application in its own process, acting as the name given with ``--by``. Either way a
+command speaks the API: one set of routes, answers and problem codes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TIMEOUT_S = 60.0
+
+
+class CommandFailed(Exception):
+    """A request the service answered with an error (or could not be made): message, code and HTTP status."""
+
+    def __init__(self, message: str, code: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+    @property
+    def exit_code(self) -> int:
+        """2 bad input, 3 unavailable, 1 refused or not found."""
+        if self.status in (400, 413, 415, 422):
+            return 2
+        if self.status == 503:
+            return 3
+        return 1
+
+
+def token_file() -> Path:
+    """Where ``ogi login`` keeps the token (``$XDG_CONFIG_HOME/ogi/token``, mode 0600)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "ogi" / "token"
+
+
+def stored_token() -> str | None:
+    """``OGI_TOKEN``, else the token ``ogi login`` stored."""
+    value = os.environ.get("OGI_TOKEN", "").strip()
+    if value:
+        return value
+    try:
+        return token_file().read_text("utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def auth_on() -> bool:
+    """Whether authentication is on (``OGI_AUTH``, default on)."""
+    return os.environ.get("OGI_AUTH", "on").strip().lower() != "off"
+
+
+def api_base() -> str:
+    """The URL of ``ogi serve``."""
+    url = os.environ.get("OGI_API_URL", "").strip().rstrip("/")
+    if url:
+        return url
+    host = os.environ.get("OGI_API_HOST", "127.0.0.1")
+    return f"http://{host}:{os.environ.get('OGI_API_PORT', '8000')}"
+
+
+def over_http() -> bool:
+    """Whether commands go through ``ogi serve``: always with authentication on, or when ``OGI_API_URL`` is set."""
+    return auth_on() or bool(os.environ.get("OGI_API_URL", "").strip())
+
+
+@dataclass
+class Answer:
+    """A successful answer: its status and body (JSON, or text for CSV)."""
+
+    status: int
+    body: Any
+
+
+def call(
+    method: str,
+    path: str,
+    *,
+    query: dict[str, Any] | None = None,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    token: str | None = None,
+) -> Answer:
+    """One request to ``ogi serve``; ``CommandFailed`` with the problem's code for an error answer."""
+    params = {k: _param(v) for k, v in (query or {}).items() if v is not None and v is not False}
+    target = path + (("?" + urllib.parse.urlencode(params, doseq=True)) if params else "")
+    sent = {"Accept": "application/json", **(headers or {})}
+    bearer = token if token is not None else stored_token()
+    if bearer and auth_on():
+        sent["Authorization"] = f"Bearer {bearer}"
+    if body is not None:
+        sent.setdefault("Content-Type", "application/json")
+    if not over_http():
+        return _in_process(method, target, body, sent)
+    url = api_base() + target
+    request = urllib.request.Request(url, data=body, method=method, headers=sent)  # noqa: S310 - http(s) only
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
+            raw = response.read()
+            kind = response.headers.get("Content-Type", "")
+            return Answer(response.status, json.loads(raw) if "json" in kind else raw.decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        raise _failure(exc) from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        msg = f"cannot reach ogi serve at {api_base()} ({reason}); start it with 'make run' or set OGI_API_URL"
+        raise CommandFailed(msg, "unavailable", 503) from None
+
+
+_local: Any = None
+
+
+def _in_process(method: str, target: str, body: bytes | None, headers: dict[str, str]) -> Answer:
+    """The API application run in this process (authentication off): the same routes, without a server."""
+    global _local
+    if _local is None:
+        from fastapi.testclient import TestClient
+
+        from api.app import create_app
+
+        _local = TestClient(create_app(), raise_server_exceptions=False)
+        _local.__enter__()  # runs until the process exits: one event loop for every request of the command
+    response = _local.request(method, target, content=body, headers=headers)
+    kind = response.headers.get("content-type", "")
+    if response.status_code >= 400:
+        problem = response.json() if "json" in kind else {}
+        detail = problem.get("detail") or f"the API answered {response.status_code}"
+        raise CommandFailed(detail, problem.get("code") or "error", response.status_code)
+    return Answer(response.status_code, response.json() if "json" in kind else response.text)
+
+
+def _param(value: Any) -> str:
+    if value is True:
+        return "true"
+    return str(value)
+
+
+def _failure(exc: urllib.error.HTTPError) -> CommandFailed:
+    try:
+        problem = json.loads(exc.read())
+    except (ValueError, OSError):
+        problem = {}
+    detail = problem.get("detail") or f"ogi serve answered {exc.code}"
+    code = problem.get("code") or "error"
+    if exc.code == 401:
+        detail += "; set OGI_TOKEN (ogi token issue --user NAME) or run 'ogi login'"
+    return CommandFailed(detail, code, exc.code)
