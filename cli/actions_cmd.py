@@ -80,8 +80,8 @@ def act(
             body=json.dumps(body, ensure_ascii=False).encode(),
         )
     except CommandFailed as exc:
-        if exc.code == "bad_input" and ":" in str(exc):
-            field = str(exc).split(":", 1)[0].split(".")[0]
+        if exc.status == 422 and exc.field:
+            field = exc.field.split(".")[0]
             option = LIST_OPTIONS.get(field, "--" + field.replace("_", "-"))
             failed(CommandFailed(f"{exc} (option {option})", exc.code, exc.status), as_json)
         if dry_run and exc.status == 409:

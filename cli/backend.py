@@ -24,10 +24,11 @@ TIMEOUT_S = 60.0
 class CommandFailed(Exception):
     """A request the service answered with an error (or could not be made): message, code and HTTP status."""
 
-    def __init__(self, message: str, code: str, status: int) -> None:
+    def __init__(self, message: str, code: str, status: int, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
+        self.field = field
 
     @property
     def exit_code(self) -> int:
@@ -125,7 +126,16 @@ def _in_process(method: str, target: str, body: bytes | None, headers: dict[str,
     """The API application run in this process (authentication off): the same routes, without a server."""
     global _local
     if _local is None:
+        import warnings
+
+        # Starlette asks test suites to move to another HTTP client; for running the app in-process, it is the one.
+        warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
         from fastapi.testclient import TestClient
+
+        from infra.log import configure_logging
+
+        # stdout carries the command's answer alone (one JSON document with --json): every log goes to stderr.
+        configure_logging(os.environ.get("OGI_LOG_LEVEL", "WARNING"))
 
         from api.app import create_app
 
@@ -136,7 +146,7 @@ def _in_process(method: str, target: str, body: bytes | None, headers: dict[str,
     if response.status_code >= 400:
         problem = response.json() if "json" in kind else {}
         detail = problem.get("detail") or f"the API answered {response.status_code}"
-        raise CommandFailed(detail, problem.get("code") or "error", response.status_code)
+        raise CommandFailed(detail, problem.get("code") or "error", response.status_code, problem.get("field"))
     return Answer(response.status_code, response.json() if "json" in kind else response.text)
 
 
@@ -155,4 +165,4 @@ def _failure(exc: urllib.error.HTTPError) -> CommandFailed:
     code = problem.get("code") or "error"
     if exc.code == 401:
         detail += "; set OGI_TOKEN (ogi token issue --user NAME) or run 'ogi login'"
-    return CommandFailed(detail, code, exc.code)
+    return CommandFailed(detail, code, exc.code, problem.get("field"))

@@ -66,9 +66,17 @@ def say(text: str) -> None:
     console().print(text)
 
 
-def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, first_no_wrap: bool = True) -> None:
-    """A table on a terminal; on a pipe, a header and one tab-separated line per row."""
-    if not is_terminal():
+def table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, first_no_wrap: bool = True, data: bool = True
+) -> None:
+    """A table on a terminal; on a pipe, a listing's lines tab-separated, a form's table drawn at full width.
+
+    A data table (a listing) becomes a header and one tab-separated line per row, its title on stderr; a
+    document's table (the report's form) keeps its title and is drawn whole.
+    """
+    if not is_terminal() and data:
+        if title:
+            sys.stderr.write(title + "\n")
         sys.stdout.write("\t".join(columns) + "\n")
         for row in rows:
             sys.stdout.write("\t".join("" if v is None else str(v) for v in row) + "\n")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.backend import CommandFailed, call
-from cli.output import JsonOpt, day_option, emit_json, failed, is_terminal, say, table
+from cli.output import JsonOpt, day_option, emit_json, failed, say, table
 from domain.vocabulary import RESULTS_HEADING, RemedyKind, RemedyResult
 
 app = typer.Typer(no_args_is_help=True)
@@ -40,13 +40,16 @@ def _print_report(report: dict[str, Any]) -> None:
         if row["key"] == "disclosed":
             rows.append([RESULTS_HEADING, *([""] * len(columns))])
         rows.append([_indent(row["key"], row["label"]), *(row["counts"][c] for c in columns)])
-    table(f"{period} · {who} · 三、收到和处理政府信息公开申请情况", ["", *(labels[c] for c in columns)], rows)
+    table(
+        f"{period} · {who} · 三、收到和处理政府信息公开申请情况", ["", *(labels[c] for c in columns)], rows, data=False
+    )
     remedy_columns = report["remedy_columns"]
     remedy_rows = [[r["label"], *(r["counts"][c] for c in remedy_columns)] for r in report["remedies"]]
     table(
         "四、政府信息公开行政复议、行政诉讼情况",
         ["", *(report["remedy_column_labels"][c] for c in remedy_columns)],
         remedy_rows,
+        data=False,
     )
     say(f"[dim]共统计 {report['cases']} 件 · 一 + 二 = 三(七) + 四 holds in every column[/]")
 
@@ -79,6 +82,7 @@ def _print_timeliness(rows: list[dict[str, Any]]) -> None:
             "most days late",
         ],
         lines,
+        data=False,
     )
     late = rows[-1].get("late_cases") or []
     if late:
@@ -124,8 +128,6 @@ def report(
     _print_report(result)
     if result.get("timeliness") is not None:
         _print_timeliness(result["timeliness"])
-    if not is_terminal():
-        return
 
 
 @app.command(rich_help_panel="Supervision")

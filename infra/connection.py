@@ -13,8 +13,17 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 from temporalio.envconfig import ClientConfig
 
 from infra.codec import load_codec
+from infra.settings import settings
 
 TASK_QUEUE = os.environ.get("OGI_TASK_QUEUE", "ogi-cases")
+"""The task queue when the process started (the worker's); services ask ``task_queue()`` at each call."""
+
+
+def task_queue() -> str:
+    """The case task queue (``OGI_TASK_QUEUE``, default ``ogi-cases``)."""
+    return settings().task_queue
+
+
 DEFAULT_ADDRESS = "localhost:7233"
 
 

@@ -89,8 +89,8 @@ def _connect(raw: str, *, create: bool) -> Engine:
                 if not create:
                     msg = (
                         f"no case store at {path}: ogi keeps its data in OGI_HOME ({path.parent}); run the command "
-                        "where 'make run' keeps it, set OGI_HOME to the folder holding ogi.sqlite, or set it up "
-                        "with 'ogi setup'"
+                        "where 'make run' keeps it, set OGI_HOME to the folder holding ogi.sqlite (or "
+                        "OGI_DATABASE_URL to the store), or set it up with 'ogi setup'"
                     )
                     raise StoreMissing(msg)
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -35,7 +35,7 @@ from domain.config import ConfigError, Role
 from domain.errors import ApplicationRejected
 from infra import store
 from infra.applicant_secret import ApplicantKeyError
-from infra.connection import TASK_QUEUE
+from infra.connection import task_queue
 from infra.settings import settings
 from service.errors import BadInput, Unavailable
 from service.identities import Principal
@@ -168,7 +168,7 @@ async def _start_case(principal: Principal, inp: CaseInput, application: Applica
                 DisclosureRequestWorkflow.run,
                 inp,
                 id=inp.case_id,
-                task_queue=TASK_QUEUE,
+                task_queue=task_queue(),
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                 search_attributes=_search_attributes(application, inp),

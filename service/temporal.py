@@ -82,33 +82,47 @@ class SigningInterceptor(Interceptor):
         return _SigningOutbound(next)
 
 
-_client: Client | None = None
-_client_lock = asyncio.Lock()
+_clients: dict[tuple[str, str, int], Client] = {}
+_given: ContextVar[Client | None] = ContextVar("ogi_given_client", default=None)
+
+
+@contextmanager
+def using(given: Client) -> Iterator[None]:
+    """Service calls made inside use ``given`` (a test environment's client) instead of connecting."""
+    reset = _given.set(given)
+    try:
+        yield
+    finally:
+        _given.reset(reset)
 
 
 async def client() -> Client:
-    """The process's one Temporal client, connected on first use; ``Unavailable`` if Temporal cannot be reached."""
-    global _client
-    if _client is not None:
-        return _client
-    async with _client_lock:
-        if _client is None:
-            config = connect_config()
-            try:
-                _client = await asyncio.wait_for(
-                    Client.connect(**config, data_converter=data_converter(), interceptors=[SigningInterceptor()]),
-                    timeout=10,
-                )
-            except (RuntimeError, OSError, TimeoutError) as exc:
-                msg = (
-                    f"cannot reach Temporal at {config.get('target_host')} ({describe_connect_error(exc)}); "
-                    "start it with 'make run' or set TEMPORAL_ADDRESS"
-                )
-                raise Unavailable(msg) from None
-    return _client
+    """The process's Temporal client, connected on first use; ``Unavailable`` if Temporal cannot be reached.
+
+    One per configured address and namespace (and event loop): the SDK's advice is one long-lived client.
+    """
+    given = _given.get()
+    if given is not None:
+        return given
+    config = connect_config()
+    key = (str(config.get("target_host")), str(config.get("namespace")), id(asyncio.get_running_loop()))
+    found = _clients.get(key)
+    if found is not None:
+        return found
+    try:
+        connected = await asyncio.wait_for(
+            Client.connect(**config, data_converter=data_converter(), interceptors=[SigningInterceptor()]),
+            timeout=10,
+        )
+    except (RuntimeError, OSError, TimeoutError) as exc:
+        msg = (
+            f"cannot reach Temporal at {config.get('target_host')} ({describe_connect_error(exc)}); "
+            "start it with 'make run' or set TEMPORAL_ADDRESS"
+        )
+        raise Unavailable(msg) from None
+    return _clients.setdefault(key, connected)
 
 
-def forget_client() -> None:
-    """Drop the process's client (tests that start a new server; after a change of address)."""
-    global _client
-    _client = None
+def forget_clients() -> None:
+    """Drop the process's clients (tests that start a new server; after a change of address)."""
+    _clients.clear()

@@ -85,6 +85,8 @@ def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     """Every test gets its own OGI_HOME (keys, store, documents), never the project's .data."""
     home = tmp_path_factory.mktemp("ogi-home")
     monkeypatch.setenv("OGI_HOME", str(home))
+    # Claimed names unless a test switches authentication on: the lifecycle tests act as li and wang.
+    monkeypatch.setenv("OGI_AUTH", "off")
     return home
 
 

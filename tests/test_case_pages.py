@@ -1,28 +1,22 @@
-"""Sorted case pages (``ogi overdue``, ``due-soon``, ``list``) against a real dev server's visibility."""
+"""Sorted case pages from Temporal visibility (the read model's cross-check) against a real dev server."""
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair
-from typer.testing import CliRunner
 
-from cli import supervise_cmd
-from cli.case_pages import Cursor, CursorError, all_cases, case_page, due_on, due_through
 from domain.calendar import BEIJING, load_calendar
 from domain.clock import beijing_date
 from infra.paths import notices_dir
+from service.visibility import Cursor, CursorError, all_cases, case_page, due_on, due_through
 from tests.visibility_seed import NO_WORKER, start_bare_case
 from workflows import search_attributes as sa
 
@@ -181,161 +175,18 @@ class TestCursor:
             Cursor.parse(text)
 
 
-runner = CliRunner()
-
-
-def ogi(address: str, *args: str) -> Any:
-    """Run a supervisor command with --json against the dev server; its exit code and parsed output."""
-    done = runner.invoke(supervise_cmd.app, [*args, "--json"], env={"TEMPORAL_ADDRESS": address})
-    return done.exit_code, json.loads(done.stdout or done.stderr)
-
-
-class TestCommands:
-    def test_overdue_json_pages_with_total_and_next(self, client: Client, dev_server_address: str) -> None:
-        """``ogi overdue --json --limit N`` gives one page, the total and the cursor of the next page."""
-        code, first = ogi(dev_server_address, "overdue", "--limit", "5")
-        assert code == 0
-        assert (first["count"], first["total"], first["offset"]) == (5, 8, 0)
-        assert [c["id"] for c in first["cases"]] == ["P-001", "P-003", "P-005", "P-007", "P-010"]
-        code, second = ogi(dev_server_address, "overdue", "--limit", "5", "--after", first["next"])
-        assert code == 0
-        assert ([c["id"] for c in second["cases"]], second["offset"], second["next"]) == (
-            ["Q-002", "Q-004", "Q-009"],
-            5,
-            None,
-        )
-
-    def test_due_soon_includes_the_case_due_on_the_last_day(self, client: Client, dev_server_address: str) -> None:
-        """``due-soon --days N`` lists the case due exactly N working days out, not the one due the day after."""
-        code, out = ogi(dev_server_address, "due-soon", "--days", str(SOON_DAYS))
-        assert code == 0
-        ids = [c["id"] for c in out["cases"]]
-        assert "R-001" in ids
-        assert "R-002" not in ids
-        assert out["through"] == SOON.isoformat()
-
-    def test_list_all_returns_every_open_case(self, client: Client, dev_server_address: str) -> None:
-        """``ogi list --all`` is every open case, sorted, in one object without a cursor."""
-        code, out = ogi(dev_server_address, "list", "--all", "--agency", MZ)
-        assert code == 0
-        assert [c["id"] for c in out["cases"]] == expected_order(SEEDS)
-        assert out["next"] is None
-
-    @pytest.mark.parametrize(
-        ("args", "message"),
-        [
-            (["overdue", "--after", "bogus"], "--after 'bogus' is not a page cursor"),
-            (["list", "--all", "--limit", "3"], "--all lists every case"),
-            (["due-soon", "--all", "--after", "2026-01-01,X"], "--all lists every case"),
-        ],
-    )
-    def test_bad_paging_options_exit_2_with_the_fix(
-        self, dev_server_address: str, args: list[str], message: str
-    ) -> None:
-        """A bad cursor or --all with --limit/--after is refused in one line before any query."""
-        code, out = ogi(dev_server_address, *args)
-        assert code == 2
-        assert message in out["error"]
-
-    def test_table_tells_how_to_get_the_next_page(self, client: Client, dev_server_address: str) -> None:
-        """Without --json, a full page says how many there are and which --after gives the next one."""
-        done = runner.invoke(
-            supervise_cmd.app,
-            ["overdue", "--limit", "2"],
-            env={"TEMPORAL_ADDRESS": dev_server_address, "COLUMNS": "150"},
-        )
-        assert done.exit_code == 0, done.stderr
-        assert "1–2 of 8" in done.stdout
-        assert f"--after '{(TODAY - timedelta(days=20)).isoformat()},P-003'" in done.stdout
-
-    def test_csv_export_of_every_case(self, client: Client, dev_server_address: str) -> None:
-        """``list --all --csv``: a header, then one line per case in the listing's order; nothing on stderr."""
-        done = runner.invoke(
-            supervise_cmd.app, ["list", "--all", "--agency", MZ, "--csv"], env={"TEMPORAL_ADDRESS": dev_server_address}
-        )
-        assert done.exit_code == 0, done.stderr
-        lines = list(csv.reader(io.StringIO(done.stdout)))
-        assert lines[0] == list(supervise_cmd.CSV_COLUMNS)
-        assert [line[0] for line in lines[1:]] == expected_order(SEEDS)
-        by_id = {line[0]: dict(zip(lines[0], line, strict=True)) for line in lines[1:]}
-        assert by_id["P-001"]["overdue"] == "true"
-        assert by_id["P-001"]["due"] == (TODAY - timedelta(days=20)).isoformat()
-        assert (by_id["U-001"]["due"], by_id["U-001"]["stage"]) == ("", "awaiting_receipt")
-        assert done.stderr == ""
-
-    def test_csv_page_puts_the_cursor_on_stderr(self, client: Client, dev_server_address: str) -> None:
-        """A CSV page keeps stdout a clean table; how to get the next page goes to stderr."""
-        done = runner.invoke(
-            supervise_cmd.app, ["overdue", "--limit", "2", "--csv"], env={"TEMPORAL_ADDRESS": dev_server_address}
-        )
-        assert done.exit_code == 0, done.stderr
-        assert [line[0] for line in csv.reader(io.StringIO(done.stdout))] == ["id", "P-001", "P-003"]
-        assert "2 of 8; next page: --after" in done.stderr
-
-    def test_csv_and_json_together_is_refused(self, dev_server_address: str) -> None:
-        """Two formats at once: exit 2 before any query."""
-        code, out = ogi(dev_server_address, "due-soon", "--csv")
-        assert code == 2
-        assert "choose one" in out["error"]
-
-
 class TestNoWorker:
-    def test_a_case_nobody_polls_for_is_unavailable_not_refused(self, client: Client, dev_server_address: str) -> None:
-        """``ogi show`` on a case whose queue has no worker: exit 3 after OGI_WAIT_SECONDS, asking for the worker."""
-        from cli import cases_cmd
+    async def test_a_case_nobody_polls_for_is_unavailable_not_refused(
+        self, client: Client, dev_server_address: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Reading a case whose queue has no worker: 'no worker answered' after OGI_WAIT_SECONDS (exit 3, 503)."""
+        from service.cases import fetch_state
+        from service.errors import Unavailable
+        from service.temporal import forget_clients
 
-        env = {"TEMPORAL_ADDRESS": dev_server_address, "OGI_WAIT_SECONDS": "2"}
-        done = runner.invoke(cases_cmd.app, ["show", SEEDS[0].case_id, "--json"], env=env)
-        assert done.exit_code == 3, done.stderr
-        assert "within 2 s; is the worker running?" in json.loads(done.stderr)["error"]
-
-    def test_a_wait_that_is_no_number_is_refused(self, client: Client, dev_server_address: str) -> None:
-        """OGI_WAIT_SECONDS must be seconds."""
-        from cli import cases_cmd
-
-        env = {"TEMPORAL_ADDRESS": dev_server_address, "OGI_WAIT_SECONDS": "soon"}
-        done = runner.invoke(cases_cmd.app, ["show", SEEDS[0].case_id], env=env)
-        assert done.exit_code == 1
-        assert "OGI_WAIT_SECONDS is 'soon'" in done.stderr
-
-
-def test_tracking_numbers_are_whole_on_an_80_column_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A clerk copies the case id from the table: it is printed whole even when the agency name must fold."""
-    from rich.console import Console
-
-    from cli.case_pages import Page
-
-    case = {
-        "id": "AD9C35-2026-000123",
-        "stage": "secrecy_review",
-        "due": "2026-12-18",
-        "overdue": False,
-        "agency": "六安市自然资源和规划局金安分局不动产登记中心",
-        "channel": "online",
-    }
-    console = Console(width=80, force_terminal=False)
-    monkeypatch.setattr(supervise_cmd, "console", console)
-    with console.capture() as captured:
-        supervise_cmd._show("overdue", Page(cases=[case], total=1, offset=0, next=None, queries=1), False, False)
-    assert "AD9C35-2026-000123" in captured.get()
-
-
-class TestListFilters:
-    def test_agency_by_its_configured_code(self, client: Client, dev_server_address: str, tmp_path: Path) -> None:
-        """``--agency LAMZ`` finds the cases indexed under the name the configuration gives that code."""
-        config = tmp_path / "ogi.toml"
-        config.write_text(f'[agencies."{MZ}"]\ncode = "LAMZ"\n', "utf-8")
-        env = {"TEMPORAL_ADDRESS": dev_server_address, "OGI_CONFIG": str(config)}
-        by_name = runner.invoke(supervise_cmd.app, ["list", "--all", "--agency", MZ, "--json"], env=env)
-        by_code = runner.invoke(supervise_cmd.app, ["list", "--all", "--agency", "LAMZ", "--json"], env=env)
-        assert by_name.exit_code == by_code.exit_code == 0, by_code.stderr
-        assert json.loads(by_code.stdout)["cases"] == json.loads(by_name.stdout)["cases"]
-        assert json.loads(by_code.stdout)["total"] == len(SEEDS)
-
-    def test_an_unknown_channel_is_bad_input(self, dev_server_address: str) -> None:
-        """``--channel pigeon`` is refused with the channels there are, not answered with an empty list."""
-        done = runner.invoke(
-            supervise_cmd.app, ["list", "--channel", "pigeon"], env={"TEMPORAL_ADDRESS": dev_server_address}
-        )
-        assert done.exit_code == 2
-        assert "online" in done.stderr
+        monkeypatch.setenv("TEMPORAL_ADDRESS", dev_server_address)
+        monkeypatch.setenv("OGI_WAIT_SECONDS", "2")
+        forget_clients()
+        with pytest.raises(Unavailable, match=r"within 2 s; is the worker running\?") as caught:
+            await fetch_state(SEEDS[0].case_id)
+        assert caught.value.status == 503

@@ -30,7 +30,6 @@ from temporalio.worker import Worker
 from typer.testing import CliRunner
 
 from cli import codec_server_cmd, keys_cmd
-from cli.codec_server_cmd import CodecServer, serve_in_thread
 from infra.codec import (
     ENCODING,
     KEY_ID_METADATA,
@@ -42,6 +41,7 @@ from infra.codec import (
     load_keyring,
     new_keys_file,
 )
+from infra.codec_server import CodecServer, serve_in_thread
 from infra.connection import data_converter
 from tests.workflow_support import time_skipping
 

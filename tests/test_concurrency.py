@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
-from cli.cases_cmd import submit_application
-from domain.errors import DuplicateApplication
 from infra import store
 from infra.connection import data_converter
+from service.temporal import forget_clients
+from tests.service_support import submit
 from tests.workflow_support import application
 from worker import ACTIVITY_THREADS, build_worker
 
@@ -31,19 +31,23 @@ async def client(dev_server_address: str, tmp_path_factory: pytest.TempPathFacto
     """A client and an in-process worker on the default task queue, numbering into a fresh store."""
     mp = pytest.MonkeyPatch()
     mp.setenv("OGI_HOME", str(tmp_path_factory.mktemp("concurrency-home")))
+    mp.setenv("OGI_AUTH", "off")
+    mp.setenv("TEMPORAL_ADDRESS", dev_server_address)
+    forget_clients()
     conn = await Client.connect(dev_server_address, data_converter=data_converter())
     try:
         with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as pool:
             async with build_worker(conn, pool):
                 yield conn
     finally:
+        forget_clients()
         mp.undo()
 
 
 async def test_200_concurrent_submits_get_gap_free_numbers_per_agency(client: Client) -> None:
     """200 applications to 3 agencies at once: per agency and year, numbers are 1..n with no gap or repeat."""
     apps = [application(agency=AGENCIES[i % 3]) for i in range(200)]
-    results = await asyncio.gather(*(submit_application(client, app) for app in apps))
+    results = await asyncio.gather(*(submit(app) for app in apps))
     by_agency: dict[str, list[int]] = defaultdict(list)
     for result in results:
         match = NUMBER.match(result.id)
@@ -60,22 +64,20 @@ async def test_200_concurrent_submits_get_gap_free_numbers_per_agency(client: Cl
 
 
 async def test_50_racing_duplicates_make_exactly_one_case(client: Client) -> None:
-    """The same external_ref submitted 50 times at once: one case; 49 refusals that name it."""
+    """The same external_ref submitted 50 times at once: one case; 49 answers naming it, marked duplicate."""
     app = application(external_ref="race-" + uuid.uuid4().hex[:8], agency=AGENCIES[0])
-    outcomes = await asyncio.gather(*(submit_application(client, app) for _ in range(50)), return_exceptions=True)
-    accepted = [o for o in outcomes if not isinstance(o, BaseException)]
-    refused = [o for o in outcomes if isinstance(o, DuplicateApplication)]
-    other = [repr(o) for o in outcomes if isinstance(o, BaseException) and not isinstance(o, DuplicateApplication)]
-    assert other == []
-    assert len(accepted) == 1
-    assert len(refused) == 49
-    assert all(r.case_id == accepted[0].id for r in refused)
-    assert all(accepted[0].id in str(r) for r in refused)
-    described = await client.get_workflow_handle(accepted[0].id).describe()
+    outcomes = await asyncio.gather(*(submit(app) for _ in range(50)), return_exceptions=True)
+    errors = [repr(o) for o in outcomes if isinstance(o, BaseException)]
+    assert errors == []
+    answers = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len({a.id for a in answers}) == 1
+    assert sum(not a.duplicate for a in answers) == 1
+    assert len({a.query_code for a in answers}) == 1
+    described = await client.get_workflow_handle(answers[0].id).describe()
     assert described.workflow_type == "DisclosureRequestWorkflow"
-    # The 49 refusals consumed no number: the next application gets the very next one.
-    after = await submit_application(client, application(agency=AGENCIES[0]))
-    race_seq = int(NUMBER.match(accepted[0].id)["seq"])  # type: ignore[index]
+    # The 49 duplicates consumed no number: the next application gets the very next one.
+    after = await submit(application(agency=AGENCIES[0]))
+    race_seq = int(NUMBER.match(answers[0].id)["seq"])  # type: ignore[index]
     assert int(NUMBER.match(after.id)["seq"]) == race_seq + 1  # type: ignore[index]
 
 

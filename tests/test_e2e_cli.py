@@ -30,6 +30,8 @@ class Stack:
 
     def __init__(self, address: str, home: Path) -> None:
         self.env = {**os.environ, "TEMPORAL_ADDRESS": address, "TEMPORAL_NAMESPACE": "default", "OGI_HOME": str(home)}
+        # The claimed-name mode (``--by``): the authenticated stack has its own tests (test_e2e_api).
+        self.env["OGI_AUTH"] = "off"
         self.env["OGI_TASK_QUEUE"] = "e2e-" + uuid.uuid4().hex[:8]
         self.home = home
 

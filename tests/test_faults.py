@@ -24,11 +24,12 @@ from typing import Any
 import pytest
 from temporalio.client import Client
 
-from cli.cases_cmd import submit_application
 from domain.case import CaseState, Stage
 from infra import store
 from infra.connection import data_converter
+from service.temporal import forget_clients
 from tests.conftest import free_port, start_dev_server, stop_process
+from tests.service_support import submit
 from tests.workflow_support import application
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -111,7 +112,8 @@ async def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     s = Site(tmp_path)
     monkeypatch.setenv("OGI_HOME", str(tmp_path))
     monkeypatch.setenv("OGI_TASK_QUEUE", s.queue)
-    monkeypatch.setattr("cli.cases_cmd.TASK_QUEUE", s.queue)
+    monkeypatch.setenv("TEMPORAL_ADDRESS", s.address)
+    forget_clients()
     s.start_server()
     s.start_worker()
     try:
@@ -127,7 +129,7 @@ async def connect(site: Site) -> Client:
 async def test_worker_killed_mid_flight_loses_and_repeats_nothing(site: Site) -> None:
     """SIGKILL with replies in flight and timers pending: every case finishes once, numbers stay gap-free."""
     client = await connect(site)
-    cases = [(await submit_application(client, application())).id for _ in range(12)]
+    cases = [(await submit(application())).id for _ in range(12)]
     finishing, waiting = cases[:10], cases[10:]
     for case_id in finishing:
         await client.get_workflow_handle(case_id).execute_update("approve", {"by": "li"})
@@ -174,7 +176,7 @@ async def test_worker_killed_mid_flight_loses_and_repeats_nothing(site: Site) ->
 async def test_server_restart_keeps_every_case(site: Site) -> None:
     """Stop the server with open cases and start it again on the same database: all there, all workable."""
     client = await connect(site)
-    cases = [(await submit_application(client, application())).id for _ in range(4)]
+    cases = [(await submit(application())).id for _ in range(4)]
     await client.get_workflow_handle(cases[0]).execute_update("approve", {"by": "li"})
     before = {c: await state(client, c) for c in cases}
     site.stop()
@@ -188,7 +190,7 @@ async def test_server_restart_keeps_every_case(site: Site) -> None:
         assert after.clock_view == before[case_id].clock_view
     await client.get_workflow_handle(cases[0]).execute_update("approve", {"by": "wang"})
     await eventually(lambda: _closed(client, cases[0]))
-    fresh = (await submit_application(client, application())).id
+    fresh = (await submit(application())).id
     assert fresh.endswith("-000005")  # numbering continues after the restart, no reuse
 
 
@@ -199,7 +201,7 @@ async def _closed(client: Client, case_id: str) -> bool:
 async def test_failing_activity_retries_and_surfaces_then_heals(site: Site) -> None:
     """A reply that cannot be written keeps retrying, visibly, and goes out once the cause is repaired."""
     client = await connect(site)
-    case_id = (await submit_application(client, application())).id
+    case_id = (await submit(application())).id
     blocker = site.home / "documents" / case_id
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("not a folder", "utf-8")  # the reply's folder cannot be created

@@ -13,11 +13,15 @@ import pytest
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.actions import ActionResult
 from domain.calendar import load_calendar
 from domain.case import Stage
 from domain.clock import beijing_date
 from domain.config import Role
 from domain.outcomes import Outcome, Reason
+from service.actions import perform
+from service.identities import claimed
+from service.temporal import using
 from tests.workflow_support import case_worker, start_case, state_of
 
 
@@ -323,14 +327,13 @@ class TestRetriedActions:
         self, env: WorkflowEnvironment, queue: str
     ) -> None:
         """The same consultation sent twice on the same case state (a retry after a timeout): one consultation."""
-        from cli.cases_cmd import send_action
-
         handle = await start_case(env.client, queue, await last_working_day(env))
-        payload = {"by": "li", "kind": "third_party", "party": "某商贸有限公司"}
-        first, again = await asyncio.gather(
-            send_action(env.client, handle.id, "consult", payload),
-            send_action(env.client, handle.id, "consult", payload),
-        )
+        payload = {"kind": "third_party", "party": "某商贸有限公司"}
+        with using(env.client):
+            first, again = await asyncio.gather(
+                perform(claimed("li"), handle.id, "consult", payload),
+                perform(claimed("li"), handle.id, "consult", payload),
+            )
         assert first == again
         st = await state_of(handle)
         assert [c.id for c in st.consultations] == ["c1"]
@@ -338,12 +341,12 @@ class TestRetriedActions:
 
     async def test_the_same_action_on_a_later_state_is_a_new_action(self, env: WorkflowEnvironment, queue: str) -> None:
         """Li approves, the secrecy check sends it back, li approves again with the same words: applied again."""
-        from cli.cases_cmd import send_action
-
         handle = await start_case(env.client, queue, await last_working_day(env))
-        await send_action(env.client, handle.id, "approve", {"by": "li"})
-        await send_action(env.client, handle.id, "deny", {"by": "wang", "reason": "需去标识化"})
-        again = await send_action(env.client, handle.id, "approve", {"by": "li"})
+        with using(env.client):
+            await perform(claimed("li"), handle.id, "approve", {})
+            await perform(claimed("wang"), handle.id, "deny", {"reason": "需去标识化"})
+            again = await perform(claimed("li"), handle.id, "approve", {})
+        assert isinstance(again, ActionResult)
         assert again.stage is Stage.SECRECY_REVIEW
         assert [e.action for e in (await state_of(handle)).events].count("approve") == 2
 

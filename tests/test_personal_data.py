@@ -23,7 +23,6 @@ from domain.identity import id_number_problem
 from infra.log import configure_logging, get_logger
 from tests.test_e2e_cli import Stack, application_file, running_stack
 from tests.workflow_support import valid_id_number
-from workflows.intake import intake_workflow_id
 
 NAME = "欧阳测秘"
 PHONE = "13912345678"
@@ -79,7 +78,7 @@ async def test_nothing_personal_in_history_visibility_logs_or_errors(stack: Stac
     app_path = personal_application(stack)
     case_id = stack.ogi_json("submit", str(app_path))["id"]
     errors: list[str] = []
-    errors.append(stack.ogi("submit", str(app_path)).stderr)  # duplicate
+    errors.append(stack.ogi("submit", str(app_path)).stdout)  # duplicate: the first answer again
     stack.ogi_json("approve", case_id, "--by", "li")
     errors.append(stack.ogi("approve", case_id, "--by", "li").stderr)  # four-eyes refusal
     errors.append(stack.ogi("deny", case_id, "--by", "wang", "--reason", "").stderr)
@@ -102,9 +101,7 @@ async def test_nothing_personal_in_history_visibility_logs_or_errors(stack: Stac
 
     address = stack.env["TEMPORAL_ADDRESS"]
     client = await plain_client(address)
-    data = json.loads(app_path.read_text("utf-8"))
-    workflows = [case_id, intake_workflow_id(data["agency"], data["external_ref"])]
-    for wf_id in workflows:
+    for wf_id in [case_id]:  # intake starts the case itself: no second workflow holds the application
         history = await client.get_workflow_handle(wf_id).fetch_history()
         blob = b"".join(event.SerializeToString() for event in history.events)
         assert leaks(blob) == [], f"history of {wf_id}"

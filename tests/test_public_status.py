@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import cast
 
 import pytest
-from temporalio.client import Client
 
-from cli import status_cmd
-from cli.cases_cmd import no_worker
 from domain.calendar import load_calendar
 from domain.case import CaseState, Stage
-from domain.errors import OgiError, Unavailable
 from domain.public_status import public_status
 from domain.query_code import code_digest, code_matches, normalize_code, query_code
+from service import public
+from service.cases import no_worker
+from service.errors import NotFound
+from service.errors import Unavailable as ServiceUnavailable
 from tests.test_preview import acted, case, with_period_ends
 
 SECRET = b"s" * 32
@@ -105,27 +104,26 @@ class TestLookup:
     async def test_no_worker_reads_as_try_later_not_as_a_wrong_code(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """When the case cannot be read right now, the applicant is told to try later, not to re-check the code."""
 
-        async def no_answer(_client: object, case_id: str) -> CaseState:
+        async def no_answer(case_id: str) -> CaseState:
             raise no_worker(case_id)
 
-        monkeypatch.setattr(status_cmd, "fetch_state", no_answer)
-        with pytest.raises(Unavailable, match="cannot be checked right now; try again later"):
-            await status_cmd.lookup(cast(Client, None), "LAMZ-2026-000001", "AAAAA-AAAAA")
+        monkeypatch.setattr(public, "fetch_state", no_answer)
+        with pytest.raises(ServiceUnavailable, match="cannot be checked right now; try again later"):
+            await public.status("LAMZ-2026-000001", "AAAAA-AAAAA")
 
     async def test_unknown_case_and_wrong_code_read_the_same(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A case that does not exist and a wrong code give one message, so neither confirms the other."""
 
-        async def unknown(_client: object, case_id: str) -> CaseState:
-            raise OgiError(f"no case '{case_id}'")
+        async def unknown(case_id: str) -> CaseState:
+            raise NotFound(f"no case '{case_id}'")
 
-        async def found(_client: object, case_id: str) -> CaseState:
+        async def found(case_id: str) -> CaseState:
             return case().model_copy(update={"query_code_digest": code_digest("BBBBB-BBBBB")})
 
-        messages = []
+        answers = []
         for fetch in (unknown, found):
-            monkeypatch.setattr(status_cmd, "fetch_state", fetch)
-            with pytest.raises(OgiError) as caught:
-                await status_cmd.lookup(cast(Client, None), "LAMZ-2026-000001", "AAAAA-AAAAA")
-            assert not isinstance(caught.value, Unavailable)
-            messages.append(str(caught.value))
-        assert messages[0] == messages[1]
+            monkeypatch.setattr(public, "fetch_state", fetch)
+            with pytest.raises(NotFound) as caught:
+                await public.status("LAMZ-2026-000001", "AAAAA-AAAAA")
+            answers.append((str(caught.value), caught.value.code, caught.value.status))
+        assert answers[0] == answers[1]

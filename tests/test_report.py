@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import report_cmd
+from domain.calendar import BEIJING
 from domain.clock import beijing_date
 from domain.errors import OgiError
 from domain.report import (
@@ -526,7 +527,7 @@ class TestRemedyCommand:
             report_cmd.app, ["remedy", "N-04", "--kind", "lawsuit", "--result", "pending", "--by", "li"]
         )
         assert done.exit_code == 0, done.stderr
-        this_year = datetime.now(UTC).astimezone(report_cmd.BEIJING).year
+        this_year = datetime.now(UTC).astimezone(BEIJING).year
         report = runner.invoke(report_cmd.app, ["report", "--year", str(this_year), "--json"])
         rows = {r["key"]: r["counts"] for r in json.loads(report.stdout)["remedies"]}
         assert rows["lawsuit"]["pending"] == 1
@@ -539,7 +540,7 @@ class TestRemedyCommand:
             (["N-01", "--kind", "lawsuit", "--result", "corrected", "--decided", "2999-01-01"], 2, "in the future"),
             (["N-01", "--kind", "lawsuit", "--result", "corrected", "--decided", "1 May"], 2, "not a date"),
             (["N-01", "--kind", "lawsuit", "--result", "maintained", "--decided", "2025-01-05"], 2, "before case N-01"),
-            (["N-01", "--kind", "lawsuit", "--result", "maintained", "--by", " "], 2, "--by is empty"),
+            (["N-01", "--kind", "lawsuit", "--result", "maintained", "--by", " "], 2, "a user name cannot be empty"),
         ],
     )
     def test_refusals(self, archive: str, args: list[str], code: int, message: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import sys
 import uuid
@@ -17,10 +16,8 @@ import pytest_asyncio
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair
 from temporalio.testing import WorkflowEnvironment
-from typer.testing import CliRunner
 
-from cli import report_cmd
-from cli.report_cmd import OPEN, case_stats, dashboard
+from service.visibility import OPEN, case_stats
 from tests.visibility_seed import NO_WORKER, start_bare_case
 
 pytestmark = pytest.mark.e2e
@@ -111,51 +108,3 @@ class TestCaseStats:
         assert (stats["open"], stats["overdue"]) == (3, 0)
         assert stats["by_agency"] == {CZ: 3}
         assert {k: v for k, v in stats["by_stage"].items() if v} == {"secrecy_review": 2, "legacy_stage": 1}
-
-    async def test_dashboard_counts_due_this_week(self, stats_env: tuple[Client, str]) -> None:
-        """Due this week = open, not overdue, clock running, deadline before next Monday (Beijing)."""
-        data = await dashboard(stats_env[0])
-        assert data["due_this_week"] == 1
-        assert data["open"] == 8
-
-
-runner = CliRunner()
-
-
-class TestStatsCommand:
-    def test_json_is_one_object(self, stats_env: tuple[Client, str]) -> None:
-        """``ogi stats --json`` prints one object with the counts."""
-        env = {"TEMPORAL_ADDRESS": stats_env[1], "TEMPORAL_NAMESPACE": "default"}
-        done = runner.invoke(report_cmd.app, ["stats", "--json"], env=env)
-        assert done.exit_code == 0, done.stderr
-        data = json.loads(done.stdout)
-        assert data["open"] == 8
-        assert data["by_stage"]["review"] == 4
-
-    def test_table_output(self, stats_env: tuple[Client, str]) -> None:
-        """Without --json the counts are printed as tables."""
-        env = {"TEMPORAL_ADDRESS": stats_env[1], "COLUMNS": "120"}
-        done = runner.invoke(report_cmd.app, ["stats", "--agency", MZ], env=env)
-        assert done.exit_code == 0, done.stderr
-        assert "4 open cases" in done.stdout
-        assert MZ in done.stdout
-
-    def test_watch_refreshes_then_stops(self, stats_env: tuple[Client, str]) -> None:
-        """--watch draws the live view and refreshes it; here it stops after two rounds."""
-        env = {"TEMPORAL_ADDRESS": stats_env[1], "COLUMNS": "120"}
-        done = runner.invoke(report_cmd.app, ["stats", "--watch", "--interval", "1", "--rounds", "2"], env=env)
-        assert done.exit_code == 0, done.stderr
-        assert "open cases per stage" in done.stdout
-        assert "due this week" in done.stdout
-
-    def test_watch_with_json_is_refused(self) -> None:
-        """--watch is a live view and cannot print one JSON object."""
-        done = runner.invoke(report_cmd.app, ["stats", "--watch", "--json"])
-        assert done.exit_code == 2
-        assert "drop --json" in done.stderr
-
-    def test_unreachable_server_is_one_error_line(self) -> None:
-        """No server at the address: exit 3 and one line saying so."""
-        done = runner.invoke(report_cmd.app, ["stats", "--json"], env={"TEMPORAL_ADDRESS": "127.0.0.1:1"})
-        assert done.exit_code == 3
-        assert "cannot reach Temporal" in json.loads(done.stderr)["error"]

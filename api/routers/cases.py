@@ -171,7 +171,7 @@ def _action_route(name: str, model: type[BaseModel]) -> None:
         ] = True,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> Any:
-        data: dict[str, Any] = body.model_dump(mode="json", exclude_none=True)  # type: ignore[attr-defined]
+        data: dict[str, Any] = body.model_dump(mode="json", exclude_none=True)
         acted_by = data.pop("acted_by", None)
         by = data.pop("by", None)
         caller = _caller(principal, by)

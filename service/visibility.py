@@ -1,22 +1,27 @@
-"""Sorted, keyset-paginated case listings from visibility: by due date then id, one page at a time.
+"""Temporal's visibility as the cross-check of the read model: listings and counts straight from it.
 
-Visibility lists in its own order (newest start first) and a SQL server spends about 0.3 ms per row
-returned, so sorting every match on the client costs a supervisor 300 ms per thousand cases. A page
-here costs a few cheap counts plus the rows on the page: counts on ``DueAt`` ranges find the due date
-by which at least a page of cases is due, and only those cases are listed.
+Listings and statistics read the read model (``service.listings``); these queries answer the same
+questions from visibility, so ``ogi doctor`` can compare the two. A page costs a few cheap counts plus
+the rows on the page (counts on ``DueAt`` ranges find the due date by which a page of cases is due),
+and counts fall back to one query per value where the server cannot ``GROUP BY`` a keyword.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from temporalio.client import Client, WorkflowExecution
+from temporalio.service import RPCError, RPCStatusCode
 
+from domain.application import Channel
 from domain.calendar import BEIJING
+from domain.case import Stage
 from domain.clock import beijing_date
 from workflows import search_attributes as sa
 
@@ -48,12 +53,6 @@ def agency_name(agency: str) -> str:
         return agency  # the commands that need the configuration say what is wrong with it
     by_code = {settings.code: name for name, settings in config.agencies.items()}
     return by_code.get(agency, agency)
-
-
-AgencyFilterOpt = Annotated[
-    str | None, typer.Option("--agency", help="Only this agency: its name, or its code when configured.")
-]
-"""The ``--agency`` filter of every listing and statistic; ``agency_clause`` turns it into a query."""
 
 
 def agency_clause(agency: str | None) -> str:
@@ -256,3 +255,156 @@ async def all_cases(client: Client, query: str) -> Page:
     lister = _Lister(client)
     rows = await lister.rows(query)
     return Page(cases=[r for _, r in rows], total=len(rows), offset=0, next=None, queries=lister.queries)
+
+
+OPEN = sa.OPEN_CASES_QUERY
+_MAX_CONCURRENT_COUNTS = 16
+_DISCOVERY_PAGE = 50
+
+
+NONE = "(none)"
+"""The key under which cases without a value for an attribute are counted."""
+
+_group_by: weakref.WeakKeyDictionary[Client, bool] = weakref.WeakKeyDictionary()
+"""Per client: whether its server groups counts by custom keyword attributes (asked once per process)."""
+
+
+class _Counter:
+    """Visibility counts with bounded concurrency, counting the queries sent."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.queries = 0
+        self._gate = asyncio.Semaphore(_MAX_CONCURRENT_COUNTS)
+
+    async def count(self, query: str) -> int:
+        async with self._gate:
+            self.queries += 1
+            return (await self.client.count_workflows(query)).count
+
+    async def grouped(self, base: str, attribute: str) -> dict[str, int] | None:
+        """Counts by ``GROUP BY``, or None when the server cannot group by this attribute."""
+        try:
+            async with self._gate:
+                self.queries += 1
+                res = await self.client.count_workflows(f"{base} GROUP BY {attribute}")
+        except RPCError as exc:
+            if exc.status in (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.UNIMPLEMENTED):
+                return None
+            raise
+        return {str(g.group_values[0]) if g.group_values else NONE: g.count for g in res.groups}
+
+    async def values(self, base: str, attribute: str, values: Sequence[str]) -> dict[str, int]:
+        """One count per value (``NONE``: cases without the attribute), all at once."""
+        queries = [
+            f"{base} AND {attribute} IS NULL" if v == NONE else f"{base} AND {attribute} = {quote(v)}" for v in values
+        ]
+        return dict(zip(values, await asyncio.gather(*(self.count(q) for q in queries)), strict=True))
+
+    async def discover(self, base: str, attribute: str, seen: Sequence[str]) -> list[str]:
+        """Values of the attribute among one page of the cases whose value is not in ``seen``."""
+        named = [v for v in seen if v != NONE]
+        query = base
+        if named:
+            query += f" AND ({attribute} IS NULL OR {attribute} NOT IN ({', '.join(map(quote, named))}))"
+        found: list[str] = []
+        async with self._gate:
+            self.queries += 1
+            async for wf in self.client.list_workflows(query, page_size=_DISCOVERY_PAGE, limit=_DISCOVERY_PAGE):
+                raw = next((p.value for p in wf.typed_search_attributes if p.key.name == attribute), None)
+                value = NONE if raw is None else str(raw)
+                if value not in seen and value not in found:
+                    found.append(value)
+        return found
+
+    async def complete(self, base: str, attribute: str, counts: dict[str, int], total: int) -> dict[str, int]:
+        """Add the values not known in advance, found by exclusion, until every case is counted."""
+        for _ in range(100):
+            if sum(counts.values()) >= total:
+                break
+            found = await self.discover(base, attribute, list(counts))
+            if not found:
+                break  # cases changed between the counts; they stand as taken
+            counts |= await self.values(base, attribute, found)
+        return counts
+
+
+def _ranked(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: (-kv[1], kv[0])))
+
+
+async def _groups_by_keyword(counter: _Counter, base: str) -> bool:
+    if counter.client not in _group_by:
+        _group_by[counter.client] = await counter.grouped(base, "Stage") is not None
+    return _group_by[counter.client]
+
+
+async def case_stats(client: Client, agency: str | None = None) -> dict[str, Any]:
+    """Open cases per stage, agency and channel, and overdue, from visibility counts.
+
+    With ``GROUP BY`` on keyword attributes (Elasticsearch visibility) that is one query per
+    breakdown. SQL visibility (the dev server, PostgreSQL, SQLite) groups only by ExecutionStatus,
+    so each breakdown is one count per value: the stages and channels the domain knows, and the
+    agencies found by listing one page of the cases not yet counted, repeated until all are
+    counted. Values nobody expected (an old stage, a missing attribute) are found the same way.
+    About 15 queries plus one per agency; each one counts against the namespace's visibility rate
+    limit, which is why ``--watch`` refreshes no faster than once a second.
+    """
+    started = time.perf_counter()
+    counter = _Counter(client)
+    base = OPEN + agency_clause(agency)
+    open_stages = [s.value for s in Stage if s.is_open]
+    channels = [c.value for c in Channel]
+    if await _groups_by_keyword(counter, base):
+        total, overdue, grouped = await asyncio.gather(
+            counter.count(base),
+            counter.count(f"{base} AND Overdue = true"),
+            asyncio.gather(*(counter.grouped(base, a) for a in ("Stage", "Agency", "Channel"))),
+        )
+        by: list[dict[str, int]] = [g or {} for g in grouped]
+        method = "group_by"
+    else:
+        total, overdue, stages, by_channel, found = await asyncio.gather(
+            counter.count(base),
+            counter.count(f"{base} AND Overdue = true"),
+            counter.values(base, "Stage", open_stages),
+            counter.values(base, "Channel", channels),
+            counter.discover(base, "Agency", []) if agency is None else _just([agency]),
+        )
+        by_agency = await counter.values(base, "Agency", found)
+        by = list(
+            await asyncio.gather(
+                counter.complete(base, "Stage", stages, total),
+                counter.complete(base, "Agency", by_agency, total),
+                counter.complete(base, "Channel", by_channel, total),
+            )
+        )
+        method = "per_value"
+    stage_counts, agency_counts, channel_counts = by
+    by_stage = {s: stage_counts.get(s, 0) for s in open_stages}  # procedure order, zeros shown
+    by_stage |= _ranked({k: v for k, v in stage_counts.items() if k not in by_stage})
+    return {
+        "query": base,
+        "open": total,
+        "overdue": overdue,
+        "by_stage": by_stage,
+        "by_agency": _ranked(agency_counts),
+        "by_channel": _ranked(channel_counts),
+        "method": method,
+        "queries": counter.queries,
+        "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+async def _just(values: list[str]) -> list[str]:
+    return values
+
+
+async def cross_check(client: Client, read_model: dict[str, Any], agency: str | None = None) -> dict[str, Any]:
+    """Open and overdue cases, and open cases per stage, in the read model and in visibility, side by side."""
+    seen = await case_stats(client, agency)
+    rows = {"open": (read_model["open"], seen["open"]), "overdue": (read_model["overdue"], seen["overdue"])}
+    for stage, count in read_model["by_stage"].items():
+        rows[f"stage {stage}"] = (count, seen["by_stage"].get(stage, 0))
+    differ = {k: {"read_model": a, "visibility": b} for k, (a, b) in rows.items() if a != b}
+    return {"agree": not differ, "differ": differ, "counted": {k: a for k, (a, _) in rows.items()}}
