@@ -1,28 +1,93 @@
-"""``ogi keys``: create and rotate the payload encryption key file (``OGI_KEYS_FILE``)."""
+"""``ogi keys``: the installation's keys: payload encryption (``new``), signing and audit keys (``rotate``, ``list``).
+
+Rotation adds a key and makes it active; old keys stay, so earlier payloads, tokens, assertions and
+audit entries still decrypt and verify. Restart workers and ogi serve afterwards (workers also reload
+public keys by themselves within seconds).
+"""
 
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail
-from infra.codec import KEY_VAR, KEYS_FILE_VAR, KeyConfigError, new_keys_file
-from infra.paths import ogi_home
+from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, say, table
 
-app = typer.Typer(no_args_is_help=True, help="Payload encryption keys: create and rotate the key file.")
+app = typer.Typer(no_args_is_help=True, help="Encryption and signing keys: create, rotate, list.")
+KEYS_FILE_VAR = "OGI_KEYS_FILE"
 
 
 @app.callback()
 def keys() -> None:
-    """Payload encryption keys: create and rotate the key file named by OGI_KEYS_FILE."""
+    """The installation's keys: payload encryption, token and assertion signing, the audit log's MAC."""
 
 
 def _default_file() -> Path:
+    from infra.codec import default_keys_file
+
     configured = os.environ.get(KEYS_FILE_VAR, "").strip()
-    return Path(configured) if configured else ogi_home() / "keys.json"
+    return Path(configured) if configured else default_keys_file()
+
+
+class Purpose(StrEnum):
+    """Which key ``ogi keys rotate`` rotates."""
+
+    PAYLOAD = "payload"
+    TOKEN = "token"  # noqa: S105 - the name of a key purpose
+    ASSERTION = "assertion"
+    AUDIT = "audit"
+
+
+@app.command("rotate")
+def rotate(
+    purpose: Annotated[Purpose, typer.Argument(help="payload, token, assertion or audit.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a new key for a purpose and make it active; every old key stays to read and verify what it made."""
+    from infra import audit_log, signing_keys
+
+    if purpose is Purpose.PAYLOAD:
+        new(file=None, key_id=None, as_json=as_json)
+        return
+    chosen: signing_keys.Purpose = (
+        "token" if purpose is Purpose.TOKEN else ("assertion" if purpose is Purpose.ASSERTION else "audit")
+    )
+    keyset = signing_keys.rotate(chosen)
+    audit_log.append("key_rotated", actor="os:admin", detail={"purpose": purpose.value, "active": keyset.active})
+    if as_json:
+        emit_json({"purpose": purpose.value, "active": keyset.active, "keys": [k.kid for k in keyset.keys]})
+        return
+    say(
+        f"{purpose.value} key {keyset.active} is now active; kept {', '.join(k.kid for k in keyset.keys[:-1]) or 'none'}"
+    )
+
+
+@app.command("list")
+def list_keys(as_json: JsonOpt = False) -> None:
+    """Every key of the installation (no key material): purpose, id, algorithm, created, active."""
+    from infra.codec import load_keyring
+    from infra.signing_keys import key_summary
+
+    rows = key_summary()
+    ring = load_keyring()
+    if ring is not None:
+        rows += [
+            {
+                "purpose": "payload",
+                "kid": kid,
+                "alg": ring.algorithm(kid),
+                "created": "",
+                "active": "yes" if kid == ring.active else "",
+            }
+            for kid in ring.keys
+        ]
+    if as_json:
+        emit_json({"keys": rows})
+        return
+    table("keys", ["purpose", "id", "algorithm", "created", "active"], [tuple(r.values()) for r in rows])
 
 
 @app.command("new")
@@ -41,6 +106,8 @@ def new(
     Creates the file (mode 0600) when it does not exist. Restart workers and clients afterwards so they
     encrypt with the new key and can read payloads others wrote with it.
     """
+    from infra.codec import KEY_VAR, KeyConfigError, new_keys_file
+
     path = (file or _default_file()).resolve()
     existed = path.exists()
     try:

@@ -150,11 +150,17 @@ def _body_model(name: str, model: type[BaseModel]) -> type[BaseModel]:
 
 
 def _caller(principal: Principal, by: str | None) -> Principal:
-    if settings().auth_on or by is None:
-        if not settings().auth_on and principal.actor.name == "anonymous":
-            raise BadInput("with OGI_AUTH=off give 'by' (or the X-Ogi-User header): who takes the action", field="by")
+    """Who acts: the authenticated user; with OGI_AUTH=off, the name the body (or X-Ogi-User) claims."""
+    if settings().auth_on:
+        if by is not None:
+            msg = "'by' is set from your credentials; leave it out (a records user names a colleague with acted_by)"
+            raise BadInput(msg, "bad_input.by", field="by")
         return principal
-    return claimed(by)
+    if by is not None:
+        return claimed(by)
+    if principal.actor.name == "anonymous":
+        raise BadInput("with OGI_AUTH=off give 'by' (or the X-Ogi-User header): who takes the action", field="by")
+    return principal
 
 
 def _action_route(name: str, model: type[BaseModel]) -> None:
