@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, Field
 from temporalio import activity
@@ -51,6 +51,8 @@ class Registration(BaseModel):
     query_code_digest: str | None = None
     status: str = "started"
     """``allocated`` while the case of a new number is not yet known to be started."""
+    allocated_at: datetime | None = None
+    """When this registration took its number (None when the number existed before)."""
 
 
 def register(request: RegisterRequest, registration_id: str, *, status: str = "started") -> Registration:
@@ -104,6 +106,7 @@ def register(request: RegisterRequest, registration_id: str, *, status: str = "s
         query_code=(code := query_code(allocation.case_id, secret)),
         query_code_digest=code_digest(code),
         status=allocation.status,
+        allocated_at=None if allocation.duplicate else datetime.now(UTC),
     )
 
 

@@ -1,7 +1,7 @@
 """``ogi calendar recompute``: after a new holiday notice, every open case recomputes its due date.
 
-Each open case gets the ``recompute_clock`` action (through the API, as the signed-in user: the head);
-the case records the change with both calendar versions, and its history keeps the old result.
+Each open case gets the ``recompute_clock`` action (through the API, as the signed-in head); the case
+records the change with both calendar versions, and its history keeps the old result.
 """
 
 from __future__ import annotations
@@ -16,48 +16,54 @@ from cli.backend import CommandFailed, auth_on, call
 from cli.output import JsonOpt, emit_json, fail, failed, say, table
 
 PARALLEL = 8
+KINDS = ("moved", "unchanged", "skipped", "failed")
 
 
-def _one(case_id: str, by: str | None) -> dict[str, Any]:
+def _one(case: dict[str, Any], by: str | None) -> dict[str, Any]:
     body = {"by": by} if by and not auth_on() else {}
+    before = case["due"]
     try:
-        result = call("POST", f"/v1/cases/{case_id}/actions/recompute_clock", body=json.dumps(body).encode()).body
+        result = call("POST", f"/v1/cases/{case['id']}/actions/recompute_clock", body=json.dumps(body).encode()).body
     except CommandFailed as exc:
-        if exc.status == 503:
-            return {"id": case_id, "result": "failed", "detail": str(exc)}
-        return {"id": case_id, "result": "skipped", "detail": str(exc)}
-    return {"id": case_id, "result": "recomputed", "due": result.get("due"), "detail": result.get("detail", "")}
+        kind = "failed" if exc.status == 503 else "skipped"
+        return {"id": case["id"], "result": kind, "from": before, "to": before, "detail": str(exc)}
+    after = result.get("due")
+    return {"id": case["id"], "result": "moved" if after != before else "unchanged", "from": before, "to": after}
 
 
 def recompute(
-    by: Annotated[str | None, typer.Option("--by", help="Only with OGI_AUTH=off: who recomputes.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Only with OGI_AUTH=off: who recomputes (a head).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every open case recomputes its due date on the calendar now loaded (recorded with both versions)."""
+    """Make every open case recompute its due date with the calendar now loaded (after load-notice)."""
     if not auth_on() and by is None:
         fail("--by is required with OGI_AUTH=off: who recomputes", as_json=as_json)
-    ids: list[str] = []
+    cases: list[dict[str, Any]] = []
     cursor: str | None = None
     try:
         while True:
             page = call("GET", "/v1/cases", query={"limit": 1000, "after": cursor}).body
-            ids += [c["id"] for c in page["cases"] if c["due"] is not None]
+            cases += [c for c in page["cases"] if c["due"] is not None]
             cursor = page["next"]
             if not cursor:
                 break
     except CommandFailed as exc:
         failed(exc, as_json)
     with ThreadPoolExecutor(PARALLEL) as pool:
-        results = list(pool.map(lambda case_id: _one(case_id, by), ids))
-    summary = {kind: sum(r["result"] == kind for r in results) for kind in ("recomputed", "skipped", "failed")}
+        rows = sorted(pool.map(lambda case: _one(case, by), cases), key=lambda r: r["id"])
+    counts = {kind: sum(r["result"] == kind for r in rows) for kind in KINDS}
     if as_json:
-        emit_json({"cases": results, **summary})
-        return
-    table(
-        "recompute",
-        ["case", "result", "due", "detail"],
-        [(r["id"], r["result"], r.get("due") or "", r["detail"]) for r in results],
-    )
-    say(f"{summary['recomputed']} recomputed, {summary['skipped']} skipped, {summary['failed']} failed")
-    if summary["failed"]:
+        emit_json({"open_cases": len(rows), **counts, "cases": rows})
+    else:
+        changed = [
+            (r["id"], r["result"], r["from"] or "", r["to"] or "", r.get("detail", ""))
+            for r in rows
+            if r["result"] != "unchanged"
+        ]
+        table("recomputed open cases", ["case", "result", "due before", "due now", "detail"], changed)
+        say(
+            f"{len(rows)} open cases: {counts['moved']} moved, {counts['unchanged']} unchanged, "
+            f"{counts['skipped']} skipped, {counts['failed']} failed"
+        )
+    if counts["failed"]:
         raise typer.Exit(3)

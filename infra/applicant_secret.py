@@ -8,9 +8,12 @@ silently splitting every applicant's count in two.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from domain.config import ConfigError
 from infra.paths import ogi_home
@@ -43,22 +46,40 @@ def applicant_secret(may_create: Callable[[], bool] = lambda: True) -> bytes:
         return value.encode()
     path = ogi_home() / KEY_FILE
     if not path.exists():
-        if not may_create():
-            msg = (
-                f"this worker has no applicant key ({KEY_VAR} unset, no {path}) but the case store already holds "
-                f"pseudonyms made with one: set {KEY_VAR} or copy applicant.key from a worker that registered them"
-            )
-            raise ApplicantKeyError(msg)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written whole under a private name, then linked in: a concurrent reader never sees it half-written.
-        tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_hex(32))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-        finally:
-            tmp.unlink()
+        _create_once(path, may_create)
     return path.read_bytes().strip()
+
+
+def _create_once(path: Path, may_create: Callable[[], bool]) -> None:
+    """Make the key file unless another process or thread made it first: one key, whatever the concurrency.
+
+    The check that the store holds no pseudonyms yet and the creation happen under one lock, so a
+    registration that counted under a key just made is never mistaken for a foreign key's.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _local_lock, (path.parent / f".{KEY_FILE}.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            if path.exists():
+                return
+            if not may_create():
+                msg = (
+                    f"this worker has no applicant key ({KEY_VAR} unset, no {path}) but the case store already "
+                    f"holds pseudonyms made with one: set {KEY_VAR} or copy applicant.key from a worker that "
+                    "registered them"
+                )
+                raise ApplicantKeyError(msg)
+            # Written whole under a private name, then linked in: a reader never sees it half-written.
+            tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)
+            finally:
+                tmp.unlink()
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+_local_lock = threading.Lock()

@@ -12,7 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.envconfig import ClientConfig
 
-from infra.codec import load_codec
+from infra.codec import default_keys_file, load_codec
 from infra.settings import settings
 
 TASK_QUEUE = os.environ.get("OGI_TASK_QUEUE", "ogi-cases")
@@ -27,15 +27,32 @@ def task_queue() -> str:
 DEFAULT_ADDRESS = "localhost:7233"
 
 
-@functools.cache
 def data_converter() -> DataConverter:
-    """The converter every client and worker uses: pydantic models as JSON payloads, encrypted when keyed.
+    """The converter every client and worker uses: pydantic models as JSON payloads, encrypted by default.
 
-    With a key configured (``OGI_KEYS_FILE`` or ``OGI_ENCRYPTION_KEY``, see ``activities/codec.py``) payloads
-    are encrypted, and failure messages and stack traces move into an encrypted attribute too, since errors
-    can quote an application. Read once per process; a broken key configuration raises, never falls back
-    to plaintext.
+    Payloads are encrypted (``infra/codec.py``: the configured keys, else the home's key file made on
+    first use) unless ``OGI_ENCRYPTION=off``, and failure messages and stack traces move into an
+    encrypted attribute too, since errors can quote an application. One converter per key configuration
+    in a process; a broken key configuration raises, never falls back to plaintext.
     """
+    s = settings()
+    key = (
+        s.encryption,
+        str(s.keys_file or ""),
+        s.encryption_key.get_secret_value() if s.encryption_key else "",
+        s.encryption_key_id or "",
+        str(default_keys_file()) if s.encryption_on and not (s.keys_file or s.encryption_key) else "",
+    )
+    return _converter_for(key)
+
+
+def reset_converters() -> None:
+    """Forget the converters made so far (tests that change keys within one process)."""
+    _converter_for.cache_clear()
+
+
+@functools.cache
+def _converter_for(key: tuple[str, ...]) -> DataConverter:
     codec = load_codec()
     if codec is None:
         return pydantic_data_converter

@@ -88,7 +88,7 @@ async def submit(principal: Principal, application: Application) -> tuple[Submit
     created = await _start_case(principal, inp, application)
     await asyncio.to_thread(store.mark_started, registration.case_id)
     if not created:
-        if not registration.duplicate:
+        if not registration.duplicate and not await _started_after(registration):
             msg = (
                 f"tracking number {registration.case_id} is already used by another case in this namespace: the "
                 "case store (OGI_DATABASE_URL) is not the one this namespace's cases were numbered with; point "
@@ -118,6 +118,17 @@ def _register(application: Application) -> Registration:
         raise BadInput(str(exc), "bad_input.application") from None
     except (ConfigError, ApplicantKeyError, store.KeyMismatch) as exc:
         raise Unavailable(f"registration is not possible here: {exc}", "unavailable.configuration") from None
+
+
+async def _started_after(registration: Registration) -> bool:
+    """Whether the case found under a freshly allocated number was started since (by a concurrent duplicate).
+
+    A case started before its number was allocated here belongs to another store's numbering.
+    """
+    temporal = await client()
+    described = await temporal.get_workflow_handle(registration.case_id).describe()
+    allocated = registration.allocated_at
+    return allocated is None or described.start_time >= allocated - timedelta(seconds=5)
 
 
 def _duplicate_answer(registration: Registration, application: Application) -> SubmitAnswer:

@@ -28,6 +28,21 @@ BIN = Path(sys.executable).parent
 
 # No test may read or write the developer's own pointer to their home (~/.config/ogi/home).
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ogi-test-config-")
+
+
+def _session_payload_keys() -> str:
+    """One payload key file for the whole run: every process and home of the suite encrypts alike.
+
+    Tests of the default (a key made in the home on first use) unset OGI_KEYS_FILE themselves.
+    """
+    from infra.codec import new_keys_file
+
+    path = Path(tempfile.mkdtemp(prefix="ogi-test-keys-")) / "payload.json"
+    new_keys_file(path)
+    return str(path)
+
+
+os.environ["OGI_KEYS_FILE"] = _session_payload_keys()
 TEMPORAL = BIN / "temporal"
 
 
@@ -81,8 +96,15 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own OGI_HOME (keys, store, documents), never the project's .data."""
+def private_home(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own OGI_HOME (keys, store, documents), never the project's .data.
+
+    Modules marked ``shared_home`` keep the home their module fixture set, for cases numbered across tests.
+    """
+    if request.node.get_closest_marker("shared_home") is not None:
+        return Path(os.environ["OGI_HOME"])
     home = tmp_path_factory.mktemp("ogi-home")
     monkeypatch.setenv("OGI_HOME", str(home))
     # Claimed names unless a test switches authentication on: the lifecycle tests act as li and wang.

@@ -74,7 +74,7 @@ class TestSecret:
         assert len(first) == 64
         assert stat.S_IMODE(os.stat(tmp_path / KEY_FILE).st_mode) == 0o600
         assert applicant_secret() == first
-        assert [p.name for p in tmp_path.iterdir()] == [KEY_FILE]
+        assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == [KEY_FILE]
 
     def test_environment_wins(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """OGI_APPLICANT_KEY, when set, is the key (a trailing newline from a secrets file dropped); no file is made."""

@@ -22,6 +22,7 @@ from domain.outcomes import Outcome, Reason
 from domain.read_model import CaseRow
 from domain.report import CaseRecord
 from infra import audit_log, store
+from infra.schema import SCHEMA_VERSION, migrate
 from tests.store_support import sql_rows, sql_run, table_names
 
 DATA = Path(__file__).parent / "data"
@@ -213,9 +214,9 @@ class TestMigrations:
         """A fresh store gets every migration once; a restart applies none again."""
         store.engine()
         store.reset_engines()
-        assert store.migrate(store.engine()) == store.SCHEMA_VERSION
+        assert migrate(store.engine()) == SCHEMA_VERSION
         versions = sql_rows(store_url, "SELECT version FROM schema_version ORDER BY version")
-        assert [r[0] for r in versions] == list(range(1, store.SCHEMA_VERSION + 1))
+        assert [r[0] for r in versions] == list(range(1, SCHEMA_VERSION + 1))
 
     def test_store_from_before_versioning_is_adopted(self, store_url: str) -> None:
         """A store made by the unversioned code keeps its tracking numbers and gains the archive tables."""
@@ -256,6 +257,7 @@ class TestArchiveFromTheWorkflow:
         from tests.workflow_support import case_worker, start_case
 
         monkeypatch.setenv("OGI_HOME", str(tmp_path))
+        store.engine()  # the worker process sets the store up when it starts
         async with case_worker(dev_client) as queue:
             handle = await start_case(dev_client, queue, date.today())
             for _ in range(100):

@@ -42,7 +42,7 @@ from infra.codec import (
     new_keys_file,
 )
 from infra.codec_server import CodecServer, serve_in_thread
-from infra.connection import data_converter
+from infra.connection import data_converter, reset_converters
 from tests.workflow_support import time_skipping
 
 NAME = "张三"
@@ -74,9 +74,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No key configured unless a test sets one, and no converter cached across tests."""
     for var in ENV_VARS:
         monkeypatch.delenv(var, raising=False)
-    data_converter.cache_clear()
+    reset_converters()
     yield
-    data_converter.cache_clear()
+    reset_converters()
 
 
 class TestEncryptionCodec:

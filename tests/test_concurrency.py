@@ -20,7 +20,7 @@ from tests.service_support import submit
 from tests.workflow_support import application
 from worker import ACTIVITY_THREADS, build_worker
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_home]
 
 AGENCIES = ["六安市民政局", "六安市财政局", "金安区人民政府"]
 NUMBER = re.compile(r"^(?P<code>[A-Z0-9]+)-(?P<year>\d{4})-(?P<seq>\d{6})$")
@@ -31,7 +31,7 @@ async def client(dev_server_address: str, tmp_path_factory: pytest.TempPathFacto
     """A client and an in-process worker on the default task queue, numbering into a fresh store."""
     mp = pytest.MonkeyPatch()
     mp.setenv("OGI_HOME", str(tmp_path_factory.mktemp("concurrency-home")))
-    mp.setenv("OGI_AUTH", "off")
+    mp.setenv("OGI_AUTH", "off")  # the shared home keeps claimed names
     mp.setenv("TEMPORAL_ADDRESS", dev_server_address)
     forget_clients()
     conn = await Client.connect(dev_server_address, data_converter=data_converter())

@@ -32,14 +32,18 @@ class DevRun:
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.port, self.ui_port = free_port(), free_port()
+        self.port, self.ui_port, self.api_port, self.codec_port = free_port(), free_port(), free_port(), free_port()
         self.env = {
             **os.environ,
             "OGI_HOME": str(home),
+            "OGI_AUTH": "on",  # make run's default
             "OGI_TEMPORAL_PORT": str(self.port),
             "OGI_UI_PORT": str(self.ui_port),
+            "OGI_API_PORT": str(self.api_port),
+            "OGI_CODEC_PORT": str(self.codec_port),
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.port}",
         }
+        self.env.pop("OGI_KEYS_FILE", None)  # make run's default: the home's own key, made on first use
         self.proc: subprocess.Popen[str] | None = None
         self.out = home / "dev-run.out"
 
@@ -88,26 +92,74 @@ def dev(tmp_path: Path) -> Iterator[DevRun]:
         d.proc.kill()
 
 
+def worker_pid(home: Path) -> int | None:
+    """The pid of the worker running for this home, if any."""
+    for line in children_alive(home):
+        if "worker.py" in line:
+            for proc in Path("/proc").iterdir():
+                if proc.name.isdigit() and (proc / "cmdline").exists():
+                    try:
+                        cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                        env = (proc / "environ").read_bytes()
+                    except OSError:
+                        continue
+                    if "worker.py" in cmd and b"OGI_HOME=" + str(home).encode() in env:
+                        return int(proc.name)
+    return None
+
+
 def test_dev_run_comes_up_serves_cases_stops_cleanly_and_keeps_them(dev: DevRun) -> None:
-    """Up with the Web UI and a polling worker; a case goes in; Ctrl-C stops all; a restart still has it."""
+    """Up with the Web UI, the API and a polling worker; a case goes in; Ctrl-C stops all; a restart keeps it.
+
+    The first users are made as the banner says (no account exists before).
+    """
     banner = dev.start()
     assert f"http://127.0.0.1:{dev.ui_port}" in banner
-    assert "ogi submit" in banner
+    assert f"http://127.0.0.1:{dev.api_port}" in banner
+    assert "ogi user add" in banner and "ogi token issue" in banner
     with urllib.request.urlopen(f"http://127.0.0.1:{dev.ui_port}/", timeout=10) as page:
         assert page.status == 200
-    submitted = run([str(BIN / "ogi"), "submit", str(EXAMPLE), "--json"], dev.env)
+    ogi = str(BIN / "ogi")
+    assert run([ogi, "user", "add", "clerk", "--role", "intake"], dev.env).returncode == 0
+    token = run([ogi, "token", "issue", "--user", "clerk"], dev.env).stdout.strip()
+    env = {**dev.env, "OGI_TOKEN": token}
+    submitted = run([ogi, "submit", str(EXAMPLE), "--json"], env)
     assert submitted.returncode == 0, submitted.stderr
     case_id = json.loads(submitted.stdout)["id"]
 
+    # Private by default: the home and its files are the owner's only.
+    assert dev.home.stat().st_mode & 0o777 == 0o700
+    for name in ("ogi.sqlite", "applicant.key", "keys/payload.json", "keys/token.json", "keys/assertion.json"):
+        assert (dev.home / name).stat().st_mode & 0o077 == 0, name
+
     assert dev.interrupt() == 0
-    assert "stopped worker and server" in dev.out.read_text("utf-8")
+    assert "stopped" in dev.out.read_text("utf-8")
     assert children_alive(dev.home) == []
     assert (dev.home / "temporal.sqlite").exists()
 
     dev.start()
-    shown = run([str(BIN / "ogi"), "show", case_id, "--json"], dev.env)
+    shown = run([ogi, "show", case_id, "--json"], env)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["stage"] == "review"
+    assert dev.interrupt() == 0
+
+
+def test_a_killed_worker_is_restarted_and_the_stack_stays_up(dev: DevRun) -> None:
+    """``kill -9`` of the worker under ogi dev run: the server stays up and a new worker polls within 10 s."""
+    dev.start()
+    first = worker_pid(dev.home)
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    second = None
+    while time.monotonic() < deadline:
+        second = worker_pid(dev.home)
+        if second is not None and second != first:
+            break
+        time.sleep(0.2)
+    assert second is not None and second != first, "no new worker within 10 s"
+    assert dev.proc is not None and dev.proc.poll() is None
+    assert "supervisor: restarted worker" in dev.out.read_text("utf-8") or "restarting" in dev.out.read_text("utf-8")
     assert dev.interrupt() == 0
 
 
@@ -138,7 +190,7 @@ def test_setup_is_idempotent_and_the_worker_insists_on_it(tmp_path: Path) -> Non
     finally:
         stop_process(server)
     assert sorted(first["added"]) == sorted(second["present"])
-    assert len(first["added"]) == 8
+    assert len(first["added"]) == 9
     assert second["added"] == []
 
 

@@ -92,11 +92,16 @@ class TestLifecycleThroughTheCli:
         submitted = stack.ogi_json("submit", str(app))
         case_id = submitted["id"]
         assert submitted["received"] and submitted["due"]
-        again = stack.ogi("submit", str(app))
-        assert again.returncode != 0
-        assert case_id in again.stderr and "already registered" in again.stderr
-        # The intake system that lost the first answer gets the applicant's query code again.
-        assert f"query code: {submitted['query_code']}" in again.stderr
+        again = stack.ogi("submit", str(app), "--json")
+        # A repeated submit is the first answer again (exit 0): the intake system that lost it recovers it.
+        assert again.returncode == 0, again.stderr
+        repeated = json.loads(again.stdout)
+        assert repeated["duplicate"] is True
+        assert (repeated["id"], repeated["query_code"], repeated["due"]) == (
+            case_id,
+            submitted["query_code"],
+            submitted["due"],
+        )
         assert stack.ogi_json("approve", case_id, "--by", "li")["stage"] == "secrecy_review"
         refused = stack.ogi("approve", case_id, "--by", "li")
         assert refused.returncode == 1 and "four-eyes" in refused.stderr
@@ -206,7 +211,7 @@ class TestApplicantKeyAcrossWorkers:
     def test_worker_with_another_key_refuses_then_registers_once_fixed(
         self, dev_server_address: str, tmp_path: Path
     ) -> None:
-        """The store was counted under key A; a worker holding key B registers nothing and says why.
+        """The store was counted under key A; intake holding key B registers nothing and says why (exit 3).
 
         Given key A, the same application then registers as the store's first case: nothing was numbered before.
         """
@@ -224,7 +229,7 @@ class TestApplicantKeyAcrossWorkers:
         app = application_file(tmp_path, agency=f"测试局{uuid.uuid4().hex[:6]}")
         with running_stack(dev_server_address, tmp_path, OGI_APPLICANT_KEY=key_b) as wrong:
             done = wrong.ogi("submit", str(app))
-        assert done.returncode == 1
+        assert done.returncode == 3  # nothing is wrong with the application: the installation must be fixed
         assert "is not the one the case store" in done.stderr and "same OGI_APPLICANT_KEY" in done.stderr
         assert key_b not in done.stderr
         with running_stack(dev_server_address, tmp_path, OGI_APPLICANT_KEY=key_a) as right:

@@ -158,7 +158,7 @@ class TestCalendarNoticeReachesOpenCases:
             time.sleep(0.25)
         loaded = stack.ogi_json("calendar", "load-notice", str(notice))
         assert loaded["year"] == 2027
-        report = stack.ogi_json("calendar", "recompute", "--by", "admin")
+        report = stack.ogi_json("calendar", "recompute", "--by", "zhao")
         row = next(r for r in report["cases"] if r["id"] == case_id)
         assert report["failed"] == 0
         after = stack.ogi_json("show", case_id)

@@ -217,7 +217,9 @@ async def test_failing_activity_retries_and_surfaces_then_heals(site: Site) -> N
 
     await eventually(retrying, 30)
     desc = await handle.describe()
-    failure = desc.raw_description.pending_activities[0].last_failure.message
+    # Failure messages are encrypted like payloads (they can quote an application): decoded with the key.
+    decoded = await client.data_converter.decode_failure(desc.raw_description.pending_activities[0].last_failure)
+    failure = str(decoded)
     assert "File exists" in failure or "Not a directory" in failure, failure
     assert (await state(client, case_id)).stage is Stage.REPLYING
     blocker.unlink()
