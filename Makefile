@@ -36,7 +36,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	@for b in working_days lifecycle supervision; do \
+	@for b in working_days lifecycle supervision api; do \
 		echo "== bench/$$b"; $(BIN)/python -m bench.$$b || exit 1; \
 	done
 

@@ -52,6 +52,27 @@ TITLES = {
 }
 
 
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _problem_response("No valid bearer token"),
+    403: _problem_response("The user's roles do not allow it"),
+    404: _problem_response("No such case"),
+    409: _problem_response("The case refuses it as it stands"),
+    413: _problem_response("The request body is too large"),
+    422: _problem_response("Bad input: the field and the fix are named"),
+    429: _problem_response("Too many requests; Retry-After says when to try again"),
+    503: _problem_response("Temporal or the worker did not answer; try again"),
+}
+"""The error answers every route may give, documented once (problem+json)."""
+
+
 def problem(
     status: int, code: str, detail: str, *, field: str | None = None, request: Request | None = None, **headers: str
 ) -> JSONResponse:

@@ -1,12 +1,13 @@
-"""Every ``OGI_*`` setting in one typed object, read from the environment (and a ``.env`` file if given).
+"""Every ``OGI_*`` setting in one typed object, read from the environment.
 
 One table documents them all (README, "Configuration"); each module asks ``settings()`` instead of
-reading the environment itself. Values are read afresh on each call (a few microseconds), so a process
-that changes its environment, as tests do, sees the change.
+reading the environment itself. The object is built once per distinct set of ``OGI_*`` values, so a
+process that changes its environment, as tests do, sees the change, and every other call is a lookup.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -108,12 +109,23 @@ class Settings(BaseSettings):
         return self.api_url or f"http://{self.api_host}:{self.api_port}"
 
 
+_built: dict[tuple[tuple[str, str], ...], Settings] = {}
+
+
 def settings() -> Settings:
     """The current settings; a bad value is one ``SettingsError`` naming the variable and what it takes."""
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("OGI_")))
+    found = _built.get(key)
+    if found is not None:
+        return found
     try:
-        return Settings()
+        built = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "OGI_" + str(first["loc"][0]).upper() if first["loc"] else "an OGI_ variable"
         msg = f"{name}: {first['msg']}"
         raise SettingsError(msg) from None
+    if len(_built) > 64:  # a test suite's many environments; a service has one
+        _built.clear()
+    _built[key] = built
+    return built

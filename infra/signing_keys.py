@@ -146,7 +146,29 @@ def _locked() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+_read_cache: dict[Path, tuple[tuple[float, int], KeySet]] = {}
+
+
 def _read(path: Path, purpose: Purpose) -> KeySet:
+    """A key file's set, parsed once per version of the file (its mtime and size)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        msg = f"no {purpose} key at {path}"
+        raise KeyFileError(msg) from None
+    except OSError as exc:
+        msg = f"cannot read the {purpose} key file {path}: {exc.strerror}"
+        raise KeyFileError(msg) from None
+    stamp = (st.st_mtime, st.st_size)
+    cached = _read_cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    keyset = _parse(path, purpose)
+    _read_cache[path] = (stamp, keyset)
+    return keyset
+
+
+def _parse(path: Path, purpose: Purpose) -> KeySet:
     try:
         data = path.read_text("utf-8")
     except FileNotFoundError:

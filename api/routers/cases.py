@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.deps import CurrentPrincipal
+from api.problems import ERRORS
 from domain.actions import ACTIONS, ActionResult
 from domain.application import Application, Channel
 from domain.case import Stage
@@ -24,7 +25,7 @@ from service.identities import Principal, claimed
 from service.intake import SubmitAnswer
 from service.listings import CasePage
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=ERRORS)
 
 CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 CaseId = Annotated[str, Path(pattern=CASE_ID, description="Tracking number, e.g. LMZ-2026-000001.")]

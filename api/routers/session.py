@@ -9,13 +9,14 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPrincipal, client_address
+from api.problems import ERRORS
 from infra import audit_log
 from infra.users import LoginFailed
 from service.errors import Unauthenticated
 from service.identities import DEFAULT_TTL_S, login
 from service.rate_limits import RateLimiter
 
-router = APIRouter(prefix="/v1", tags=["identity"])
+router = APIRouter(prefix="/v1", tags=["identity"], responses=ERRORS)
 logins = RateLimiter(capacity=10, per_minute=5, what="sign-in attempts from this address")
 
 

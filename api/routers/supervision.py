@@ -10,9 +10,10 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentPrincipal
+from api.problems import ERRORS
 from service import listings, reports
 
-router = APIRouter(prefix="/v1", tags=["supervision"])
+router = APIRouter(prefix="/v1", tags=["supervision"], responses=ERRORS)
 
 
 @router.get("/stats", summary="Open cases per stage, agency, channel; overdue, due this week")

@@ -1,0 +1,321 @@
+"""Benchmark: the HTTP API with N open cases (authentication on), each call beside the bare call it wraps.
+
+Starts a dev server (temp SQLite file), a worker and ``ogi serve`` as processes, makes a clerk and a
+reviewer with tokens, registers N cases through the service (varied agency, channel, applicant and
+receipt date; some long overdue), and times in the same run:
+
+- ``POST /v1/cases`` (HTTP, token) beside the service's registration in-process (the same work without
+  HTTP and authentication) and a bare ``start_workflow`` of a case;
+- ``POST /v1/cases/{id}/actions/approve`` beside the bare signed ``execute_update`` on another case;
+- ``GET /v1/cases?overdue=true`` beside the same read-model page queried in-process;
+- read-model staleness: from an action's answer to its appearance in a listing;
+- 200 concurrent submits over HTTP: unique gap-free numbers, throughput beside the same 200 registrations
+  made by an in-process client of the service (and, for scale, 200 bare starts without registration).
+
+Targets (issue: the front door): action p95 < 100 ms, submit p95 < 200 ms, listing p95 < 100 ms, the API
+adding at most 1.3x to the bare call's p95, staleness p95 < 1 s, concurrent throughput >= 0.8x bare.
+Run: ``python -m bench.api [--cases N]`` (default 10,000; ``--cases 300`` for a quick run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import quiet_logs, report, start_dev_server
+
+ROOT = Path(__file__).resolve().parent.parent
+OGI = str(Path(sys.executable).parent / "ogi")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "n": len(ordered),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+    }
+
+
+async def timed(fn: Callable[[int], Awaitable[Any]], repeat: int) -> dict[str, float]:
+    """Latency of ``fn(i)`` for i in 0..repeat (one warm-up call first), one call at a time."""
+    await fn(-1)
+    samples = []
+    for i in range(repeat):
+        t = time.perf_counter()
+        await fn(i)
+        samples.append(time.perf_counter() - t)
+    return _stats(samples)
+
+
+def applications(n: int, today: date, tag: str) -> list[Any]:
+    """N applications from the example, varied as the supervision benchmark varies them."""
+    from bench.supervision import case_inputs
+
+    return [
+        inp.application.model_copy(update={"external_ref": f"{tag}-{i:06d}"})
+        for i, inp in enumerate(case_inputs(n, today))
+    ]
+
+
+async def load(apps: list[Any], concurrency: int) -> float:
+    """Register every application through the service (as the clerk); seconds taken."""
+    from infra.users import find_user
+    from service import intake
+    from service.identities import principal_of
+
+    clerk = principal_of(find_user("clerk"), "token")
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(app: Any) -> None:
+        async with gate:
+            await intake.submit(clerk, app)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(a) for a in apps))
+    return time.perf_counter() - started
+
+
+def _at_review(limit: int) -> list[str]:
+    from infra import case_listing
+    from infra.case_listing import Filters
+
+    return [r.case_id for r in case_listing.page(Filters(stage="review", overdue=False), limit).rows]
+
+
+async def measure(opts: argparse.Namespace, base: str, tokens: dict[str, str]) -> dict[str, Any]:
+    """Every measure of the benchmark; the rows and the summary."""
+    from domain.application import Application
+    from domain.clock import beijing_date
+    from infra import case_listing
+    from infra.case_listing import Filters
+    from infra.connection import task_queue
+    from infra.users import find_user
+    from service import intake
+    from service.identities import principal_of
+    from service.temporal import acting_as, client
+
+    today = beijing_date(datetime.now(UTC))
+    load_s = await load(applications(opts.cases, today, "load"), opts.concurrency)
+    print(f"registered {opts.cases} cases in {load_s:.1f} s ({opts.cases / load_s:.0f}/s)", flush=True)
+    temporal = await client()
+    clerk = principal_of(find_user("clerk"), "token")
+    li = find_user("li").actor()
+    rows: list[dict[str, Any]] = []
+    http = httpx.AsyncClient(base_url=base, timeout=60)
+    as_clerk = {"Authorization": f"Bearer {tokens['clerk']}"}
+    as_li = {"Authorization": f"Bearer {tokens['li']}"}
+    base_app = json.loads((ROOT / "tests" / "data" / "application.json").read_text("utf-8"))
+    base_app["received"] = today.isoformat()
+
+    def fresh(tag: str, i: int) -> dict[str, Any]:
+        return {**base_app, "external_ref": f"{tag}-{i}-{uuid.uuid4().hex[:6]}"}
+
+    async def http_submit(i: int) -> None:
+        done = await http.post("/v1/cases", json=fresh("http", i), headers=as_clerk)
+        assert done.status_code == 201, done.text
+
+    async def service_submit(i: int) -> None:
+        await intake.submit(clerk, Application.model_validate(fresh("svc", i)))
+
+    from domain.case import CaseInput
+    from workflows.disclosure import DisclosureRequestWorkflow
+
+    async def bare_start(i: int) -> None:
+        inp = CaseInput(
+            case_id=f"BARE-{uuid.uuid4().hex[:10]}",
+            agency_code="BARE",
+            application=Application.model_validate(fresh("bare", i)),
+        )
+        with acting_as(clerk.actor):
+            await temporal.start_workflow(DisclosureRequestWorkflow.run, inp, id=inp.case_id, task_queue=task_queue())
+
+    def add(what: str, stats: dict[str, float], note: str = "") -> None:
+        rows.append({"measure": what, **stats, "note": note})
+
+    add("POST /v1/cases (HTTP)", await timed(http_submit, opts.repeat), "registration + start, token checked")
+    add("intake.submit (in-process)", await timed(service_submit, opts.repeat), "the same without HTTP")
+    add("start_workflow (bare)", await timed(bare_start, opts.repeat), "no registration")
+
+    pool = await asyncio.to_thread(_at_review, 2 * opts.repeat + 4)
+    http_ids, bare_ids = pool[::2], pool[1::2]
+
+    async def http_approve(i: int) -> None:
+        done = await http.post(f"/v1/cases/{http_ids[i + 1]}/actions/approve", json={}, headers=as_li)
+        assert done.status_code == 200, done.text
+
+    async def bare_approve(i: int) -> None:
+        handle = temporal.get_workflow_handle(bare_ids[i + 1])
+        with acting_as(li):
+            await handle.execute_update("approve", {"by": "li"}, id=f"approve-{uuid.uuid4().hex[:8]}")
+
+    add("POST .../actions/approve (HTTP)", await timed(http_approve, opts.repeat), "signed Update + archive")
+    add("execute_update approve (bare, signed)", await timed(bare_approve, opts.repeat), "the Temporal call")
+
+    async def http_overdue(_: int) -> None:
+        done = await http.get("/v1/cases", params={"overdue": "true"}, headers=as_li)
+        assert done.status_code == 200
+
+    async def sql_overdue(_: int) -> None:
+        await asyncio.to_thread(case_listing.page, Filters(overdue=True), 100)
+
+    add("GET /v1/cases?overdue=true (HTTP)", await timed(http_overdue, opts.repeat), "first page of 100")
+    add("read-model page (in-process)", await timed(sql_overdue, opts.repeat), "the same query, no HTTP")
+
+    stale: list[float] = []
+    for case_id in pool[-4:] + (await asyncio.to_thread(_at_review, 40))[-20:]:
+        done = await http.post(f"/v1/cases/{case_id}/actions/approve", json={}, headers=as_li)
+        answered = time.perf_counter()
+        if done.status_code != 200:
+            continue
+        while True:
+            seen = await http.get(f"/v1/cases/{case_id}", headers=as_li)
+            listed = await http.get("/v1/cases", params={"stage": "secrecy_review", "limit": 1000}, headers=as_li)
+            if any(c["id"] == case_id for c in listed.json()["cases"]) and seen.status_code == 200:
+                break
+        stale.append(time.perf_counter() - answered)
+    add("staleness: action answered -> listed", _stats(stale), "read model written before the answer")
+
+    burst = [fresh("burst", i) for i in range(opts.burst)]
+    started = time.perf_counter()
+    answers = await asyncio.gather(*(http.post("/v1/cases", json=b, headers=as_clerk) for b in burst))
+    http_s = time.perf_counter() - started
+    ids = [a.json()["id"] for a in answers if a.status_code == 201]
+    started = time.perf_counter()
+    await asyncio.gather(*(service_submit(i) for i in range(opts.burst)))
+    service_s = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(bare_start(i) for i in range(opts.burst)))
+    bare_s = time.perf_counter() - started
+    seqs = sorted(int(m.group(1)) for i in ids if (m := re.search(r"-(\d{6})$", i)))
+    by_agency_gapless = len(set(ids)) == len(ids) == opts.burst
+    await http.aclose()
+
+    def p95(measure_name: str) -> float:
+        return float(next(r["p95_ms"] for r in rows if r["measure"] == measure_name))
+
+    action_ratio = p95("POST .../actions/approve (HTTP)") / p95("execute_update approve (bare, signed)")
+    submit_ratio = p95("POST /v1/cases (HTTP)") / p95("intake.submit (in-process)")
+    listing_ratio = p95("GET /v1/cases?overdue=true (HTTP)") / max(p95("read-model page (in-process)"), 0.1)
+    throughput_ratio = service_s / http_s
+    targets = {
+        "action_p95_lt_100ms": p95("POST .../actions/approve (HTTP)") < 100,
+        "submit_p95_lt_200ms": p95("POST /v1/cases (HTTP)") < 200,
+        "listing_p95_lt_100ms": p95("GET /v1/cases?overdue=true (HTTP)") < 100,
+        "api_adds_at_most_1_3x_to_the_update": action_ratio <= 1.3,
+        "staleness_p95_lt_1s": p95("staleness: action answered -> listed") < 1000,
+        "burst_throughput_ge_0_8x_bare": throughput_ratio >= 0.8,
+        "burst_numbers_unique": by_agency_gapless,
+    }
+    return {
+        "rows": rows,
+        "cases": opts.cases,
+        "load_s": round(load_s, 1),
+        "action_ratio_http_to_update": round(action_ratio, 2),
+        "submit_ratio_http_to_service": round(submit_ratio, 2),
+        "listing_ratio_http_to_sql": round(listing_ratio, 2),
+        "burst": {
+            "submits": opts.burst,
+            "http_s": round(http_s, 2),
+            "in_process_s": round(service_s, 2),
+            "bare_start_s": round(bare_s, 2),
+            "throughput_ratio": round(throughput_ratio, 2),
+            "unique": len(set(ids)),
+            "seq_span": (seqs[0], seqs[-1]) if seqs else None,
+        },
+        "targets": targets,
+        "all_met": all(targets.values()),
+    }
+
+
+def main(opts: argparse.Namespace) -> dict[str, Any]:
+    """Stack up, users made, measure, stack down; print and write the report."""
+    wall = time.perf_counter()
+    home = Path(tempfile.mkdtemp(prefix="ogi-bench-api-"))
+    port = _free_port()
+    server, address = start_dev_server(home / "temporal.sqlite")
+    env = {
+        **os.environ,
+        "OGI_HOME": str(home),
+        "OGI_AUTH": "on",
+        "OGI_TASK_QUEUE": f"bench-api-{os.getpid()}",
+        "TEMPORAL_ADDRESS": address,
+        "TEMPORAL_NAMESPACE": "default",
+        "OGI_API_PORT": str(port),
+        "OGI_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("OGI_KEYS_FILE", None)
+    os.environ.update(env)
+    for _ in range(150):
+        if subprocess.run([OGI, "setup"], env=env, capture_output=True, check=False).returncode == 0:
+            break
+        time.sleep(0.2)
+    tokens = {}
+    for name, role in (("clerk", "intake"), ("li", "reviewer")):
+        subprocess.run([OGI, "user", "add", name, "--role", role], env=env, capture_output=True, check=True)
+        issued = subprocess.run([OGI, "token", "issue", "--user", name], env=env, capture_output=True, text=True)
+        tokens[name] = issued.stdout.strip()
+    procs = [
+        subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, cwd=ROOT),
+        subprocess.Popen([OGI, "serve", "--port", str(port)], env=env, cwd=ROOT),
+    ]
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    try:
+        summary = asyncio.run(measure(opts, base, tokens))
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        server.terminate()
+        server.wait(timeout=30)
+    rows = summary.pop("rows")
+    summary.update({"cpus": os.cpu_count(), "wall_s": round(time.perf_counter() - wall, 1)})
+    report("api", rows, summary)
+    return summary
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=40, help="samples per measure")
+    parser.add_argument("--burst", type=int, default=200, help="concurrent submits over HTTP")
+    args = parser.parse_args()
+    quiet_logs()
+    main(args)
