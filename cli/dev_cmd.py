@@ -246,6 +246,8 @@ def run(
     for p, var in ports:
         if _in_use(ip, p):
             fail(f"port {p} on {ip} is already in use (another ogi?); stop it or set {var}", EXIT_UNAVAILABLE)
+    # Everything the stack writes (the server's database, logs, documents) is readable by its owner only.
+    os.umask(0o077)
     home = ogi_home()
     try:
         local = prepare_home()

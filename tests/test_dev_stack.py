@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -123,13 +124,54 @@ def test_dev_run_comes_up_serves_cases_stops_cleanly_and_keeps_them(dev: DevRun)
     assert run([ogi, "user", "add", "clerk", "--role", "intake"], dev.env).returncode == 0
     token = run([ogi, "token", "issue", "--user", "clerk"], dev.env).stdout.strip()
     env = {**dev.env, "OGI_TOKEN": token}
-    submitted = run([ogi, "submit", str(EXAMPLE), "--json"], env)
+    app = json.loads(EXAMPLE.read_text("utf-8"))
+    app["applicant"].update({"name": "欧阳娜娜测试", "phone": "13912345678"})
+    app_file = dev.home / "app.json"
+    app_file.write_text(json.dumps(app, ensure_ascii=False), "utf-8")
+    submitted = run([ogi, "submit", str(app_file), "--json"], env)
     assert submitted.returncode == 0, submitted.stderr
     case_id = json.loads(submitted.stdout)["id"]
+    shown = run([ogi, "show", case_id, "--json"], env)
+    assert shown.returncode == 0, shown.stderr
+
+    # Encrypted by default: the server's database holds no personal data in plaintext ...
+    stored = b"".join(p.read_bytes() for p in dev.home.glob("temporal.sqlite*"))
+    assert stored, "the dev server's database is where make run keeps it"
+    for secret in ("欧阳娜娜测试", "13912345678"):
+        assert secret.encode() not in stored
+    # ... and the Web UI's codec endpoint shows it to staff at this machine.
+    history = run(
+        [
+            str(BIN / "temporal"),
+            "workflow",
+            "show",
+            "--workflow-id",
+            case_id,
+            "--output",
+            "json",
+            "--address",
+            dev.env["TEMPORAL_ADDRESS"],
+        ],
+        dev.env,
+    )
+    assert history.returncode == 0, history.stderr
+    first = json.loads(history.stdout)["events"][0]["workflowExecutionStartedEventAttributes"]["input"]
+    decoded = urllib.request.urlopen(
+        urllib.request.Request(
+            f"http://127.0.0.1:{dev.codec_port}/decode",
+            data=json.dumps(first).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Namespace": "default"},
+        ),
+        timeout=10,
+    )
+    plain = json.loads(decoded.read())["payloads"][0]["data"]
+    assert "欧阳娜娜测试" in base64.b64decode(plain).decode("utf-8")
 
     # Private by default: the home and its files are the owner's only.
     assert dev.home.stat().st_mode & 0o777 == 0o700
-    for name in ("ogi.sqlite", "applicant.key", "keys/payload.json", "keys/token.json", "keys/assertion.json"):
+    private = ("ogi.sqlite", "applicant.key", "keys/payload.json", "keys/token.json", "keys/assertion.json")
+    for name in (*private, "temporal.sqlite", "worker.log", "serve.log"):
         assert (dev.home / name).stat().st_mode & 0o077 == 0, name
 
     assert dev.interrupt() == 0

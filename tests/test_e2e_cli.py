@@ -51,6 +51,8 @@ def running_stack(address: str, home: Path, **env: str) -> Iterator[Stack]:
     """`ogi setup`, then a worker process with the given environment, stopped with SIGTERM at the end."""
     st = Stack(address, home)
     st.env.update(env)
+    if "OGI_ENCRYPTION_KEY" in env or env.get("OGI_KEYS_FILE") == "":
+        st.env.pop("OGI_KEYS_FILE", None)
     setup = st.ogi("setup")
     assert setup.returncode == 0, setup.stderr
     log = (st.home / "worker.log").open("w")

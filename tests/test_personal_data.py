@@ -9,7 +9,6 @@ import asyncio
 import base64
 import io
 import json
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,11 +49,9 @@ def leaks(blob: bytes) -> list[str]:
 
 @pytest.fixture(scope="module")
 def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Worker and CLI sharing one AES-256 key: every payload they write is encrypted."""
-    key = base64.b64encode(secrets.token_bytes(32)).decode()
-    with running_stack(
-        dev_server_address, tmp_path_factory.mktemp("pii-home"), OGI_ENCRYPTION_KEY=key, OGI_LOG_FORMAT="json"
-    ) as st:
+    """Worker and CLI with no key configured: the default, a key made in the home on first use, encrypts all."""
+    home = tmp_path_factory.mktemp("pii-home")
+    with running_stack(dev_server_address, home, OGI_LOG_FORMAT="json", OGI_KEYS_FILE="") as st:
         yield st
 
 
