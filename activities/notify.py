@@ -1,11 +1,16 @@
 """Notifications (reminders, escalations, deliveries) through one pluggable sink, once per key.
 
-The JSONL outbox is both the default sink (a mail or SMS gateway can tail it) and the ledger of what
-was sent: a retried activity finds its key there and sends nothing twice. ``OGI_NOTIFY_SINK`` adds a
-sink that is called before the ledger entry is written: an ``http(s)://`` URL receives each
-notification as a JSON POST (with an ``Idempotency-Key`` header), or ``package.module:function`` names
-a callable taking a ``Notification``. A sink that raises makes the activity retry; a crash between
-delivery and the ledger write can deliver twice, never zero times.
+The ledger is a table of the case store, so every worker of an installation shares it: a retried
+activity, or the same notification from another worker, finds its key there and sends nothing twice.
+A key is first recorded as ``sending``, then the sink is called, then it is marked ``sent``: a crash
+in between makes the retry send again (at least once, never zero times), with the same
+``Idempotency-Key`` so the receiver can drop the repeat.
+
+``OGI_NOTIFY_SINK`` names the sink: an ``http(s)://`` URL receives each notification as a JSON POST,
+signed (``X-Ogi-Signature``, HMAC-SHA256 over timestamp and body with ``OGI_NOTIFY_SECRET``) and
+carrying ``Idempotency-Key``; or ``package.module:function`` names a callable taking a ``Notification``.
+Without one, notifications are appended to the JSONL outbox in the home (``OGI_OUTBOX``), which a mail
+or SMS gateway can tail.
 """
 
 from __future__ import annotations
@@ -13,20 +18,22 @@ from __future__ import annotations
 import fcntl
 import importlib
 import json
-import os
-import threading
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import BinaryIO
 
 from pydantic import BaseModel
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 
 from domain.errors import OgiError
+from infra import webhooks
 from infra.log import get_logger
 from infra.paths import outbox_path
+from infra.schema import notifications
+from infra.settings import settings
+from infra.store import engine
 
 log = get_logger(__name__)
 
@@ -49,12 +56,15 @@ Sink = Callable[[Notification], object]
 SINK_TIMEOUT_S = 10
 
 
-def _webhook(url: str) -> Sink:
+def _webhook(url: str, secret: str) -> Sink:
     def post(note: Notification) -> None:
         body = note.model_dump_json().encode()
-        request = urllib.request.Request(  # noqa: S310 - the URL scheme is checked to be http(s) below
-            url, data=body, method="POST", headers={"Content-Type": "application/json", "Idempotency-Key": note.key}
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": note.key,
+            webhooks.HEADER: webhooks.sign(secret, body),
+        }
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310 - http(s) only
         with urllib.request.urlopen(request, timeout=SINK_TIMEOUT_S) as response:  # noqa: S310
             if response.status >= 300:
                 msg = f"notification sink {url} answered {response.status}"
@@ -63,13 +73,35 @@ def _webhook(url: str) -> Sink:
     return post
 
 
-def configured_sink() -> Sink | None:
-    """The extra sink named by ``OGI_NOTIFY_SINK``, or None for the outbox alone."""
-    spec = os.environ.get("OGI_NOTIFY_SINK", "").strip()
+def _outbox(note: Notification) -> None:
+    path = outbox_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"key": note.key, "at": datetime.now(UTC).isoformat(), **note.model_dump(exclude={"key"})}
+    line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
+    with path.open("ab") as fh:
+        # One append per line under the file's own lock: lines of concurrent writers never interleave.
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fh.write(line)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def configured_sink() -> Sink:
+    """The sink named by ``OGI_NOTIFY_SINK``, or the JSONL outbox."""
+    current = settings()
+    spec = (current.notify_sink or "").strip()
     if not spec:
-        return None
+        return _outbox
     if spec.startswith(("http://", "https://")):
-        return _webhook(spec)
+        secret = current.notify_secret.get_secret_value() if current.notify_secret else ""
+        if len(secret) < 16:
+            msg = (
+                f"OGI_NOTIFY_SINK={spec} needs OGI_NOTIFY_SECRET (16 characters or more), the secret the receiver "
+                "checks each notification's signature with (X-Ogi-Signature)"
+            )
+            raise OgiError(msg)
+        return _webhook(spec, secret)
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
         msg = f"OGI_NOTIFY_SINK={spec!r} is neither an http(s) URL nor 'package.module:function'"
@@ -82,57 +114,96 @@ def configured_sink() -> Sink | None:
     return sink
 
 
-class _LedgerIndex:
-    """The keys already in an outbox file, read incrementally: each call reads only what was appended since."""
-
-    def __init__(self) -> None:
-        self.identity: tuple[int, int] | None = None
-        self.offset = 0
-        self.keys: set[str] = set()
-
-    def refresh(self, fh: BinaryIO) -> set[str]:
-        st = os.fstat(fh.fileno())
-        identity = (st.st_dev, st.st_ino)
-        if identity != self.identity or st.st_size < self.offset:  # a new or truncated file: read it all
-            self.identity, self.offset, self.keys = identity, 0, set()
-        fh.seek(self.offset)
-        for line in fh:
-            if line.endswith(b"\n"):
-                self.keys.add(json.loads(line)["key"])
-                self.offset += len(line)
-        return self.keys
+CLAIM_S = 30
+"""How long a claim stands: a key claimed longer ago by a worker that never marked it sent is sent again."""
 
 
-_ledgers: dict[Path, _LedgerIndex] = {}
-_ledgers_lock = threading.Lock()
+class BeingSent(OgiError):
+    """Another worker is sending this notification right now: retry later (it may yet fail)."""
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _retrying() -> bool:
+    """Whether this is Temporal's retry of the sending activity (its earlier attempt failed or timed out)."""
+    try:
+        return activity.info().attempt > 1
+    except RuntimeError:
+        return False  # called outside an activity
+
+
+def _claim(note: Notification) -> bool:
+    """Record the key as being sent by this call; False when it was sent already.
+
+    A claim younger than ``CLAIM_S`` by another sender is ``BeingSent`` (retry later: it is then sent, or
+    the claim is stale after a crash and this call sends it). A retry of the activity that made the claim
+    takes it over at once: its first attempt failed or was timed out, and at least once beats exactly once.
+    """
+    now = datetime.now(UTC)
+    row = {
+        "key": note.key[:200],
+        "case_id": note.case_id,
+        "kind": note.kind,
+        "recipient": note.to[:64],
+        "channel": note.channel,
+        "detail": note.detail,
+        "status": "sending",
+        "attempts": 1,
+        "created_at": now,
+        "claimed_at": now,
+    }
+    with engine().begin() as conn:
+        found = conn.execute(
+            select(notifications.c.status, notifications.c.claimed_at).where(notifications.c.key == row["key"])
+        ).first()
+        if found is not None:
+            if found.status == "sent":
+                return False
+            if not _retrying() and (now - _aware(found.claimed_at)).total_seconds() < CLAIM_S:
+                msg = f"notification {note.key} is being sent by another attempt; retrying later"
+                raise BeingSent(msg)
+            conn.execute(
+                update(notifications)
+                .where(notifications.c.key == row["key"])
+                .values(attempts=notifications.c.attempts + 1, claimed_at=now)
+            )
+            return True
+        try:
+            conn.execute(insert(notifications).values(**row))
+        except IntegrityError:
+            return False  # another worker claimed it at the same moment: it sends
+    return True
+
+
+def _release(note: Notification) -> None:
+    with engine().begin() as conn:
+        conn.execute(
+            delete(notifications).where(notifications.c.key == note.key[:200], notifications.c.status == "sending")
+        )
+
+
+def _sent(note: Notification) -> None:
+    with engine().begin() as conn:
+        conn.execute(
+            update(notifications)
+            .where(notifications.c.key == note.key[:200])
+            .values(status="sent", sent_at=datetime.now(UTC))
+        )
 
 
 def send_notification(note: Notification) -> bool:
-    """Deliver through the configured sink and record it in the outbox, unless its key is there already.
-
-    Returns True when this call delivered it. The file lock orders writers across processes; the
-    in-process index keeps the check proportional to what other writers appended, not to the file.
-    """
+    """Deliver through the configured sink unless the ledger says it was sent; True when this call sent it."""
     sink = configured_sink()
-    path = outbox_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _ledgers_lock:
-        index = _ledgers.setdefault(path, _LedgerIndex())
-    with path.open("a+b") as fh, _ledgers_lock:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            if note.key in index.refresh(fh):
-                return False
-            if sink is not None:
-                sink(note)
-            record = {"key": note.key, "at": datetime.now(UTC).isoformat(), **note.model_dump(exclude={"key"})}
-            line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
-            fh.write(line)
-            fh.flush()
-            index.keys.add(note.key)
-            index.offset += len(line)
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    if not _claim(note):
+        return False
+    try:
+        sink(note)
+    except BaseException:
+        _release(note)  # the sink said no: the next attempt may send at once
+        raise
+    _sent(note)
     log.info("notification.sent", case_id=note.case_id, kind=note.kind, to=note.to)
     return True
 

@@ -189,6 +189,24 @@ audit_log = Table(
 )
 """The tamper-evident audit log: each entry's MAC covers its content and the previous entry's MAC."""
 
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("case_id", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Index("ix_notifications_case", "case_id"),
+)
+"""The once-per-key ledger of notifications, shared by every worker: ``sending`` until the sink took it."""
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -261,6 +279,10 @@ def _add_columns(conn: Connection, table: Table, names: tuple[str, ...]) -> None
         conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}{default}"))
 
 
+def _m7_notification_ledger(conn: Connection) -> None:
+    notifications.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "tracking numbers", _m1_tracking_numbers),
     (2, "case archive and remedies", _m2_case_archive),
@@ -268,6 +290,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "fingerprints of the pseudonym key", _m4_key_fingerprints),
     (5, "who recorded each remedy result", _m5_remedy_recorder),
     (6, "users, the audit log, void numbers, the read model's listing columns", _m6_identities_audit_read_model),
+    (7, "the notification ledger, shared by every worker", _m7_notification_ledger),
 ]
 """Every schema change, in order; append only."""
 
