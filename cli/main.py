@@ -18,6 +18,7 @@ from cli import (
     calendar_cmd,
     codec_server_cmd,
     dev_cmd,
+    doctor_cmd,
     intake_cmd,
     keys_cmd,
     report_cmd,
@@ -34,7 +35,17 @@ app = typer.Typer(
     rich_markup_mode="rich",
     help="Government information disclosure on application (政府信息公开 · 依申请公开), run on Temporal.",
 )
-for module in (intake_cmd, show_cmd, actions_cmd, supervise_cmd, report_cmd, serve_cmd, setup_cmd, codec_server_cmd):
+for module in (
+    intake_cmd,
+    show_cmd,
+    actions_cmd,
+    supervise_cmd,
+    report_cmd,
+    serve_cmd,
+    setup_cmd,
+    doctor_cmd,
+    codec_server_cmd,
+):
     app.registered_commands += module.app.registered_commands
 app.registered_commands += admin_cmd.app.registered_commands
 app.add_typer(

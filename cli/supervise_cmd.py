@@ -153,6 +153,9 @@ def list_(
     attention: Annotated[
         bool, typer.Option("--attention", help="Only cases that need staff attention (an input they could not use).")
     ] = False,
+    void: Annotated[
+        bool, typer.Option("--void", help="Tracking numbers voided by an interrupted registration, with the reason.")
+    ] = False,
     limit: LimitOpt = None,
     after: AfterOpt = None,
     every: AllOpt = False,
@@ -160,6 +163,9 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List cases, filtered by stage, agency and channel; earliest due first, cases without a deadline last."""
+    if void:
+        _void_numbers(as_json)
+        return
     params = {
         "stage": stage.value if stage else None,
         "agency": agency,
@@ -168,6 +174,18 @@ def list_(
         "attention": "true" if attention else None,
     }
     _show("cases", _fetch(params, limit, after, every, as_json, as_csv), as_json, as_csv)
+
+
+def _void_numbers(as_json: bool) -> None:
+    try:
+        answer = call("GET", "/v1/numbers", query={"status": "void"}).body
+    except CommandFailed as exc:
+        failed(exc, as_json)
+    if as_json:
+        emit_json(answer)
+        return
+    rows = [(n["id"], n["agency"], n["voided_at"] or "", n["void_reason"] or "") for n in answer["numbers"]]
+    table(f"void tracking numbers ({answer['count']})", ["number", "agency", "voided at", "why"], rows)
 
 
 def _stats_lines(stats: dict[str, Any]) -> None:

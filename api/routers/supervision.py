@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -11,6 +12,8 @@ from fastapi.responses import Response
 
 from api.deps import CurrentPrincipal
 from api.problems import ERRORS
+from domain.config import Role
+from infra import store
 from service import listings, reports
 
 router = APIRouter(prefix="/v1", tags=["supervision"], responses=ERRORS)
@@ -22,6 +25,36 @@ async def stats(
 ) -> dict[str, Any]:
     """Counts of open cases from the read model."""
     return await listings.stats(agency)
+
+
+class NumberStatus(StrEnum):
+    """What became of a tracking number."""
+
+    ALLOCATED = "allocated"
+    STARTED = "started"
+    VOID = "void"
+
+
+@router.get("/numbers", summary="Tracking numbers and what became of them (void ones with the reason)")
+async def numbers(principal: CurrentPrincipal, status: NumberStatus = NumberStatus.VOID) -> dict[str, Any]:
+    """Tracking numbers of a status in sequence order: void ones say why, so the sequence has no unexplained gap."""
+    principal.require(Role.SUPERVISOR, Role.HEAD, Role.INTAKE, what="list tracking numbers")
+    found = await asyncio.to_thread(store.numbers, status.value)
+    return {
+        "status": status.value,
+        "count": len(found),
+        "numbers": [
+            {
+                "id": n.case_id,
+                "agency": n.agency,
+                "status": n.status,
+                "allocated_at": n.created_at.isoformat(),
+                "void_reason": n.void_reason,
+                "voided_at": n.voided_at.isoformat() if n.voided_at else None,
+            }
+            for n in found
+        ],
+    }
 
 
 class ReportFormat(StrEnum):
