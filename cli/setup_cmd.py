@@ -60,11 +60,11 @@ def prepare_home() -> dict[str, Any]:
 async def _connect_and_setup() -> SetupResult:
     from temporalio.client import Client
 
-    from infra.connection import connect_config, data_converter, describe_connect_error
+    from infra.connection import client_options, connect_config, data_converter, describe_connect_error
 
     config = connect_config()
     try:
-        client = await asyncio.wait_for(Client.connect(**config, data_converter=data_converter()), timeout=10)
+        client = await asyncio.wait_for(Client.connect(**client_options(), data_converter=data_converter()), timeout=10)
     except (RuntimeError, OSError, TimeoutError) as exc:
         msg = (
             f"cannot reach Temporal at {config.get('target_host')} ({describe_connect_error(exc)}); "

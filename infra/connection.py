@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import os
 from typing import Any
 
@@ -11,6 +12,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.envconfig import ClientConfig
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.service import PayloadLimitsConfig
 
 from infra.codec import default_keys_file, load_codec
 from infra.settings import settings
@@ -63,6 +66,27 @@ def _converter_for(key: tuple[str, ...]) -> DataConverter:
     )
 
 
+@functools.cache
+def runtime() -> Runtime:
+    """The SDK runtime of an ogi process: the core's own log lines go to Python logging (stderr), never stdout.
+
+    Without it the core writes its warnings (a large payload, a slow poll) to stdout, where they would
+    break a command's one-JSON-document answer.
+    """
+    forward = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    levels = TelemetryFilter(core_level="WARN", other_level="ERROR")
+    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=levels, forwarding=forward)))
+
+
+def client_options() -> dict[str, Any]:
+    """Connection settings plus ogi's runtime and payload warning size, for ``Client.connect``."""
+    return {
+        **connect_config(),
+        "runtime": runtime(),
+        "payload_limits": PayloadLimitsConfig(payloads_warn_size=settings().payload_warn_bytes),
+    }
+
+
 def connect_config() -> dict[str, Any]:
     """Connection settings from TEMPORAL_* variables and the temporal.toml profile, with local defaults."""
     config: dict[str, Any] = dict(ClientConfig.load_client_connect_config())
@@ -73,7 +97,7 @@ def connect_config() -> dict[str, Any]:
 
 async def connect() -> Client:
     """Connect to the configured Temporal service."""
-    return await Client.connect(**connect_config(), data_converter=data_converter())
+    return await Client.connect(**client_options(), data_converter=data_converter())
 
 
 def describe_connect_error(exc: BaseException) -> str:

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     temporal_port: Port = 7233
     ui_port: Port = 8233
 
+    payload_warn_bytes: Annotated[int, Field(ge=0)] = 512 * 1024
+    """Payload size above which the Temporal SDK logs a warning (on stderr); the server warns at 512 KiB."""
     log_level: str = "INFO"
     log_format: Literal["", "json", "console"] = ""
     lang: Literal["zh", "en"] = "zh"

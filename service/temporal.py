@@ -26,7 +26,7 @@ from temporalio.converter import PayloadConverter
 
 from domain.actor import Actor
 from infra.assertions import HEADER, sign_assertion
-from infra.connection import connect_config, data_converter, describe_connect_error
+from infra.connection import client_options, connect_config, data_converter, describe_connect_error
 from infra.settings import settings
 from service.errors import Unavailable
 
@@ -111,7 +111,7 @@ async def client() -> Client:
         return found
     try:
         connected = await asyncio.wait_for(
-            Client.connect(**config, data_converter=data_converter(), interceptors=[SigningInterceptor()]),
+            Client.connect(**client_options(), data_converter=data_converter(), interceptors=[SigningInterceptor()]),
             timeout=10,
         )
     except (RuntimeError, OSError, TimeoutError) as exc:

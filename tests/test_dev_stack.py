@@ -243,3 +243,32 @@ def test_unreachable_server_is_one_line_for_worker_and_setup(tmp_path: Path) -> 
         assert done.returncode == 3
         assert done.stderr.strip().splitlines() == [done.stderr.strip()]
         assert "cannot reach Temporal" in done.stderr
+
+
+def test_commands_from_another_folder_reach_the_same_home(dev_server_address: str, tmp_path: Path) -> None:
+    """``ogi setup`` records the home for the user; a command run elsewhere reads that store, never a new one."""
+    project, elsewhere, config = tmp_path / "project", tmp_path / "elsewhere", tmp_path / "config"
+    project.mkdir()
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("OGI_HOME", "OGI_KEYS_FILE")}
+    env.update({"XDG_CONFIG_HOME": str(config), "TEMPORAL_ADDRESS": dev_server_address, "OGI_AUTH": "off"})
+    ogi = str(BIN / "ogi")
+    setup = subprocess.run([ogi, "setup", "--json"], env=env, cwd=project, capture_output=True, text=True, check=False)
+    assert setup.returncode == 0, setup.stderr
+    assert json.loads(setup.stdout)["home"] == str(project / ".data")
+    assert (config / "ogi" / "home").read_text().strip() == str(project / ".data")
+
+    report = subprocess.run(
+        [ogi, "report", "--year", "2026", "--json"], env=env, cwd=elsewhere, capture_output=True, text=True, check=False
+    )
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["cases"] == 0
+    assert not (elsewhere / ".data").exists()
+
+    (config / "ogi" / "home").unlink()
+    lost = subprocess.run(
+        [ogi, "report", "--year", "2026", "--json"], env=env, cwd=elsewhere, capture_output=True, text=True, check=False
+    )
+    assert lost.returncode == 3
+    assert "no case store at" in json.loads(lost.stderr)["error"]
+    assert not (elsewhere / ".data" / "ogi.sqlite").exists()

@@ -35,9 +35,17 @@ class Stack:
         self.env["OGI_TASK_QUEUE"] = "e2e-" + uuid.uuid4().hex[:8]
         self.home = home
 
-    def ogi(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def ogi(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [OGI, *args], env=self.env, input=stdin, capture_output=True, text=True, timeout=60, check=False
+            [OGI, *args],
+            env={**self.env, **(env or {})},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
 
     def ogi_json(self, *args: str) -> Any:
@@ -237,3 +245,13 @@ class TestApplicantKeyAcrossWorkers:
         with running_stack(dev_server_address, tmp_path, OGI_APPLICANT_KEY=key_a) as right:
             registered = right.ogi_json("submit", str(app))
         assert registered["id"].endswith("-000001")
+
+
+def test_json_stdout_stays_one_document_under_an_sdk_warning(stack: Stack) -> None:
+    """The Temporal SDK's own warnings (here: a payload over the warning size) go to stderr, never stdout."""
+    app = application_file(stack.home)
+    done = stack.ogi("submit", str(app), "--json", env={"OGI_PAYLOAD_WARN_BYTES": "100"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["id"]
+    assert len(done.stdout.strip().splitlines()) == 1
+    assert "TMPRL1103" in done.stderr
