@@ -456,3 +456,39 @@ class TestOidc:
             serve.terminate()
             serve.wait(timeout=20)
             server.shutdown()
+
+
+class TestAuditLog:
+    def test_auditor_reads_and_verifies_others_may_not(self, stack: ApiStack) -> None:
+        """The auditor lists the log and verifies its chain; a reviewer is refused."""
+        case_id = register(stack)
+        stack.act(case_id, "approve", stack.tokens["li"])
+        auditor = stack.user("shen", "auditor")
+        listed = stack.call("GET", "/v1/audit", auditor, case=case_id)
+        assert listed.status_code == 200, listed.text
+        actions = [e["action"] for e in listed.json()["entries"]]
+        assert actions[:2] == ["registered", "approve"]
+        verified = stack.call("GET", "/v1/audit/verify", auditor)
+        assert verified.status_code == 200 and verified.json()["ok"] is True
+        refused = stack.call("GET", "/v1/audit", stack.tokens["li"])
+        assert (refused.status_code, refused.json()["code"]) == (403, "forbidden.role")
+
+    def test_an_edited_entry_is_found(self, stack: ApiStack) -> None:
+        """Changing one stored entry (as someone with the database could) breaks the chain at that entry."""
+        import sqlite3
+
+        register(stack)
+        db = sqlite3.connect(stack.home / "ogi.sqlite")
+        try:
+            seq = db.execute("SELECT MIN(seq) FROM audit_log WHERE kind = 'case_event'").fetchone()[0]
+            db.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = ?", (seq,))
+            db.commit()
+            verify = stack.ogi("audit", "verify", "--json")
+            assert verify.returncode == 1
+            report = json.loads(verify.stdout)
+            assert (report["ok"], report["broken_at"]) == (False, seq)
+        finally:
+            db.execute("UPDATE audit_log SET actor = 'clerk' WHERE seq = ?", (seq,))
+            db.commit()
+            db.close()
+        assert stack.ogi("audit", "verify").returncode == 0
