@@ -39,6 +39,7 @@ bench: $(STAMP)
 	@for b in working_days lifecycle supervision api; do \
 		echo "== bench/$$b"; $(BIN)/python -m bench.$$b || exit 1; \
 	done
+	@if [ -n "$$SOAK_MINUTES" ]; then echo "== bench/soak ($$SOAK_MINUTES min)"; $(BIN)/python -m bench.soak; fi
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
