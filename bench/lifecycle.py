@@ -40,15 +40,18 @@ def application(i: int) -> dict[str, Any]:
 
 async def run_ogi_cases(client: Client, n: int, concurrency: int) -> tuple[float, list[str]]:
     """Submit, approve, approve and wait for the reply, for n cases; seconds taken and case ids."""
-    from cli.cases_cmd import submit_application
     from domain.application import Application
+    from service import intake
+    from service.identities import claimed
+    from service.temporal import using
 
     sem = asyncio.Semaphore(concurrency)
     ids: list[str] = []
 
     async def one(i: int) -> None:
         async with sem:
-            result = await submit_application(client, Application.model_validate(application(i)))
+            with using(client):
+                result, _ = await intake.submit(claimed("clerk"), Application.model_validate(application(i)))
             handle = client.get_workflow_handle(result.id)
             await handle.execute_update("approve", {"by": "li"})
             await handle.execute_update("approve", {"by": "wang"})

@@ -245,10 +245,9 @@ async def measure(
     address: str, queue: str, env: dict[str, str], worker_pid: int, opts: argparse.Namespace
 ) -> dict[str, Any]:
     """Load the cases, wait for them to settle, time every measure; the summary."""
-    from cli.case_pages import all_cases, case_page
-    from cli.report_cmd import case_stats
-    from cli.supervise_cmd import PAGE_SIZE
     from domain.clock import beijing_date
+    from service.listings import PAGE_SIZE
+    from service.visibility import all_cases, case_page, case_stats
 
     n, repeat, process_repeat = opts.cases, opts.repeat, opts.process_repeat
     client = await connect(address)
@@ -322,6 +321,7 @@ def main(opts: argparse.Namespace) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="ogi-bench-supervision-"))
     queue = f"bench-supervision-{os.getpid()}"
     env = {**os.environ, "OGI_HOME": str(home), "OGI_DATABASE_URL": f"sqlite:///{home / 'ogi.sqlite'}"}
+    env["OGI_AUTH"] = "off"  # cases started straight from the loader; the API's own benchmark is bench.api
     env.update({"OGI_TASK_QUEUE": queue, "PYTHONPATH": str(ROOT)})
     server, address = start_dev_server(home / "temporal.sqlite")
     env.update({"TEMPORAL_ADDRESS": address, "TEMPORAL_NAMESPACE": "default"})
