@@ -66,7 +66,7 @@ def register(request: RegisterRequest, registration_id: str, *, status: str = "s
     config = load_config(config_path())
     warnings = check_intake(app, request.today, config)
     agency = config.agency(app.agency)
-    policy = policy_for(app, config)
+    policy = policy_for(app, config, registered=request.today)
     month = (app.received or request.today).strftime("%Y-%m")
     secret = applicant_secret(may_create=lambda: not holds_pseudonyms())
     claim_key("applicant", key_fingerprint(secret))

@@ -78,7 +78,7 @@ def over_http() -> bool:
 
 @dataclass
 class Answer:
-    """A successful answer: its status and body (JSON, or text for CSV)."""
+    """A successful answer: its status and body (JSON, or text for CSV; bytes when asked for ``raw``)."""
 
     status: int
     body: Any
@@ -92,8 +92,12 @@ def call(
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     token: str | None = None,
+    raw: bool = False,
 ) -> Answer:
-    """One request to ``ogi serve``; ``CommandFailed`` with the problem's code for an error answer."""
+    """One request to ``ogi serve``; ``CommandFailed`` with the problem's code for an error answer.
+
+    With ``raw`` a successful answer's body is the bytes as served (a CSV's BOM, an XLSX file).
+    """
     params = {k: _param(v) for k, v in (query or {}).items() if v is not None and v is not False}
     target = path + (("?" + urllib.parse.urlencode(params, doseq=True)) if params else "")
     sent = {"Accept": "application/json", **(headers or {})}
@@ -103,14 +107,16 @@ def call(
     if body is not None:
         sent.setdefault("Content-Type", "application/json")
     if not over_http():
-        return _in_process(method, target, body, sent)
+        return _in_process(method, target, body, sent, raw)
     url = api_base() + target
     request = urllib.request.Request(url, data=body, method=method, headers=sent)  # noqa: S310 - http(s) only
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
-            raw = response.read()
+            data = response.read()
             kind = response.headers.get("Content-Type", "")
-            return Answer(response.status, json.loads(raw) if "json" in kind else raw.decode("utf-8"))
+            if raw:
+                return Answer(response.status, data)
+            return Answer(response.status, json.loads(data) if "json" in kind else data.decode("utf-8"))
     except urllib.error.HTTPError as exc:
         raise _failure(exc) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
@@ -122,7 +128,7 @@ def call(
 _local: Any = None
 
 
-def _in_process(method: str, target: str, body: bytes | None, headers: dict[str, str]) -> Answer:
+def _in_process(method: str, target: str, body: bytes | None, headers: dict[str, str], raw: bool = False) -> Answer:
     """The API application run in this process (authentication off): the same routes, without a server."""
     global _local
     if _local is None:
@@ -147,6 +153,8 @@ def _in_process(method: str, target: str, body: bytes | None, headers: dict[str,
         problem = response.json() if "json" in kind else {}
         detail = problem.get("detail") or f"the API answered {response.status_code}"
         raise CommandFailed(detail, problem.get("code") or "error", response.status_code, problem.get("field"))
+    if raw:
+        return Answer(response.status_code, response.content)
     return Answer(response.status_code, response.json() if "json" in kind else response.text)
 
 

@@ -6,12 +6,13 @@ import json
 import sys
 import urllib.parse
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from cli.backend import CommandFailed, call
-from cli.output import JsonOpt, day_option, emit_json, failed, say, table
+from cli.output import EXIT_BAD_INPUT, JsonOpt, day_option, emit_json, fail, failed, is_terminal, say, table
 from domain.vocabulary import RESULTS_HEADING, RemedyKind, RemedyResult
 
 app = typer.Typer(no_args_is_help=True)
@@ -23,6 +24,22 @@ class ReportFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+    XLSX = "xlsx"
+
+
+def _write_file(data: bytes, output: Path | None, fmt: ReportFormat, json_errors: bool) -> None:
+    """The CSV or XLSX bytes to ``output``, or to stdout; XLSX reaches stdout only when it is not a terminal."""
+    if output is not None:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror}", EXIT_BAD_INPUT, json_errors)
+        return
+    if fmt is ReportFormat.XLSX and is_terminal():
+        fail("xlsx is a binary file: give --output FILE (or redirect stdout to a file)", EXIT_BAD_INPUT, json_errors)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def _indent(key: str, label: str) -> str:
@@ -94,7 +111,17 @@ def _print_timeliness(rows: list[dict[str, Any]]) -> None:
 def report(
     year: Annotated[int, typer.Option(min=2008, max=2999, help="The calendar year reported (1 Jan - 31 Dec).")],
     agency: Annotated[str | None, typer.Option(help="Only this agency (name or agency code).")] = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="table, json or csv.")] = ReportFormat.TABLE,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            help="table, json, or the national form's layout as csv (UTF-8 with BOM, for Excel) or xlsx.",
+        ),
+    ] = ReportFormat.TABLE,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the csv or xlsx to this file (xlsx needs it on a terminal)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     through: Annotated[
         str | None,
@@ -105,19 +132,23 @@ def report(
 
     Fails (exit 1, with the numbers) when 一 + 二 ≠ 三(七) + 四 in any column. Table and JSON add the
     timeliness supplement; if an agency's calendar cannot be built it is left out with a warning.
-    With --through the year runs to that day: cases closed later count as carried forward.
+    With --through the year runs to that day: cases closed later count as carried forward. csv and xlsx
+    lay the tables out exactly as the national form prints them (国办公开办函〔2021〕30号).
     """
     if as_json:
         fmt = ReportFormat.JSON
     json_errors = fmt is ReportFormat.JSON
+    spreadsheet = fmt in (ReportFormat.CSV, ReportFormat.XLSX)
+    if output is not None and not spreadsheet:
+        fail("--output writes the csv or xlsx format; add --format csv or --format xlsx", EXIT_BAD_INPUT, json_errors)
     cutoff = day_option(through, "--through", json_errors).isoformat() if through is not None else None
-    query = {"agency": agency, "through": cutoff, "format": "csv" if fmt is ReportFormat.CSV else "json"}
+    query = {"agency": agency, "through": cutoff, "format": fmt.value if spreadsheet else "json"}
     try:
-        answer = call("GET", f"/v1/reports/{year}", query=query)
+        answer = call("GET", f"/v1/reports/{year}", query=query, raw=spreadsheet)
     except CommandFailed as exc:
         failed(exc, json_errors)
-    if fmt is ReportFormat.CSV:
-        sys.stdout.write(answer.body)
+    if spreadsheet:
+        _write_file(answer.body, output, fmt, json_errors)
         return
     result = answer.body
     if result.get("timeliness_error"):

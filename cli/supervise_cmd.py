@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from cli.backend import CommandFailed, call
 from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, failed, is_terminal, say, table
+from domain.listing_sheet import listing_grid
 from domain.vocabulary import Channel, Stage
+from service import spreadsheets
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -24,12 +28,27 @@ AfterOpt = Annotated[
 AllOpt = Annotated[bool, typer.Option("--all", help="Every matching case in one listing, not one page.")]
 CsvOpt = Annotated[
     bool,
-    typer.Option("--csv", help="CSV for a spreadsheet: a header, then one line per case (with --all, every case)."),
+    typer.Option(
+        "--csv",
+        help="CSV for a spreadsheet (UTF-8 with BOM, Chinese headers): a header, then one line per case "
+        "(with --all, every case).",
+    ),
+]
+XlsxOpt = Annotated[
+    Path | None,
+    typer.Option("--xlsx", help="Write the listing to this XLSX file: the same columns as --csv.", dir_okay=False),
+]
+MachineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--machine",
+        help="With --csv: for scripts, the English column keys and the codes as stored, no BOM.",
+    ),
 ]
 AgencyFilterOpt = Annotated[
     str | None, typer.Option("--agency", help="Only this agency: its name, or its code when configured.")
 ]
-CSV_COLUMNS = (
+MACHINE_COLUMNS = (
     "id",
     "stage",
     "due",
@@ -42,13 +61,30 @@ CSV_COLUMNS = (
     "applicant",
     "subject",
 )
+"""The columns of ``--csv --machine``: the listing's JSON keys (the format before the Chinese headers)."""
 
 
-def _fetch(
-    params: dict[str, Any], limit: int | None, after: str | None, every: bool, as_json: bool, as_csv: bool
-) -> dict[str, Any]:
-    if as_json and as_csv:
-        fail("--json and --csv are two formats; choose one", EXIT_BAD_INPUT, as_json)
+@dataclass(frozen=True)
+class Output:
+    """How a listing is written: the terminal table, JSON, CSV (for people or for scripts) or an XLSX file."""
+
+    as_json: bool = False
+    as_csv: bool = False
+    machine: bool = False
+    xlsx: Path | None = None
+
+    def check(self) -> None:
+        """Exit 2 when the options ask for two formats at once."""
+        chosen = [name for name, on in (("--json", self.as_json), ("--csv", self.as_csv), ("--xlsx", self.xlsx)) if on]
+        if len(chosen) > 1:
+            fail(f"{' and '.join(chosen)} are {len(chosen)} formats; choose one", EXIT_BAD_INPUT, self.as_json)
+        if self.machine and not self.as_csv:
+            fail("--machine shapes the --csv output; add --csv", EXIT_BAD_INPUT, self.as_json)
+
+
+def _fetch(params: dict[str, Any], limit: int | None, after: str | None, every: bool, out: Output) -> dict[str, Any]:
+    out.check()
+    as_json = out.as_json
     if every and (limit is not None or after is not None):
         fail("--all lists every case; leave out --limit and --after", EXIT_BAD_INPUT, as_json)
     try:
@@ -75,16 +111,36 @@ def _cell(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _show(title: str, page: dict[str, Any], as_json: bool, as_csv: bool) -> None:
+def _next_page_on_stderr(page: dict[str, Any]) -> None:
+    """Where the next page starts, on stderr, so the exported file stays a clean table."""
+    if page.get("next"):
+        shown = page["offset"] + len(page["cases"])
+        sys.stderr.write(f"{shown} of {page['total']}; next page: --after '{page['next']}'\n")
+
+
+def _show(title: str, page: dict[str, Any], out: Output, sheet: str) -> None:
     rows = page["cases"]
-    if as_csv:
+    if out.as_csv and out.machine:
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(MACHINE_COLUMNS)
         for r in rows:
-            writer.writerow([_cell(r.get(c)) for c in CSV_COLUMNS])
-        if page.get("next"):  # on stderr, so the file stays a clean table
-            sys.stderr.write(f"{page['offset'] + len(rows)} of {page['total']}; next page: --after '{page['next']}'\n")
+            writer.writerow([_cell(r.get(c)) for c in MACHINE_COLUMNS])
+        _next_page_on_stderr(page)
         return
+    if out.as_csv:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(spreadsheets.csv_bytes(listing_grid(rows)))
+        sys.stdout.buffer.flush()
+        _next_page_on_stderr(page)
+        return
+    if out.xlsx is not None:
+        try:
+            out.xlsx.write_bytes(spreadsheets.xlsx_bytes([(sheet, listing_grid(rows))]))
+        except OSError as exc:
+            fail(f"cannot write {out.xlsx}: {exc.strerror}", EXIT_BAD_INPUT)
+        _next_page_on_stderr(page)
+        return
+    as_json = out.as_json
     if as_json:
         emit_json(page)
         return
@@ -119,11 +175,14 @@ def overdue(
     after: AfterOpt = None,
     every: AllOpt = False,
     as_csv: CsvOpt = False,
+    xlsx: XlsxOpt = None,
+    machine: MachineOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Open cases whose reply deadline has passed (逾期未答复), most overdue first."""
-    page = _fetch({"overdue": "true", "agency": agency}, limit, after, every, as_json, as_csv)
-    _show("overdue cases", page, as_json, as_csv)
+    out = Output(as_json, as_csv, machine, xlsx)
+    page = _fetch({"overdue": "true", "agency": agency}, limit, after, every, out)
+    _show("overdue cases", page, out, "逾期案件")
 
 
 @app.command("due-soon", rich_help_panel="Supervision")
@@ -134,14 +193,17 @@ def due_soon(
     after: AfterOpt = None,
     every: AllOpt = False,
     as_csv: CsvOpt = False,
+    xlsx: XlsxOpt = None,
+    machine: MachineOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Open cases due within N working days (each agency's calendar), not overdue, clock running; soonest first."""
-    page = _fetch({"due_within": days, "agency": agency}, limit, after, every, as_json, as_csv)
+    out = Output(as_json, as_csv, machine, xlsx)
+    page = _fetch({"due_within": days, "agency": agency}, limit, after, every, out)
     title = f"due by {page.get('through')}"
     regions = page.get("through_by_region") or {}
     title += "".join(f", {region} {day}" for region, day in regions.items() if region != "national")
-    _show(title, page, as_json, as_csv)
+    _show(title, page, out, "即将到期")
 
 
 @app.command("list", rich_help_panel="Supervision")
@@ -160,6 +222,8 @@ def list_(
     after: AfterOpt = None,
     every: AllOpt = False,
     as_csv: CsvOpt = False,
+    xlsx: XlsxOpt = None,
+    machine: MachineOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List cases, filtered by stage, agency and channel; earliest due first, cases without a deadline last."""
@@ -173,7 +237,8 @@ def list_(
         "closed": closed,
         "attention": "true" if attention else None,
     }
-    _show("cases", _fetch(params, limit, after, every, as_json, as_csv), as_json, as_csv)
+    out = Output(as_json, as_csv, machine, xlsx)
+    _show("cases", _fetch(params, limit, after, every, out), out, "案件列表")
 
 
 def _void_numbers(as_json: bool) -> None:

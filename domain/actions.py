@@ -440,6 +440,13 @@ def _check_clock_action(
             if action.days is not None and action.days > policy.rules.extension_days:
                 msg = f"extend: at most {policy.rules.extension_days} working days (Art 33 ¶2), not {action.days}"
                 raise ActionNotAllowed(msg)
+            if state.longer_period is not None and not policy.rules.extension_after_longer_period:
+                msg = (
+                    f"extend: a longer reply period of {state.longer_period.days} working days was set on "
+                    f"{state.longer_period.on.isoformat()} (Art 35); it replaces the Art 33 period, so no extension "
+                    "is added on top (an agency that allows it sets extension_after_longer_period = true)"
+                )
+                raise ActionNotAllowed(msg)
         case SetLongerPeriod():
             if state.stage not in (Stage.REVIEW, Stage.SECRECY_REVIEW):
                 raise _wrong_stage(name, state, "a longer period is set during 'review'")

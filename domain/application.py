@@ -18,8 +18,9 @@ from domain.vocabulary import Channel as Channel
 from domain.vocabulary import Delivery as Delivery
 from domain.vocabulary import InformationForm as InformationForm
 
-CHANNELS_NEEDING_CONFIRMATION = frozenset({Channel.ORDINARY_POST, Channel.ONLINE, Channel.FAX})
-"""Channels intake may register without a receipt date: the clock starts on confirmation (Art 31)."""
+CHANNELS_NEEDING_CONFIRMATION = frozenset({Channel.ORDINARY_POST, Channel.ONLINE, Channel.FAX, Channel.EMAIL})
+"""Channels intake may register without a receipt date: the clock starts on confirmation (Art 31). Art 31(3)
+treats e-mail as an online channel (数据电文), received on the day both sides confirm it."""
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -123,7 +124,7 @@ class Application(BaseModel):
         if self.received is None and self.channel not in CHANNELS_NEEDING_CONFIRMATION:
             msg = (
                 f"received is required for channel '{self.channel.value}': Art 31 fixes the receipt date "
-                "on hand-in or signature; only ordinary post, online and fax may await confirmation"
+                "on hand-in or signature; only ordinary post, online, fax and e-mail may await confirmation"
             )
             raise ValueError(msg)
         return self

@@ -1,6 +1,6 @@
 """The Chinese working-day calendar every deadline is counted on (DOMAIN.md §3).
 
-Base data from ``holidays.China``, overlaid by the shipped State Council notices (2019-2026) and any
+Base data from ``holidays.China``, overlaid by the shipped State Council notices (2008-2026) and any
 notice an agency loads later; regional extra holidays (e.g. Eid in Ningxia) by the agency's region.
 """
 
@@ -302,7 +302,8 @@ def _shipped_years() -> dict[int, YearEntry]:
     source = str(data.get("source", "shipped"))
     years = {y: _base_year(y) for y in range(FIRST_YEAR, LAST_YEAR + 1)}
     for key, entry in data["years"].items():
-        years[int(key)] = YearEntry(source=source, **entry)
+        # A year names its own notice where it has one; the file's source covers the rest.
+        years[int(key)] = YearEntry(**{"source": source, **entry})
     return years
 
 

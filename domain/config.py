@@ -7,7 +7,7 @@ a TOML file (``OGI_CONFIG``), never in code.
 from __future__ import annotations
 
 import tomllib
-from datetime import time
+from datetime import date, time
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -62,6 +62,40 @@ class RulesProfile(BaseModel):
     """Art 33 ¶3: consultation time is not counted in the reply period."""
     consultation_excluded_kinds: list[Literal["third_party", "agency"]] = ["third_party", "agency"]
     """Which consultations stop the clock: both since 2019 (Arts 32, 34); under 2008 Art 24 only a third party's."""
+    extension_after_longer_period: bool = False
+    """Whether an Art 33 extension may be added to an Art 35 longer period. Art 35 lets the agency set the
+    period it needs in place of Art 33's, so by default the longer period is the whole allowance."""
+
+
+DEFAULT_PROFILES: dict[str, RulesProfile] = {
+    "2019": RulesProfile(),
+    "2008": RulesProfile(
+        reply_days=15,
+        extension_days=15,
+        consultation_excluded=True,
+        consultation_excluded_kinds=["third_party"],
+        correction_notice_days=7,
+    ),
+}
+"""The shipped profiles: 2019 (国务院令第711号, Art 33: 20+20) and 2008 (国务院令第492号, Art 24: 15+15)."""
+
+
+class Regulation(BaseModel):
+    """One version of the Regulations and the day it took effect: cases received from then run under it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    """The day the version took effect (e.g. 2019-05-15 for the 2019 revision)."""
+    profile: str
+    """The rule profile (a key of ``profiles``) of that version."""
+
+
+DEFAULT_REGULATIONS: tuple[Regulation, ...] = (
+    Regulation(from_=date(2008, 5, 1), profile="2008"),
+    Regulation(from_=date(2019, 5, 15), profile="2019"),
+)
+"""国务院令第492号 in force 2008-05-01; the revision 国务院令第711号 in force 2019-05-15."""
 
 
 class ReceiptRules(BaseModel):
@@ -113,18 +147,14 @@ class OgiConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    profile: str = "2019"
-    """Which rule profile applies to new cases."""
-    profiles: dict[str, RulesProfile] = {
-        "2019": RulesProfile(),
-        "2008": RulesProfile(
-            reply_days=15,
-            extension_days=15,
-            consultation_excluded=True,
-            consultation_excluded_kinds=["third_party"],
-            correction_notice_days=7,
-        ),
-    }
+    profile: str | None = None
+    """An override: when set, every new case runs under this profile whatever its receipt date. Left
+    unset (the default), the profile follows ``regulations`` by receipt date."""
+    regulations: list[Regulation] = list(DEFAULT_REGULATIONS)
+    """The versions of the Regulations by the day each took effect: a case runs under the one in force on
+    its receipt date (the registration date while receipt awaits confirmation)."""
+    profiles: dict[str, RulesProfile] = dict(DEFAULT_PROFILES)
+    """Rule profiles by name; one defined in the file replaces the shipped one of that name, the others stay."""
     receipt: ReceiptRules = ReceiptRules()
     reminders: Reminders = Reminders()
     agencies: dict[str, Agency] = {}
@@ -144,11 +174,33 @@ class OgiConfig(BaseModel):
     for correction, since Art 30 cures a defective identity proof and Art 28 forbids refusing postal or
     in-person applications."""
 
+    @field_validator("profiles", mode="before")
+    @classmethod
+    def _over_shipped_profiles(cls, value: object) -> object:
+        # A file that tunes one profile keeps the other: the dated regulations still need both.
+        if isinstance(value, dict):
+            return {**DEFAULT_PROFILES, **value}
+        return value
+
     @model_validator(mode="after")
-    def _profile_exists(self) -> OgiConfig:
-        if self.profile not in self.profiles:
+    def _profiles_exist(self) -> OgiConfig:
+        if self.profile is not None and self.profile not in self.profiles:
             msg = f"profile {self.profile!r} is not defined; choose one of {sorted(self.profiles)}"
             raise ValueError(msg)
+        if not self.regulations:
+            msg = "regulations must list at least one version, e.g. [[regulations]] from = 2019-05-15, profile = '2019'"
+            raise ValueError(msg)
+        days = [r.from_ for r in self.regulations]
+        if days != sorted(set(days)):
+            msg = "regulations must be listed in order of their 'from' dates, each date once"
+            raise ValueError(msg)
+        for regulation in self.regulations:
+            if regulation.profile not in self.profiles:
+                msg = (
+                    f"regulations: profile {regulation.profile!r} (from {regulation.from_.isoformat()}) is not "
+                    f"defined; choose one of {sorted(self.profiles)} or add [profiles.{regulation.profile}]"
+                )
+                raise ValueError(msg)
         return self
 
     @field_validator("special_regime_report_row")
@@ -163,10 +215,31 @@ class OgiConfig(BaseModel):
             raise ValueError(msg)
         return value
 
+    def profile_on(self, received: date) -> str:
+        """The profile a case received on ``received`` runs under.
+
+        Precedence: an explicit ``profile`` wins for every date; otherwise the last of ``regulations``
+        in force on that day. A day before the first version falls to the first (intake refuses such
+        receipt dates before they get here).
+        """
+        if self.profile is not None:
+            return self.profile
+        in_force = [r for r in self.regulations if r.from_ <= received]
+        return (in_force[-1] if in_force else self.regulations[0]).profile
+
+    def rules_on(self, received: date) -> RulesProfile:
+        """The rule profile for a case received on ``received`` (see ``profile_on``)."""
+        return self.profiles[self.profile_on(received)]
+
+    @property
+    def current_profile(self) -> str:
+        """The profile of the latest version of the Regulations (or the override): the one for today's cases."""
+        return self.profile if self.profile is not None else self.regulations[-1].profile
+
     @property
     def rules(self) -> RulesProfile:
-        """The rule profile in force for new cases."""
-        return self.profiles[self.profile]
+        """The rule profile of the latest version (or the override); ``rules_on`` picks by receipt date."""
+        return self.profiles[self.current_profile]
 
     def agency(self, name: str) -> Agency:
         """Settings for an agency, derived from its name when it is not configured."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.actions import EARLIEST_RECEIPT
 from domain.application import Application
 from domain.case import CasePolicy
 from domain.config import OgiConfig
@@ -19,7 +20,7 @@ def check_intake(app: Application, today: date, config: OgiConfig) -> list[str]:
     if app.received is not None and app.received > today:
         msg = f"received {app.received.isoformat()} is in the future (today is {today.isoformat()}); give the actual receipt date"
         raise ApplicationRejected(msg)
-    if app.received is not None and app.received.year < 2008:
+    if app.received is not None and app.received < EARLIEST_RECEIPT:
         msg = f"received {app.received.isoformat()} is before the Regulations took effect (2008-05-01)"
         raise ApplicationRejected(msg)
     if config.agencies and app.agency not in config.agencies:
@@ -50,12 +51,19 @@ def check_intake(app: Application, today: date, config: OgiConfig) -> list[str]:
     return app.missing_items()
 
 
-def policy_for(app: Application, config: OgiConfig) -> CasePolicy:
-    """The configuration snapshot a new case runs under."""
+def policy_for(app: Application, config: OgiConfig, registered: date | None = None) -> CasePolicy:
+    """The configuration snapshot a new case runs under.
+
+    The version of the Regulations in force on the receipt date governs (``OgiConfig.profile_on``);
+    while receipt awaits confirmation, the registration date stands in for it. Without either, the
+    latest version applies.
+    """
     agency = config.agency(app.agency)
+    day = app.received or registered
+    profile = config.profile_on(day) if day is not None else config.current_profile
     return CasePolicy(
-        profile=config.profile,
-        rules=config.rules,
+        profile=profile,
+        rules=config.profiles[profile],
         reminders=config.reminders,
         people=config.people,
         extension_approver=config.extension_approver,

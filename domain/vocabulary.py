@@ -12,7 +12,7 @@ from enum import StrEnum
 class Stage(StrEnum):
     """Where a case stands (the ``Stage`` search attribute)."""
 
-    AWAITING_RECEIPT = "awaiting_receipt"  # 待确认收到 (ordinary post, online, fax)
+    AWAITING_RECEIPT = "awaiting_receipt"  # 待确认收到 (ordinary post, online, fax, e-mail)
     REVIEW = "review"  # 办理 / 拟办: substantive review by the case handler
     AWAITING_CORRECTION = "awaiting_correction"  # 补正中
     SECRECY_REVIEW = "secrecy_review"  # 保密审查

@@ -8,14 +8,13 @@ column; table and JSON add the timeliness supplement (办理时效), which never
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from domain import report_form
 from domain.clock import beijing_date
 from domain.config import ConfigError, Role, load_config
 from domain.errors import OgiError
@@ -33,6 +32,7 @@ from domain.report import (
 from domain.timeliness import Timeliness, timeliness
 from infra import store
 from infra.paths import config_path, database_url
+from service import spreadsheets
 from service.agency_calendars import AgencyCalendars
 from service.errors import BadInput, NotFound, Refused, Unavailable
 from service.identities import Principal
@@ -133,18 +133,20 @@ async def annual_report(
     return await asyncio.to_thread(_annual, year, agency, through, with_timeliness)
 
 
-def report_csv(report: AnnualReport) -> str:
-    """Table 三 then, after a blank line, table 四: wide CSV with a key and the printed label per row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["row", "label", *report.columns])
-    for row in report.applications:
-        writer.writerow([row.key, row.label, *(row.counts[c] for c in report.columns)])
-    writer.writerow([])
-    writer.writerow(["row", "label", *report.remedy_columns])
-    for row in report.remedies:
-        writer.writerow([row.key, row.label, *(row.counts[c] for c in report.remedy_columns)])
-    return out.getvalue()
+def report_csv(report: AnnualReport) -> bytes:
+    """Tables 三 and 四 in the form's layout as CSV (UTF-8 with a BOM, for Excel on Chinese Windows).
+
+    Merged cells of the form keep their text in their first cell; the key-per-row data is the JSON format.
+    """
+    return spreadsheets.csv_bytes(report_form.form_grid(report))
+
+
+def report_xlsx(report: AnnualReport) -> bytes:
+    """Tables 三 and 四 as an XLSX workbook, one worksheet each, with the form's merged headings."""
+    applications, remedies = report_form.form_tables(report)
+    return spreadsheets.xlsx_bytes(
+        [(report_form.APPLICATIONS_TITLE, applications), (report_form.REMEDIES_TITLE, remedies)]
+    )
 
 
 def report_json(answer: ReportAnswer) -> dict[str, Any]:

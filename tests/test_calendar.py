@@ -97,7 +97,7 @@ def test_provisional_into_2027_until_a_notice_is_loaded(tmp_path: Path) -> None:
 
 
 def test_within_official_years_nothing_is_provisional() -> None:
-    """A deadline inside 2019-2026 is exact."""
+    """A deadline inside the shipped official years (2008-2026) is exact."""
     assert not CAL.due(date(2024, 9, 27), 20).provisional
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -21,6 +22,7 @@ from domain.application import ApplicantKind, Channel
 from domain.calendar import load_calendar
 from domain.case import Stage
 from domain.clock import beijing_date
+from domain.listing_sheet import LISTING_COLUMNS, listing_grid
 from domain.read_model import CaseRow
 from infra import store
 from infra.paths import notices_dir
@@ -182,23 +184,71 @@ class TestListings:
         assert "online" in done.stderr
 
     def test_csv_export_of_every_case(self, seeded: Path) -> None:
-        """``list --all --csv``: a header, then one line per case in the listing's order; stderr empty."""
+        """``list --all --csv``: a BOM, the Chinese header, then one line per case in the listing's order."""
         done = runner.invoke(supervise_cmd.app, ["list", "--all", "--agency", MZ, "--csv"])
         assert done.exit_code == 0, done.stderr
-        lines = list(csv.reader(io.StringIO(done.stdout)))
-        assert lines[0] == list(supervise_cmd.CSV_COLUMNS)
+        assert done.stdout_bytes.startswith(b"\xef\xbb\xbf")
+        lines = list(csv.reader(io.StringIO(done.stdout_bytes.decode("utf-8-sig"))))
+        assert lines[0] == [header for _, header in LISTING_COLUMNS]
+        assert lines[0][:7] == ["案件编号", "阶段", "收到日期", "答复期限", "剩余工作日", "逾期", "暂停计时"]
         assert [line[0] for line in lines[1:]] == expected_order(OPEN_MZ)
         by_id = {line[0]: dict(zip(lines[0], line, strict=True)) for line in lines[1:]}
-        assert by_id["P-001"]["overdue"] == "true"
-        assert (by_id["U-001"]["due"], by_id["U-001"]["stage"]) == ("", "awaiting_receipt")
+        p001 = by_id["P-001"]
+        assert (p001["逾期"], p001["阶段"], p001["渠道"], p001["机关"]) == ("是", "办理中", "互联网渠道", MZ)
+        assert p001["答复期限"] == (TODAY - timedelta(days=20)).isoformat()
+        assert (p001["申请人"], p001["申请内容"]) == ("张*", "2019年度低保资金发放情况")
+        assert (by_id["U-001"]["答复期限"], by_id["U-001"]["阶段"]) == ("", "待确认收到")
+        assert by_id["R-003"]["暂停计时"] == "是"
         assert done.stderr == ""
+
+    def test_machine_csv_keeps_the_keys_and_codes(self, seeded: Path) -> None:
+        """``--csv --machine``: for scripts, the English keys and stored codes, no BOM."""
+        done = runner.invoke(supervise_cmd.app, ["list", "--all", "--agency", MZ, "--csv", "--machine"])
+        assert done.exit_code == 0, done.stderr
+        lines = list(csv.reader(io.StringIO(done.stdout)))
+        assert lines[0] == list(supervise_cmd.MACHINE_COLUMNS)
+        by_id = {line[0]: dict(zip(lines[0], line, strict=True)) for line in lines[1:]}
+        assert (by_id["P-001"]["overdue"], by_id["P-001"]["stage"]) == ("true", "review")
+        assert (by_id["U-001"]["due"], by_id["U-001"]["stage"]) == ("", "awaiting_receipt")
 
     def test_csv_page_puts_the_cursor_on_stderr(self, seeded: Path) -> None:
         """A CSV page keeps stdout a clean table; how to get the next page goes to stderr."""
         done = runner.invoke(supervise_cmd.app, ["overdue", "--limit", "2", "--csv"])
         assert done.exit_code == 0, done.stderr
-        assert [line[0] for line in csv.reader(io.StringIO(done.stdout))] == ["id", "P-001", "P-003"]
+        lines = csv.reader(io.StringIO(done.stdout_bytes.decode("utf-8-sig")))
+        assert [line[0] for line in lines] == ["案件编号", "P-001", "P-003"]
         assert "2 of 9; next page: --after" in done.stderr
+
+    @pytest.mark.parametrize(
+        ("command", "sheet"),
+        [(["overdue"], "逾期案件"), (["due-soon", "--days", "3"], "即将到期"), (["list"], "案件列表")],
+    )
+    def test_xlsx_has_the_csv_rows(self, seeded: Path, tmp_path: Path, command: list[str], sheet: str) -> None:
+        """``--xlsx FILE``: one sheet with the CSV's header and rows, dates as dates; stdout stays empty."""
+        out = tmp_path / "cases.xlsx"
+        as_csv = runner.invoke(supervise_cmd.app, [*command, "--all", "--csv"])
+        done = runner.invoke(supervise_cmd.app, [*command, "--all", "--xlsx", str(out)])
+        assert done.exit_code == 0, done.stderr
+        assert done.stdout == ""
+        book = openpyxl.load_workbook(out)
+        assert book.sheetnames == [sheet]
+        rows = [
+            ["" if c is None else c.date().isoformat() if isinstance(c, datetime) else str(c) for c in row]
+            for row in book[sheet].iter_rows(values_only=True)
+        ]
+        assert rows == list(csv.reader(io.StringIO(as_csv.stdout_bytes.decode("utf-8-sig"))))
+        assert len(rows) > 1
+
+    def test_two_formats_at_once_are_refused(self, seeded: Path, tmp_path: Path) -> None:
+        """--csv with --xlsx, or --machine without --csv: exit 2 with the fix, nothing written."""
+        out = tmp_path / "cases.xlsx"
+        done = runner.invoke(supervise_cmd.app, ["overdue", "--csv", "--xlsx", str(out)])
+        assert done.exit_code == 2
+        assert "choose one" in done.stderr
+        done = runner.invoke(supervise_cmd.app, ["overdue", "--machine"])
+        assert done.exit_code == 2
+        assert "add --csv" in done.stderr
+        assert not out.exists()
 
     def test_piped_table_is_tab_separated_and_whole(self, seeded: Path) -> None:
         """Piped (not a terminal), the table is one tab-separated line per case: nothing wraps or folds."""
@@ -246,3 +296,26 @@ class TestStats:
         assert done.exit_code == 3
         assert "no case store at" in json.loads(done.stderr)["error"]
         assert not (tmp_path / "nowhere" / "ogi.sqlite").exists()
+
+
+class TestListingSheet:
+    def test_one_row_per_case_with_labels_dates_and_numbers(self) -> None:
+        """The pure rows: Chinese labels, dates as dates, days left as a number, unknown codes kept as they are."""
+        grid = listing_grid(
+            [
+                {"id": "A-1", "stage": "secrecy_review", "due": "2026-12-18", "left": -3, "overdue": True},
+                {"id": "A-2", "stage": "archived", "channel": "email", "outcome": "partly_disclosed"},
+            ]
+        )
+        header, first, second = grid.rows
+        assert grid.header_rows == [0]
+        row = dict(zip(header, first, strict=True))
+        assert (row["阶段"], row["答复期限"], row["剩余工作日"], row["逾期"]) == (
+            "保密审查",
+            date(2026, 12, 18),
+            -3,
+            "是",
+        )
+        assert row["暂停计时"] is None and row["申请人"] is None
+        row = dict(zip(header, second, strict=True))
+        assert (row["阶段"], row["渠道"], row["结果"]) == ("archived", "电子邮件", "部分公开")

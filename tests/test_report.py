@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -28,7 +29,10 @@ from domain.report import (
     RemedyResult,
     build_report,
 )
+from domain.report_form import APPLICATIONS_TITLE, CROSS_CHECK, REMEDIES_TITLE, caption, form_tables
+from domain.sheets import Merge
 from infra import store
+from service.spreadsheets import XLSX_MEDIA_TYPE
 
 AGENCY, CODE = "六安市民政局", "LAMZ"
 OTHER_AGENCY, OTHER_CODE = "六安市财政局", "LACZ"
@@ -209,6 +213,47 @@ def remedy_table(report: AnnualReport) -> dict[str, tuple[int, ...]]:
     return {row.key: tuple(row.counts[c] for c in report.remedy_columns) for row in report.remedies}
 
 
+# The form has no subtotal rows for （三）-（六）: its rows are the leaves, in the form's order.
+FORM_ROWS = ("new", "carried_over", *RESULT_ROWS, "total", "carried_forward")
+FORM_2025 = {ROW_LABELS[key]: EXPECTED_2025[key] for key in FORM_ROWS}
+# Recorded through the store for the command tests: one result in each group of table 四.
+RECORDED_2025 = (
+    ("N-07", RemedyKind.RECONSIDERATION, RemedyResult.CORRECTED, date(2025, 6, 1)),
+    ("N-05", RemedyKind.LAWSUIT, RemedyResult.MAINTAINED, date(2025, 7, 1)),
+    ("C-03", RemedyKind.LAWSUIT_AFTER_RECONSIDERATION, RemedyResult.OTHER, date(2025, 8, 8)),
+)
+REMEDY_ROW_2025 = [*(0, 1, 0, 0, 1), *(1, 0, 0, 0, 1), *(0, 0, 1, 0, 1)]
+
+
+def form_counts(lines: list[list[str]]) -> dict[str, tuple[int, ...]]:
+    """Table 三's body rows in the form's layout: the innermost label of each row → its seven numbers."""
+    return {next(label for label in reversed(line[:3]) if label): tuple(int(n) for n in line[3:10]) for line in lines}
+
+
+class TestFormLayout:
+    def test_table_three_rows_are_the_forms(self) -> None:
+        """The grid has the form's 25 body rows, labels in order, with no subtotal rows for （三）-（六）."""
+        three, _ = form_tables(build_report(SEED, 2025, AGENCY))
+        body = [[str(c) if c is not None else "" for c in row] for row in three.rows[5:]]
+        assert list(form_counts(body)) == [ROW_LABELS[key] for key in FORM_ROWS]
+        assert len(body) == 25
+        assert Merge(7, 0, 28, 0) in three.merges  # 三、本年度办理结果 spans the 22 result rows
+
+    def test_table_four_is_one_row_of_fifteen(self) -> None:
+        """Table 四: 行政复议, 未经复议直接起诉, 复议后起诉, each 维持, 纠正, 其他, 尚未审结, 总计, in one row."""
+        _, four = form_tables(build_report(SEED, 2025, AGENCY, REMEDIES))
+        expected = EXPECTED_REMEDIES[2025]
+        kinds = ("reconsideration", "lawsuit", "lawsuit_after_reconsideration")
+        assert four.rows[-1] == [n for kind in kinds for n in expected[kind]]
+        assert len(four.rows) == 6 and len(four.header_rows) == 3
+
+    def test_caption_names_the_period_and_agency(self) -> None:
+        """The caption says the year or the part of it, and the agency or all agencies."""
+        assert caption(build_report(SEED, 2025, AGENCY)) == "政府信息公开工作年度报告 · 2025年度 · 六安市民政局"
+        half = build_report(SEED, 2025, None, through=date(2025, 6, 30))
+        assert caption(half) == "政府信息公开工作年度报告 · 2025年1月1日至6月30日 · 全部机关"
+
+
 class TestApplicationsTable:
     def test_seeded_year_gives_the_hand_counted_table(self) -> None:
         """Every row and column of 2025 for one agency equals the hand-counted table."""
@@ -375,6 +420,14 @@ def archive(store_url: str) -> str:
     return seeded_archive(store_url, SEED)
 
 
+@pytest.fixture
+def with_remedies(archive: str) -> str:
+    """The seeded archive with the remedy results of ``RECORDED_2025``."""
+    for case_id, kind, result, decided in RECORDED_2025:
+        store.record_remedy(case_id, kind, result, decided, "li")
+    return archive
+
+
 runner = CliRunner()
 
 
@@ -399,17 +452,82 @@ class TestReportCommand:
         assert a.exit_code == b.exit_code == 0
         assert json.loads(a.stdout) == json.loads(b.stdout)
 
-    def test_csv_has_table_three_then_table_four(self, archive: str) -> None:
-        """CSV: a header and one line per table-三 row, a blank line, then table 四 with its header."""
+    def test_csv_is_the_form_with_a_bom(self, with_remedies: str) -> None:
+        """CSV: UTF-8 with a BOM, the form's header rows, labels and numbers, then table 四's row of fifteen."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--agency", CODE, "--format", "csv"])
         assert done.exit_code == 0, done.stderr
-        lines = list(csv.reader(io.StringIO(done.stdout)))
-        assert lines[0] == ["row", "label", *COLUMNS]
-        body = lines[1 : 1 + len(ROW_ORDER)]
-        assert {line[0]: tuple(int(n) for n in line[2:]) for line in body} == EXPECTED_2025
-        assert lines[1 + len(ROW_ORDER)] == []
-        assert lines[2 + len(ROW_ORDER)] == ["row", "label", "maintained", "corrected", "other", "pending", "total"]
-        assert [line[0] for line in lines[3 + len(ROW_ORDER) :]] == [k.value for k in RemedyKind]
+        assert done.stdout_bytes.startswith(b"\xef\xbb\xbf")
+        lines = list(csv.reader(io.StringIO(done.stdout_bytes.decode("utf-8-sig"))))
+        assert lines[1][0] == APPLICATIONS_TITLE
+        assert lines[2][:4] == [CROSS_CHECK, "", "", "申请人情况"]
+        assert lines[3][3:] == ["自然人", "法人或其他组织", "", "", "", "", "总计"]
+        assert lines[4][3:] == ["", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""]
+        assert form_counts(lines[5:30]) == FORM_2025
+        assert lines[7][:2] == ["三、本年度办理结果", "（一）予以公开"]
+        assert lines[9][1:3] == ["（三）不予公开", "1.属于国家秘密"]
+        assert lines[30] == []
+        assert lines[31][0] == REMEDIES_TITLE
+        assert lines[32][0] == "行政复议" and lines[32][5] == "行政诉讼"
+        assert lines[33][5] == "未经复议直接起诉" and lines[33][10] == "复议后起诉"
+        assert lines[34][5:] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2
+        assert [int(n) for n in lines[35]] == REMEDY_ROW_2025
+        assert len(lines) == 36
+
+    def test_xlsx_has_the_forms_merged_headings(self, with_remedies: str, tmp_path: Path) -> None:
+        """XLSX: one sheet per table, the form's merged cells, labels and numbers as in the CSV."""
+        out = tmp_path / "report.xlsx"
+        done = runner.invoke(
+            report_cmd.app, ["report", "--year", "2025", "--agency", AGENCY, "--format", "xlsx", "--output", str(out)]
+        )
+        assert done.exit_code == 0, done.stderr
+        assert done.stdout == ""
+        book = openpyxl.load_workbook(out)
+        assert book.sheetnames == [APPLICATIONS_TITLE, REMEDIES_TITLE]
+        three, four = book[APPLICATIONS_TITLE], book[REMEDIES_TITLE]
+        merged = {str(r) for r in three.merged_cells.ranges}
+        # Corner note, 申请人情况, 自然人, 法人或其他组织, 总计, 三、本年度办理结果, （三）不予公开, 一、
+        assert {"A3:C5", "D3:J3", "D4:D5", "E4:I4", "J4:J5", "A8:A29", "B10:B17", "A6:C6"} <= merged
+        assert three["A3"].value == CROSS_CHECK and three["A8"].value == "三、本年度办理结果"
+        rows = [[c if c is not None else "" for c in row] for row in three.iter_rows(min_row=6, values_only=True)]
+        assert form_counts([[str(c) for c in row] for row in rows]) == FORM_2025
+        assert {"A3:E3", "F3:O3", "F4:J4", "K4:O4", "A4:A5"} <= {str(r) for r in four.merged_cells.ranges}
+        assert [four.cell(row=6, column=c).value for c in range(1, 16)] == REMEDY_ROW_2025
+
+    def test_xlsx_goes_to_stdout_only_off_a_terminal(self, archive: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Piped, the workbook's bytes go to stdout; on a terminal, --output is asked for (exit 2)."""
+        done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--format", "xlsx"])
+        assert done.exit_code == 0, done.stderr
+        assert openpyxl.load_workbook(io.BytesIO(done.stdout_bytes)).sheetnames[0] == APPLICATIONS_TITLE
+        monkeypatch.setattr(report_cmd, "is_terminal", lambda: True)
+        done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--format", "xlsx"])
+        assert done.exit_code == 2
+        assert "--output" in done.stderr and done.stdout == ""
+
+    def test_output_is_for_csv_and_xlsx(self, archive: str, tmp_path: Path) -> None:
+        """--output with the table or JSON format is a mistake named with its fix; nothing is written."""
+        out = tmp_path / "report.json"
+        done = runner.invoke(report_cmd.app, ["report", "--year", "2025", "--json", "--output", str(out)])
+        assert done.exit_code == 2
+        assert "--format csv" in done.stderr
+        assert not out.exists()
+
+    def test_api_serves_csv_and_xlsx_as_attachments(self, with_remedies: str) -> None:
+        """GET /v1/reports/{year}?format=csv|xlsx: the media type, a file name, and the same table."""
+        from fastapi.testclient import TestClient
+
+        from api.app import create_app
+
+        with TestClient(create_app()) as client:
+            as_csv = client.get("/v1/reports/2025", params={"format": "csv", "agency": AGENCY})
+            as_xlsx = client.get("/v1/reports/2025", params={"format": "xlsx", "agency": AGENCY})
+        assert as_csv.status_code == as_xlsx.status_code == 200
+        assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
+        assert as_csv.content.startswith("\ufeff".encode())
+        assert 'filename="report-2025.csv"' in as_csv.headers["content-disposition"]
+        assert as_xlsx.headers["content-type"] == XLSX_MEDIA_TYPE
+        assert 'filename="report-2025.xlsx"' in as_xlsx.headers["content-disposition"]
+        sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content))[REMEDIES_TITLE]
+        assert [sheet.cell(row=6, column=c).value for c in range(1, 16)] == REMEDY_ROW_2025
 
     def test_table_shows_chinese_labels(self, archive: str) -> None:
         """The default table prints the form's headings and the check line."""

@@ -15,6 +15,7 @@ from api.problems import ERRORS
 from domain.config import Role
 from infra import store
 from service import listings, reports
+from service.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 
 router = APIRouter(prefix="/v1", tags=["supervision"], responses=ERRORS)
 
@@ -62,22 +63,33 @@ class ReportFormat(StrEnum):
 
     JSON = "json"
     CSV = "csv"
+    XLSX = "xlsx"
 
 
 @router.get(
     "/reports/{year}",
     summary="The annual report (年度报告): tables 三 and 四",
-    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}, "application/json": {}}}},
 )
 async def annual_report(
     principal: CurrentPrincipal,
     year: Annotated[int, Path(ge=2008, le=2999)],
     agency: Annotated[str | None, Query(max_length=100)] = None,
     through: Annotated[date | None, Query(description="Cutoff day: the tables as they stood at its end.")] = None,
-    format: ReportFormat = ReportFormat.JSON,
+    format: Annotated[
+        ReportFormat,
+        Query(
+            description="json (keys and labels, with the timeliness supplement); csv (UTF-8 with BOM) or xlsx: "
+            "the national form's layout, 国办公开办函〔2021〕30号"
+        ),
+    ] = ReportFormat.JSON,
 ) -> Any:
     """Tables 三 and 四 for a year, checked (一 + 二 = 三(七) + 四 per column); JSON adds the timeliness supplement."""
     answer = await reports.annual_report(year, agency, through, with_timeliness=format is ReportFormat.JSON)
+    if format is ReportFormat.JSON:
+        return reports.report_json(answer)
+    # An ASCII file name: the agency's Chinese name is in the sheet's caption, not in a header.
+    attachment = {"Content-Disposition": f'attachment; filename="report-{year}.{format.value}"'}
     if format is ReportFormat.CSV:
-        return Response(reports.report_csv(answer.report), media_type="text/csv; charset=utf-8")
-    return reports.report_json(answer)
+        return Response(reports.report_csv(answer.report), media_type=CSV_MEDIA_TYPE, headers=attachment)
+    return Response(reports.report_xlsx(answer.report), media_type=XLSX_MEDIA_TYPE, headers=attachment)
