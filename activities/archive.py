@@ -64,6 +64,8 @@ def record_from_state(
         overdue=state.overdue,
         extended=state.extension is not None,
         revision=len(state.events),
+        replied_on=state.replied_on,
+        late=state.late,
     )
 
 
@@ -81,6 +83,10 @@ def case_row(
         proposed_by_id=state.decision.by_id if state.decision and state.stage is Stage.SECRECY_REVIEW else None,
         applicant_masked=mask_name(application.applicant.kind, application.applicant.name),
         subject=subject_of(application),
+        assignee=state.assignee,
+        department=state.department,
+        pending_department=state.pending_department,
+        pending_request=state.pending_request.kind if state.pending_request else None,
     )
 
 

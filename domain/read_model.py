@@ -25,6 +25,10 @@ class CaseRow(CaseRecord):
     """Who proposed the answer awaiting the secrecy check: never offered to that person's secrecy queue."""
     applicant_masked: str | None = None
     subject: str | None = None
+    pending_department: str | None = None
+    """The department a transferred case waits to be signed for by."""
+    pending_request: str | None = None
+    """The kind of request awaiting the head (extension, longer_period, fee_waiver): the head's queue."""
 
 
 def mask_name(kind: ApplicantKind, name: str) -> str:

@@ -115,6 +115,10 @@ cases = Table(
     Column("proposed_by_id", String(80), nullable=True),
     Column("applicant_masked", String(40), nullable=True),
     Column("subject", String(120), nullable=True),
+    Column("replied_on", Date, nullable=True),
+    Column("late", Boolean, nullable=True),
+    Column("pending_department", String(100), nullable=True),
+    Column("pending_request", String(20), nullable=True),
     Index("ix_cases_agency", "agency"),
     Index("ix_cases_closed_at", "closed_at"),
     Index("ix_cases_open_due", "status", "due", "case_id"),
@@ -283,6 +287,10 @@ def _m7_notification_ledger(conn: Connection) -> None:
     notifications.create(conn, checkfirst=True)
 
 
+def _m8_effective_dates_and_routing(conn: Connection) -> None:
+    _add_columns(conn, cases, ("replied_on", "late", "pending_department", "pending_request"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "tracking numbers", _m1_tracking_numbers),
     (2, "case archive and remedies", _m2_case_archive),
@@ -291,6 +299,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "who recorded each remedy result", _m5_remedy_recorder),
     (6, "users, the audit log, void numbers, the read model's listing columns", _m6_identities_audit_read_model),
     (7, "the notification ledger, shared by every worker", _m7_notification_ledger),
+    (8, "reply dates and verdicts, transfers and requests in the read model", _m8_effective_dates_and_routing),
 ]
 """Every schema change, in order; append only."""
 

@@ -111,6 +111,12 @@ def state_json(state: CaseState) -> dict[str, Any]:
         "documents": list(state.documents),
         "reply_document": state.reply_document,
         "attention": state.attention,
+        "replied_on": state.replied_on.isoformat() if state.replied_on else None,
+        "late": state.late,
+        "assignee": state.assignee,
+        "department": state.department,
+        "pending_department": state.pending_department,
+        "pending_request": state.pending_request.model_dump(mode="json") if state.pending_request else None,
         "events": [e.model_dump(mode="json") for e in state.events],
     }
 

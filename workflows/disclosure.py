@@ -182,6 +182,7 @@ class DisclosureRequestWorkflow:
                 # The case moved on between validation and handling (a concurrent action won).
                 actions.record_refusal(self._state, name, _sender(actor, payload), str(exc), now)
                 raise workflow_error(exc) from None
+            sent_as = actions.acts_as(name, action, self._state)
             new = actions.apply(name, action, self._state, now, self._inp.policy, actor)
             previous_ends: dict[str, Deadline] = {}
             # Since this patch a recompute also moves the ends of running periods to the new calendar.
@@ -194,7 +195,7 @@ class DisclosureRequestWorkflow:
                 self._state = await self._with_period_deadlines(new)
                 self._note_moved_ends(previous_ends)
                 if name in actions.CLOCK_ACTIONS:
-                    await self._recompute_clock(name.replace("_", " "))
+                    await self._recompute_clock(sent_as.replace("_", " "))
             except ActivityError as exc:
                 # Nothing is applied: the case goes back to exactly what it was, and says why it refused.
                 self._state = before
@@ -203,8 +204,8 @@ class DisclosureRequestWorkflow:
                 raise ApplicationError(
                     reason, "refused.cannot_apply", type="ActionNotAllowed", non_retryable=True
                 ) from None
-            if name in NOTICES:
-                await self._send_notice(name)
+            if sent_as in NOTICES:
+                await self._send_notice(sent_as)
             self._index()
             # Since this patch the read model and the audit log follow every action, not only stage changes.
             if workflow.patched("archive-every-action"):
@@ -402,7 +403,7 @@ class DisclosureRequestWorkflow:
                 decision=decision,
                 policy=self._inp.policy,
                 received=self._state.received,
-                reply_date=beijing_date(workflow.now()),
+                reply_date=self._state.replied_on or beijing_date(workflow.now()),
             ),
             start_to_close_timeout=timedelta(seconds=60),
             retry_policy=ACTIVITY_RETRY,
@@ -413,6 +414,7 @@ class DisclosureRequestWorkflow:
         self._state.reply_document = stored.path
         self._state.stage = Stage.CLOSED
         self._state.closed_at = now
+        self._state.late = actions.late_verdict(self._state)
         self._state.events.append(
             CaseEvent(at=now, action="replied", by="system", detail=f"reply sent: {decision.outcome.value}")
         )
