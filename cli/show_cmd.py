@@ -23,6 +23,24 @@ def print_case(view: dict[str, Any]) -> None:
     """A case on the terminal: stage, clock and why, what it waits for, documents, the audit trail."""
     say(f"[bold]{view['id']}[/] · {view['agency']}")
     say(f"stage [bold]{view['stage']}[/] ({view['status']})" + (" · [red]OVERDUE[/]" if view["overdue"] else ""))
+    holders = [
+        f"department {view['department']}" if view.get("department") else "",
+        f"assigned to {view['assignee']}" if view.get("assignee") else "",
+        f"[yellow]transferred to {view['pending_department']}, to be signed for[/]"
+        if view.get("pending_department")
+        else "",
+    ]
+    if any(holders):
+        say(" · ".join(h for h in holders if h))
+    request = view.get("pending_request")
+    if request:
+        days = f", {request['days']} working days" if request.get("days") else ""
+        say(
+            f"[yellow]awaits the head:[/] {request['kind']}{days} asked by {request['by']} on {request['on']}: {request['reason']}"
+        )
+    if view.get("replied_on"):
+        verdict = {True: " · [red]late[/]", False: " · on time", None: ""}[view.get("late")]
+        say(f"reply made on {view['replied_on']}{verdict}")
     if view.get("attention"):
         say(f"[red]needs attention:[/] {view['attention']}")
     if view.get("outcome"):
@@ -70,7 +88,7 @@ def print_case(view: dict[str, Any]) -> None:
             e["by"] + (f" (entered by {e['recorded_by']})" if e.get("recorded_by") else ""),
             e["action"],
             "✓" if e["accepted"] else ("refused" + (f" ×{e['count']}" if e.get("count", 1) > 1 else "")),
-            e["detail"],
+            e["detail"] if not e.get("on") else f"[taken {e['on']}] {e['detail']}",
         )
         for e in view.get("events", [])
     ]

@@ -312,7 +312,8 @@ def _underlying_check(
     name: str, payload: dict[str, Any], state: CaseState, policy: CasePolicy, now: datetime, who: Actor
 ) -> Action:
     """Check the action a request stands for (an extension, a longer period, a waiver) as ``who`` would take it."""
-    return check(name, payload, state, policy, now, who if who.verified else None)
+    # ``who`` is already resolved (verified, or claimed with its configured roles): checked as exactly them.
+    return check(name, payload, state, policy, now, who)
 
 
 def _check_clock_action(
@@ -695,7 +696,7 @@ def _underlying_apply(
 ) -> tuple[CaseState, str]:
     """Apply the action a granted request stands for, as the head who granted it; the state and its audit line."""
     action = parse(name, payload)
-    applied = apply(name, action, state, now, policy, who if who.verified else None)
+    applied = apply(name, action, state, now, policy, who)
     return applied, applied.events.pop().detail
 
 

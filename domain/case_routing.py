@@ -90,7 +90,7 @@ def check(
             # The request must be one the head could grant now: checked as the head would take it.
             head = Actor(id="head-check", name=who.name, roles=frozenset(Role), verified=who.verified)
             asked = PendingRequest(
-                kind=action.kind, by=who.name, reason=action.reason, days=action.days, on=beijing_date(now)
+                kind=action.kind, by=who.name, reason=action.reason, days=action.days, on=action.on or beijing_date(now)
             )
             check_underlying(UNDERLYING[action.kind], underlying_payload(asked, who, action), state, policy, now, head)
         case DecideRequest():
@@ -138,7 +138,7 @@ def apply(
                 by_id=who.id,
                 reason=action.reason,
                 days=action.days,
-                on=beijing_date(now),
+                on=action.on or beijing_date(now),
             )
             days = f", {action.days} working days" if action.days else ""
             return new, f"asks the head to approve {action.kind.replace('_', ' ')}{days}: {action.reason}"

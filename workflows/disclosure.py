@@ -96,7 +96,12 @@ class DisclosureRequestWorkflow:
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseState:
         """Run the case until it is closed; the final state is the result."""
-        if self._state.stage is Stage.REVIEW and self._state.clock_view is None:
+        st = self._state
+        # An action delivered with the start runs before this point and may already have moved the stage;
+        # since this patch the clock is computed at the start whatever the stage, so the case never lacks one.
+        if st.clock_view is None and (
+            st.stage is Stage.REVIEW or (st.clock is not None and workflow.patched("clock-whatever-the-stage"))
+        ):
             await self._recompute_clock("registered")
         self._index()
         while self._state.stage is not Stage.CLOSED:
