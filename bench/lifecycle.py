@@ -41,6 +41,7 @@ def application(i: int) -> dict[str, Any]:
 async def run_ogi_cases(client: Client, n: int, concurrency: int) -> tuple[float, list[str]]:
     """Submit, approve, approve and wait for the reply, for n cases; seconds taken and case ids."""
     from cli.cases_cmd import submit_application
+
     from domain.application import Application
 
     sem = asyncio.Semaphore(concurrency)

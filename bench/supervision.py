@@ -246,6 +246,7 @@ async def measure(
 ) -> dict[str, Any]:
     """Load the cases, wait for them to settle, time every measure; the summary."""
     from cli.case_pages import all_cases, case_page
+
     from cli.report_cmd import case_stats
     from cli.supervise_cmd import PAGE_SIZE
     from domain.clock import beijing_date

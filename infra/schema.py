@@ -189,6 +189,36 @@ audit_log = Table(
 )
 """The tamper-evident audit log: each entry's MAC covers its content and the previous entry's MAC."""
 
+document_counters = Table(
+    "document_counters",
+    metadata,
+    Column("agency_code", String(16), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+"""The last document number (文号) sequence per agency and year: gap-free, one transaction per number."""
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("kind", String(40), primary_key=True),
+    Column("doc_key", String(80), primary_key=True),
+    Column("agency_code", String(16), nullable=False),
+    Column("year", Integer, nullable=True),
+    Column("seq", Integer, nullable=True),
+    Column("number", String(120), nullable=True),
+    Column("issued_on", Date, nullable=True),
+    Column("delivery", String(20), nullable=True),
+    Column("files", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("agency_code", "year", "seq", name="uq_documents_seq"),
+    Index("ix_documents_issued", "agency_code", "issued_on"),
+)
+"""Every document a case issued or was given a number for: (case, kind, key) is one document, so a retried
+activity gets its number back; ``files`` (path and sha256 of each rendition) once it is issued."""
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -242,6 +272,11 @@ def _m6_identities_audit_read_model(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _m7_documents(conn: Connection) -> None:
+    document_counters.create(conn, checkfirst=True)
+    documents.create(conn, checkfirst=True)
+
+
 def _add_columns(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
     """Add the named columns of ``table`` that the live table lacks (as the current definition has them)."""
     have = {c["name"] for c in inspect(conn).get_columns(table.name)}
@@ -268,6 +303,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "fingerprints of the pseudonym key", _m4_key_fingerprints),
     (5, "who recorded each remedy result", _m5_remedy_recorder),
     (6, "users, the audit log, void numbers, the read model's listing columns", _m6_identities_audit_read_model),
+    (7, "document numbers (文号) and issued documents", _m7_documents),
 ]
 """Every schema change, in order; append only."""
 
