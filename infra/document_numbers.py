@@ -186,6 +186,8 @@ def issued_on_day(agency_code: str, day: date, delivery: str | None = None) -> l
     query = select(documents).where(documents.c.agency_code == agency_code, documents.c.issued_on == day)
     if delivery is not None:
         query = query.where(documents.c.delivery == delivery)
-    query = query.order_by(documents.c.seq, documents.c.case_id, documents.c.kind, documents.c.doc_key)
+    query = query.order_by(
+        documents.c.seq.asc().nulls_last(), documents.c.case_id, documents.c.kind, documents.c.doc_key
+    )
     with read_engine().connect() as conn:
         return [_issued(r) for r in conn.execute(query)]

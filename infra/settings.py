@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     """Provider region: ``cn-hangzhou`` (Alibaba) or ``ap-guangzhou`` (Tencent) by default."""
     sms_base_url: str | None = None
     """The provider's endpoint; its public one by default (tests point it at a local server)."""
-    sms_quiet_hours: str = "21:00-08:00"
-    """Beijing hours in which no SMS goes out (PowerEasy practice: no messages at night)."""
+    sms_hours: str = "08:00-21:00"
+    """Beijing hours in which SMS may go out (``domain.quiet_hours``); none at night (PowerEasy practice)."""
 
     @field_validator("api_url")
     @classmethod
