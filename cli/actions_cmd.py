@@ -235,7 +235,9 @@ def decide(
     outcome: Annotated[Outcome, typer.Option(help="The outcome of substantive review.")],
     by: ByOpt = None,
     reason: Annotated[list[Reason] | None, typer.Option(help="Reason code(s); repeat for several.")] = None,
-    refer_to: Annotated[str | None, typer.Option(help="For not_held: the agency that holds it.")] = None,
+    refer_to: Annotated[
+        str | None, typer.Option(help="With not_ours (or not_held): the agency that holds it (Art 36(5)).")
+    ] = None,
     note: Annotated[str | None, typer.Option(help="A note for the record (internal).")] = None,
     access: AccessOpt = None,
     acted_by: ActedByOpt = None,

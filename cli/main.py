@@ -26,6 +26,7 @@ from cli import (
     setup_cmd,
     show_cmd,
     supervise_cmd,
+    templates_cmd,
 )
 
 app = typer.Typer(
@@ -59,6 +60,12 @@ app.add_typer(admin_cmd.token_app, name="token", rich_help_panel="Admin")
 app.add_typer(admin_cmd.audit_app, name="audit", rich_help_panel="Admin")
 app.add_typer(
     keys_cmd.app, name="keys", help="Encryption and signing keys: create, rotate, list.", rich_help_panel="Admin"
+)
+app.add_typer(
+    templates_cmd.app,
+    name="templates",
+    help="Document templates: check an agency's own before installing them.",
+    rich_help_panel="Admin",
 )
 app.add_typer(
     dev_cmd.app,

@@ -58,7 +58,15 @@ from domain.config import Role
 from domain.effective_dates import check_effective_day, effective_now
 from domain.errors import ActionNotAllowed, MalformedAction
 from domain.fees import FeeMethod, count_fee_for, volume_fee
-from domain.outcomes import NEEDS_REASON, REASONS, REVIEW_OUTCOMES, WITHHOLDING_REASONS, Outcome, Reason
+from domain.outcomes import (
+    NEEDS_REASON,
+    REASONS,
+    REFERRAL_REASONS,
+    REVIEW_OUTCOMES,
+    WITHHOLDING_REASONS,
+    Outcome,
+    Reason,
+)
 
 __all__ = ["ACTIONS", "Action", "ActionResult", "RecordRejection", "acts_as", "apply", "check", "late_verdict", "parse"]
 
@@ -200,10 +208,10 @@ def _decision_from_decide(action: Decide, now: datetime) -> Decision:
         elif expected is not outcome:
             msg = f"decide: reason '{reason.value}' belongs to outcome '{expected.value}', not '{outcome.value}'"
             raise ActionNotAllowed(msg)
-    if action.refer_to is not None and Reason.NOT_HELD not in reasons:
+    if action.refer_to is not None and not REFERRAL_REASONS & set(reasons):
         msg = (
             "decide: --refer-to names the agency that holds the information, so it goes with reason "
-            f"'{Reason.NOT_HELD.value}' (Art 36 ¶5); leave it out for this outcome"
+            f"'{Reason.NOT_OURS.value}' (Art 36(5)) or '{Reason.NOT_HELD.value}'; leave it out for this outcome"
         )
         raise ActionNotAllowed(msg)
     return Decision(

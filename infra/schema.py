@@ -211,6 +211,36 @@ notifications = Table(
 )
 """The once-per-key ledger of notifications, shared by every worker: ``sending`` until the sink took it."""
 
+document_counters = Table(
+    "document_counters",
+    metadata,
+    Column("agency_code", String(16), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+"""The last document number (文号) sequence per agency and year: gap-free, one transaction per number."""
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("kind", String(40), primary_key=True),
+    Column("doc_key", String(80), primary_key=True),
+    Column("agency_code", String(16), nullable=False),
+    Column("year", Integer, nullable=True),
+    Column("seq", Integer, nullable=True),
+    Column("number", String(120), nullable=True),
+    Column("issued_on", Date, nullable=True),
+    Column("delivery", String(20), nullable=True),
+    Column("files", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("agency_code", "year", "seq", name="uq_documents_seq"),
+    Index("ix_documents_issued", "agency_code", "issued_on"),
+)
+"""Every document a case issued or was given a number for: (case, kind, key) is one document, so a retried
+activity gets its number back; ``files`` (path and sha256 of each rendition) once it is issued."""
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -264,6 +294,11 @@ def _m6_identities_audit_read_model(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _m9_documents(conn: Connection) -> None:
+    document_counters.create(conn, checkfirst=True)
+    documents.create(conn, checkfirst=True)
+
+
 def _add_columns(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
     """Add the named columns of ``table`` that the live table lacks (as the current definition has them)."""
     have = {c["name"] for c in inspect(conn).get_columns(table.name)}
@@ -300,6 +335,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (6, "users, the audit log, void numbers, the read model's listing columns", _m6_identities_audit_read_model),
     (7, "the notification ledger, shared by every worker", _m7_notification_ledger),
     (8, "reply dates and verdicts, transfers and requests in the read model", _m8_effective_dates_and_routing),
+    (9, "document numbers (文号) and issued documents", _m9_documents),
 ]
 """Every schema change, in order; append only."""
 
