@@ -16,6 +16,7 @@ from temporalio import activity
 from domain.application import Application
 from domain.case import CaseEvent, CaseState, Stage
 from domain.outcomes import report_row
+from domain.outgoing import by_ref
 from domain.read_model import CaseRow, mask_name, subject_of
 from domain.report import CaseRecord
 from infra import audit_log, store
@@ -87,6 +88,8 @@ def case_row(
         department=state.department,
         pending_department=state.pending_department,
         pending_request=state.pending_request.kind if state.pending_request else None,
+        awaiting_delivery=sum(1 for doc in state.outgoing if doc.awaiting),
+        reply_served_on=reply.served_on if (reply := by_ref(state.outgoing, "reply")) else None,
     )
 
 

@@ -17,17 +17,21 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.notify import Notification, send_notification
 from domain.application import Application
-from domain.case import CasePolicy, Decision
-from domain.config import DEFAULT_NUMBER_PATTERN
-from domain.documents import NUMBERED_KINDS, DocumentInput, build_document
+from domain.case import CasePolicy, CaseState, Decision
+from domain.config import DEFAULT_NUMBER_PATTERN, OgiConfig, load_config
+from domain.document_inputs import notice_input, reply_input, service_receipt_input
+from domain.documents import NUMBERED_KINDS, DocumentInput, DocumentInputError, DocumentKind, build_document
 from domain.notices import TITLES, NoticeKind, render_notice
+from domain.outcomes import Reason
+from domain.outgoing import Outgoing
 from domain.reply import render_reply
-from infra.document_numbers import StoredFile, allocate_document_number, record_issued
+from infra.document_numbers import StoredFile, allocate_document_number, latest_reply, record_issued
 from infra.log import get_logger
-from infra.paths import documents_dir, templates_dir
+from infra.paths import config_path, documents_dir, templates_dir
 from infra.rendering import document_style, render_docx, render_html, render_pdf
 from infra.settings import settings
 from infra.signing import sign_pdf
@@ -233,3 +237,91 @@ def issue(request: IssueRequest) -> IssuedDocumentResult:
 def issue_document(request: IssueRequest) -> IssuedDocumentResult:
     """Issue a document of the standard set: number, content, PDF (signed if configured), DOCX, register."""
     return issue(request)
+
+
+class CaseDocumentRequest(BaseModel):
+    """A document the case issues now: which, for which case state, and how it goes out."""
+
+    kind: DocumentKind
+    key: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,80}$")] = "main"
+    state: CaseState
+    """The case as it stands (its audit trail left out: the document needs its facts, not its history)."""
+    application: Application
+    policy: CasePolicy
+    issued_on: date
+    delivery: str | None = None
+    served: Outgoing | None = None
+    """For a service receipt (送达回证): the document it is the receipt of."""
+
+
+def case_document_input(request: CaseDocumentRequest, config: OgiConfig) -> DocumentInput:
+    """The facts of the document from the case, the application and the agency's current configuration."""
+    state, app, policy = request.state, request.application, request.policy
+    agency = config.agency(state.agency)
+    if request.kind is DocumentKind.REPLY:
+        decision = state.decision
+        if decision is None:
+            msg = f"case {state.id} has no decision to reply with"
+            raise DocumentInputError(msg)
+        number, day = decision.earlier_reply_number, decision.earlier_reply_date
+        if number is None and Reason.REPEATED_REQUEST in decision.reasons:
+            earlier = latest_reply(state.same_content_as)
+            number, day = (earlier.number, earlier.issued_on) if earlier else (None, None)
+        return reply_input(
+            state,
+            app,
+            decision,
+            policy,
+            request.issued_on,
+            earlier_reply_number=number,
+            earlier_reply_date=day,
+            agency=agency,
+            remedies=config.remedies,
+        )
+    if request.kind is DocumentKind.SERVICE_RECEIPT:
+        served = request.served
+        if served is None:
+            msg = "a service receipt names the document it is the receipt of"
+            raise DocumentInputError(msg)
+        return service_receipt_input(
+            state, app, policy, request.issued_on, served_title=served.title, served_number=served.number, agency=agency
+        )
+    subject = request.key if request.kind is DocumentKind.CONSULTATION_LETTER else None
+    return notice_input(
+        request.kind,
+        state,
+        app,
+        policy,
+        request.issued_on,
+        subject=subject,
+        agency=agency,
+        remedies=config.remedies,
+    )
+
+
+@activity.defn(name="issue_case_document")
+def issue_case_document(request: CaseDocumentRequest) -> IssuedDocumentResult:
+    """Issue a document of the case from its state: the facts, the agency's numbering, PDF and DOCX.
+
+    A document whose facts are incomplete fails for good (``DocumentInputError``): retrying cannot
+    supply them, and the case says what is missing instead.
+    """
+    config = load_config(config_path())
+    agency = config.agency(request.state.agency)
+    key = request.key
+    if request.kind is DocumentKind.SERVICE_RECEIPT and request.served is not None:
+        key = request.served.ref.replace(":", "-")
+    try:
+        return issue(
+            IssueRequest(
+                document=case_document_input(request, config),
+                key=key,
+                agency_code=request.state.agency_code,
+                number_pattern=agency.number_pattern,
+                short_name=agency.short_name,
+                delivery=request.delivery,
+                seal_image=agency.seal_image,
+            )
+        )
+    except DocumentInputError as exc:
+        raise ApplicationError(str(exc), type="DocumentInputError", non_retryable=True) from exc

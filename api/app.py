@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
-from api.routers import audit, cases, public, session, supervision
+from api.routers import audit, cases, documents, public, session, supervision
 from infra.log import get_logger
 from infra.settings import settings
 from service import intake
@@ -105,10 +105,11 @@ def create_app() -> FastAPI:
             {"name": "public", "description": "The applicant's status lookup, without an account"},
             {"name": "identity", "description": "Sign-in and the caller"},
             {"name": "audit", "description": "The tamper-evident audit log (auditor role)"},
+            {"name": "documents", "description": "Issued documents, the post batch and archive packages"},
         ],
     )
     problems.install(app)
-    for router in (cases.router, supervision.router, public.router, session.router, audit.router):
+    for router in (cases.router, documents.router, supervision.router, public.router, session.router, audit.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

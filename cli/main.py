@@ -17,6 +17,7 @@ from cli import (
     admin_cmd,
     calendar_cmd,
     codec_server_cmd,
+    delivery_cmd,
     dev_cmd,
     doctor_cmd,
     intake_cmd,
@@ -49,6 +50,13 @@ for module in (
 ):
     app.registered_commands += module.app.registered_commands
 app.registered_commands += admin_cmd.app.registered_commands
+app.registered_commands += delivery_cmd.files_app.registered_commands
+app.add_typer(
+    delivery_cmd.app,
+    name="delivery",
+    help="How documents went out: record posting and service, the post room's daily batch.",
+    rich_help_panel="Intake",
+)
 app.add_typer(
     calendar_cmd.app,
     name="calendar",

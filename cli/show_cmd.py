@@ -76,8 +76,12 @@ def print_case(view: dict[str, Any]) -> None:
     if fee:
         state = fee.get("settlement") or (f"unpaid, pay by {fee['pay_by']['due']}" if fee.get("pay_by") else "unpaid")
         say(f"fee ¥{fee['amount']:,} ({fee['method']}, {fee['quantity']}): {state}")
-    for doc in view.get("documents", []):
-        say(f"[dim]document {doc}[/]")
+    outgoing = view.get("outgoing") or []
+    if outgoing:
+        table("documents", ["document", "number", "issued", "delivery", "served"], [_outgoing_row(d) for d in outgoing])
+    else:
+        for doc in view.get("documents", []):
+            say(f"[dim]document {doc}[/]")
     application = view.get("application")
     if application:
         applicant = application["applicant"]
@@ -93,6 +97,19 @@ def print_case(view: dict[str, Any]) -> None:
         for e in view.get("events", [])
     ]
     table("audit trail", ["when (Beijing)", "who", "action", "", "detail"], rows)
+
+
+def _outgoing_row(doc: dict[str, Any]) -> tuple[str, ...]:
+    deliveries = "; ".join(
+        f"{d['channel']} to {d['to']}: {d['status']}" + (f" ({d['reference']})" if d.get("reference") else "")
+        for d in doc.get("deliveries", [])
+    )
+    served = doc.get("served_on") or ""
+    if served and not doc.get("service_proven"):
+        served += " (presumed)"
+    if doc.get("awaiting"):
+        deliveries = f"[yellow]{deliveries or 'to send'}[/]"
+    return (doc["ref"], doc.get("number") or "", doc["issued_on"], deliveries, served)
 
 
 @app.command(rich_help_panel="Cases")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from domain.actor import UserName
 from domain.fees import FeeMethod
 from domain.outcomes import Outcome, Reason
-from domain.vocabulary import Channel
+from domain.vocabulary import Channel, Delivery
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
@@ -58,6 +58,12 @@ class Decide(Action):
     note: Note | None = None
     refer_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     access: Access | None = None
+    earlier_reply_number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None
+    ) = None
+    """For a repeated request (Art 36(6)): the 文号 of the earlier reply, which the reply names."""
+    earlier_reply_date: date | None = None
+    """For a repeated request: the day of the earlier reply."""
 
 
 class ConfirmReceipt(Action):
@@ -189,3 +195,25 @@ class DecideRequest(Action):
 
     approve: bool
     note: Note | None = None
+
+
+DocumentRef = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z_]{1,40}(:[A-Za-z0-9._-]{1,80})?$")
+]
+"""An issued document as ``ogi show`` lists it: ``reply``, ``fee_notice``, ``consultation_letter:C1``."""
+
+
+class RecordDelivery(Action):
+    """Record how an issued document went out and when it was served (送达): posted, collected, signed for, failed."""
+
+    document: DocumentRef
+    channel: Delivery | None = None
+    """How it went out; the way it was sent before (or the applicant asked for) when left out."""
+    sent_on: date | None = None
+    """The day it was posted, faxed or handed over for collection."""
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    """The post's tracking number (EMS), or another reference of the channel."""
+    served_on: date | None = None
+    """The day of service: signed for (post), collected and signed (in person), downloaded (online)."""
+    failed: Reasoning | None = None
+    """It could not be delivered this way, and why (returned by the post, address unknown)."""

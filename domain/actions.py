@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from domain import case_routing
+from domain import case_routing, service_records
 from domain.action_models import (
     Action,
     Approve,
@@ -26,6 +26,7 @@ from domain.action_models import (
     Extend,
     IssueFeeNotice,
     RecomputeClock,
+    RecordDelivery,
     RecordRejection,
     RequestApproval,
     RequestCorrection,
@@ -67,6 +68,7 @@ from domain.outcomes import (
     Outcome,
     Reason,
 )
+from domain.outgoing import by_ref
 
 __all__ = ["ACTIONS", "Action", "ActionResult", "RecordRejection", "acts_as", "apply", "check", "late_verdict", "parse"]
 
@@ -91,7 +93,11 @@ ACTIONS: dict[str, type[Action]] = {
     "sign_for": SignFor,
     "request_approval": RequestApproval,
     "decide_request": DecideRequest,
+    "record_delivery": RecordDelivery,
 }
+
+AFTER_CLOSE_ACTIONS = frozenset({"record_delivery"})
+"""Actions still taken on a closed case: how its reply was served is known only after it went out."""
 
 CLOCK_ACTIONS = frozenset(
     {
@@ -208,6 +214,12 @@ def _decision_from_decide(action: Decide, now: datetime) -> Decision:
         elif expected is not outcome:
             msg = f"decide: reason '{reason.value}' belongs to outcome '{expected.value}', not '{outcome.value}'"
             raise ActionNotAllowed(msg)
+    if (action.earlier_reply_number is None) != (action.earlier_reply_date is None):
+        msg = "decide: the earlier reply is named by its number and its date: give both, or neither"
+        raise ActionNotAllowed(msg, "bad_input.earlier_reply")
+    if action.earlier_reply_number is not None and Reason.REPEATED_REQUEST not in reasons:
+        msg = f"decide: the earlier reply goes with reason '{Reason.REPEATED_REQUEST.value}'; leave it out"
+        raise ActionNotAllowed(msg, "bad_input.earlier_reply")
     if action.refer_to is not None and not REFERRAL_REASONS & set(reasons):
         msg = (
             "decide: --refer-to names the agency that holds the information, so it goes with reason "
@@ -221,6 +233,8 @@ def _decision_from_decide(action: Decide, now: datetime) -> Decision:
         note=action.note,
         refer_to=action.refer_to,
         access=action.access,
+        earlier_reply_number=action.earlier_reply_number,
+        earlier_reply_date=action.earlier_reply_date,
         at=now,
     )
 
@@ -239,6 +253,18 @@ def _reasons_have_their_facts(name: str, decision: Decision, state: CaseState) -
         if reason is Reason.CORRECTION_NOT_MADE and state.correction is None:
             msg = f"{name}: '{reason.value}' needs a correction request on the case, and none was sent"
             raise ActionNotAllowed(msg)
+        if (
+            reason is Reason.REPEATED_REQUEST
+            and state.served_periods
+            and not state.same_content_as
+            and decision.earlier_reply_number is None
+        ):
+            msg = (
+                f"{name}: a repeated-request reply (Art 36(6)) names the earlier reply; no earlier case of this "
+                "applicant with the same content is on record, so give it: decide --outcome not_handled --reason "
+                "repeated_request --earlier-reply-number 文号 --earlier-reply-date YYYY-MM-DD"
+            )
+            raise ActionNotAllowed(msg, "bad_input.earlier_reply")
         if reason is Reason.FEE_NOT_PAID and state.fee is None:
             msg = (
                 f"{name}: '{reason.value}' needs a fee notice on the case, and none was sent "
@@ -257,7 +283,7 @@ def check(
     """
     action = parse(name, payload)
     who = acting(action, policy, actor)
-    if not state.stage.is_open:
+    if not state.stage.is_open and name not in AFTER_CLOSE_ACTIONS:
         msg = f"case {state.id} is closed ({state.outcome.value if state.outcome else 'no outcome'}); no further action is possible"
         raise ActionNotAllowed(msg, "refused.closed")
     if action.on is not None:
@@ -311,6 +337,8 @@ def check(
             _require_role(who, Role.INTAKE, "record a withdrawal")
         case Assign() | Transfer() | SignFor() | RequestApproval() | DecideRequest():
             case_routing.check(name, action, state, policy, now, who, _underlying_check)
+        case RecordDelivery():
+            service_records.check(action, state, now, who)
         case _:
             _check_clock_action(name, action, state, policy, now, who)
     return action
@@ -561,6 +589,13 @@ def apply(
             detail = "withdrawn by the applicant"
         case Assign() | Transfer() | SignFor() | RequestApproval() | DecideRequest():
             new, detail = case_routing.apply(name, action, new, policy, now, who, _underlying_apply)
+        case RecordDelivery():
+            found = by_ref(new.outgoing, action.document)
+            before = found.served_on if found else None
+            doc, detail = service_records.apply(action, new, policy)
+            detail += service_records.count_again_from_service(new, doc, before, policy)
+            if doc.kind == "reply" and new.replied_on is not None and not new.stage.is_open:
+                new.late = late_verdict(new, policy)
         case _:
             detail = _apply_clock_action(name, action, new, policy, now)
     taken_on = beijing_date(now)
@@ -691,12 +726,20 @@ def acts_as(name: str, action: Action, state: CaseState) -> str:
     return name
 
 
-def late_verdict(state: CaseState) -> bool | None:
-    """Whether a case's reply was made after its due date (pauses counted); None without a reply or a clock."""
+def late_verdict(state: CaseState, policy: CasePolicy | None = None) -> bool | None:
+    """Whether a case's reply came after its due date (pauses counted); None without a reply or a clock.
+
+    Judged by the day the reply was made (作出), or, where the policy says so, the day it was served
+    (送达; the day it was made while no service day is known).
+    """
     view = state.clock_view
     if state.replied_on is None or view is None:
         return None
-    return state.replied_on > view.due and not view.paused
+    day = state.replied_on
+    if policy is not None and policy.late_judged_by == "served":
+        reply = by_ref(state.outgoing, "reply")
+        day = (reply.served_on if reply else None) or day
+    return day > view.due and not view.paused
 
 
 def _underlying_apply(

@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.actor import ActorRef
 from domain.application import ApplicantKind, Application, Channel
-from domain.config import Reminders, Role, RulesProfile
+from domain.config import Reminders, Role, RulesProfile, ServiceRules
 from domain.outcomes import Outcome, Reason
+from domain.outgoing import Outgoing
 from domain.vocabulary import Stage as Stage  # re-exported: the case's own vocabulary
 
 
@@ -34,6 +35,10 @@ class CasePolicy(BaseModel):
     """How many days back an action may be dated (``on``) by anyone but a ``records`` user; None: no limit."""
     late_judged_by: Literal["made", "served"] = "made"
     """Whether a reply is late by the day it was made (作出, the default) or the day it was served (送达)."""
+    service: ServiceRules = ServiceRules()
+    """When outgoing documents count as served, and the periods that run from service."""
+    sms_notices: bool = False
+    """An SMS provider was configured at registration: the applicant is told by SMS when a document is ready."""
     verified_actors: bool = False
     """Registered with authentication on: actions must come as Updates with a verified actor; Signals,
     which cannot carry one, are refused (recorded once per sender and reason, never applied)."""
@@ -95,6 +100,9 @@ class Decision(BaseModel):
     access: str | None = None
     """For the applicant, in the reply: where, how and when to obtain it, or the right channel. The note
     stays internal."""
+    earlier_reply_number: str | None = None
+    """For a repeated request: the earlier reply's 文号 (else found from ``same_content_as``)."""
+    earlier_reply_date: date | None = None
     at: datetime
 
 
@@ -279,6 +287,11 @@ class CaseState(BaseModel):
     """Why the case needs staff attention: an input it could not process, with what to do (``ogi list --attention``)."""
     archived_events: int = 0
     """How many of ``events`` are in the audit log of the case store already."""
+    outgoing: list[Outgoing] = []
+    """The documents of the standard set the case issued, each with its number, files and deliveries."""
+    served_periods: bool = False
+    """The case issues its documents and runs the other side's periods from service (set at its start
+    since that version of the workflow; cases started earlier keep counting from the day of the notice)."""
 
     @property
     def status(self) -> str:

@@ -27,7 +27,8 @@ CheckUnderlying = Callable[[str, dict[str, Any], CaseState, CasePolicy, datetime
 ApplyUnderlying = Callable[[str, dict[str, Any], CaseState, CasePolicy, datetime, Actor], tuple[CaseState, str]]
 
 
-def _need_any(who: Actor, roles: tuple[Role, ...], what: str) -> None:
+def need_any_role(who: Actor, roles: tuple[Role, ...], what: str) -> None:
+    """Refuse ``what`` unless ``who`` holds one of ``roles``, naming the roles needed and held."""
     if any(who.has(r) for r in roles):
         return
     need = " or ".join(r.value for r in roles)
@@ -58,12 +59,12 @@ def check(
     """Refuse an assignment, transfer, sign-for or request that is not possible now; return quietly otherwise."""
     match action:
         case Assign():
-            _need_any(who, (Role.HEAD, Role.INTAKE), "assign a case")
+            need_any_role(who, (Role.HEAD, Role.INTAKE), "assign a case")
             if state.pending_department is not None:
                 msg = f"assign: case {state.id} waits for {state.pending_department} to sign for it; it assigns it then"
                 raise ActionNotAllowed(msg, "refused.awaiting_sign_for")
         case Transfer():
-            _need_any(who, (Role.HEAD, Role.INTAKE), "transfer a case to another department")
+            need_any_role(who, (Role.HEAD, Role.INTAKE), "transfer a case to another department")
             if action.department == (state.pending_department or state.department):
                 msg = f"transfer: case {state.id} is with {action.department} already"
                 raise ActionNotAllowed(msg, "refused.once")
@@ -71,7 +72,7 @@ def check(
             if state.pending_department is None:
                 msg = f"sign_for: case {state.id} was not transferred; there is nothing to sign for"
                 raise ActionNotAllowed(msg, "refused.wrong_stage")
-            _need_any(who, (Role.HEAD, Role.REVIEWER, Role.INTAKE), "sign for a transferred case")
+            need_any_role(who, (Role.HEAD, Role.REVIEWER, Role.INTAKE), "sign for a transferred case")
             if who.verified and who.department is not None and who.department != state.pending_department:
                 msg = (
                     f"{who.name} works in {who.department}; case {state.id} was transferred to "
@@ -79,7 +80,7 @@ def check(
                 )
                 raise ActionNotAllowed(msg, "forbidden.department")
         case RequestApproval():
-            _need_any(who, (Role.REVIEWER,), "ask the head for an approval")
+            need_any_role(who, (Role.REVIEWER,), "ask the head for an approval")
             if state.pending_request is not None:
                 pending = state.pending_request
                 msg = f"request_approval: a request for {pending.kind} from {pending.on.isoformat()} awaits the head"
@@ -99,7 +100,7 @@ def check(
                 msg = f"decide_request: no request awaits a decision on case {state.id}"
                 raise ActionNotAllowed(msg, "refused.wrong_stage")
             role = policy.extension_approver if request.kind == "extension" else Role.HEAD
-            _need_any(who, (role,), f"decide a request for {request.kind.replace('_', ' ')}")
+            need_any_role(who, (role,), f"decide a request for {request.kind.replace('_', ' ')}")
             if action.approve:
                 check_underlying(
                     UNDERLYING[request.kind], underlying_payload(request, who, action), state, policy, now, who

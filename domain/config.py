@@ -240,6 +240,37 @@ class RemedyRules(BaseModel):
     """The day the 2023 Administrative Reconsideration Law came into force; replies dated earlier offer the choice."""
 
 
+class ServiceRules(BaseModel):
+    """When an outgoing document counts as served (送达), and which periods run from that day.
+
+    Electronic service differs by province, so each channel's presumption is configuration: until the day
+    of service is known (signed for, collected), the document is presumed served that many calendar days
+    after it was sent. ``None``: no presumption, only a recorded day of service counts.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email_presumed_days: Annotated[int, Field(ge=0, le=30)] = 0
+    """E-mail: served on the day the mail server accepted the message, plus these days."""
+    post_presumed_days: Annotated[int, Field(ge=0, le=60)] | None = 7
+    """Post: presumed served this many days after it was posted, until the signed-for day is recorded."""
+    fax_presumed_days: Annotated[int, Field(ge=0, le=30)] | None = 0
+    """Fax: presumed served on the day it was sent, plus these days."""
+    periods_from_service: list[Literal["fee", "consultation", "correction"]] = ["fee", "consultation"]
+    """Periods the other side has that run from its receipt of the document (fee payment: 国办函〔2020〕109号;
+    consultation answers: Arts 32, 34); ``correction`` adds the applicant's correction period (Art 30)."""
+    wait_for_service_days: Annotated[int, Field(ge=0, le=400)] = 60
+    """How long a replied case keeps waiting for the reply's day of service to be recorded (calendar days)."""
+    consulted_party_delivery: Literal["post", "collect"] = "post"
+    """How consultation letters go out (the case holds no e-mail address for a consulted party)."""
+
+    def presumed_days(self, channel: str) -> int | None:
+        """Days from sending to presumed service by ``channel``; None where only a recorded day counts."""
+        return {"email": self.email_presumed_days, "post": self.post_presumed_days, "fax": self.fax_presumed_days}.get(
+            channel
+        )
+
+
 class OgiConfig(BaseModel):
     """The whole configuration of one installation."""
 
@@ -269,6 +300,12 @@ class OgiConfig(BaseModel):
     max_description_chars: Annotated[int, Field(ge=100, le=100_000)] = 5000
     remedies: RemedyRules = RemedyRules()
     """What replies say about reconsideration and lawsuits."""
+    service: ServiceRules = ServiceRules()
+    """When outgoing documents count as served, and the periods that run from service."""
+    lookback_days: Annotated[int, Field(ge=0, le=3660)] | None = None
+    """How many days back an action may be dated (``on``) by anyone but a ``records`` user; unset: no limit."""
+    late_judged_by: Literal["made", "served"] = "made"
+    """Whether a reply is late by the day it was made (作出, the default) or the day it was served (送达)."""
     reject_invalid_id_number: bool = False
     """Refuse at intake an identity number that fails GB 11643; by default it is registered and flagged
     for correction, since Art 30 cures a defective identity proof and Art 28 forbids refusing postal or

@@ -506,16 +506,15 @@ def _build(inp: DocumentInput, *, strict: bool) -> DocumentContent:
         ]
         closing = "请妥善保存本回执，凭登记编号查询办理进度。"
     elif kind is DocumentKind.CORRECTION_NOTICE:
-        _need(inp, "applicant_name", "description", "received", "correction_items", "correction_deadline")
-        assert inp.correction_deadline is not None
+        _need(inp, "applicant_name", "description", "received", "correction_items")
         items = [f"{i}. {item}" for i, item in enumerate(inp.correction_items, 1)]
-        period = f"（{inp.correction_period_days}个工作日内）" if inp.correction_period_days else ""
+        by_when = _by_when(inp.correction_deadline, inp.correction_period_days, "本告知书")
         if reg is Regulation.R2019:
             paras = [
                 _received_sentence(inp),
                 f"经审查，您的申请需要补正。根据{cite(CORRECTION[reg])}的规定，现一次性告知您需要补正的事项如下：",
                 *items,
-                f"请您于{chinese_date(inp.correction_deadline)}前{period}向本机关提交补正后的申请。"
+                f"请您{by_when}向本机关提交补正后的申请。"
                 "答复期限自本机关收到补正的申请之日起计算。"
                 "无正当理由逾期不补正的，视为放弃申请，本机关不再处理该政府信息公开申请。",
             ]
@@ -524,7 +523,7 @@ def _build(inp: DocumentInput, *, strict: bool) -> DocumentContent:
                 _received_sentence(inp),
                 f"经审查，您的申请内容不明确。根据{cite(CORRECTION[reg])}的规定，请您对申请作出以下更改、补充：",
                 *items,
-                f"请您于{chinese_date(inp.correction_deadline)}前{period}向本机关提交更改、补充后的申请。",
+                f"请您{by_when}向本机关提交更改、补充后的申请。",
             ]
     elif kind is DocumentKind.EXTENSION_NOTICE:
         _need(inp, "applicant_name", "description", "received", "extension_days", "extension_reason", "new_due")
@@ -603,10 +602,12 @@ def _build(inp: DocumentInput, *, strict: bool) -> DocumentContent:
 
 def _consultation(inp: DocumentInput, cite: _Citer) -> tuple[list[str], str | None]:
     """A consultation letter to a third party (Art 32) or another agency (Art 34); never names the applicant."""
-    _need(inp, "consultation_kind", "consultation_party", "description", "received", "consultation_answer_by")
+    _need(inp, "consultation_kind", "consultation_party", "description", "received")
     assert inp.received is not None
-    assert inp.consultation_answer_by is not None
-    reg, answer_by = inp.regulation, chinese_date(inp.consultation_answer_by)
+    reg = inp.regulation
+    # Counted from the party's receipt of the letter: a date only where the case fixed one when it wrote.
+    answer_by = chinese_date(inp.consultation_answer_by) if inp.consultation_answer_by else None
+    within = f"自收到本函之日起{inp.consultation_days}个工作日内" + (f"（{answer_by}前）" if answer_by else "")
     opening = f"本机关于{chinese_date(inp.received)}收到一份政府信息公开申请，申请公开的信息为：“{_description(inp)}”。"
     if inp.consultation_kind == "third_party":
         law = cite(CONSULT_THIRD_PARTY[reg])
@@ -615,13 +616,13 @@ def _consultation(inp: DocumentInput, cite: _Citer) -> tuple[list[str], str | No
                 "逾期未提出意见的，由本机关依照《条例》的规定决定是否公开。贵方不同意公开且有合理理由的，本机关不予公开；"
                 "本机关认为不公开可能对公共利益造成重大影响的，可以决定予以公开，并将决定公开的政府信息内容和理由书面告知贵方。"
             )
-            when = f"自收到本函之日起{inp.consultation_days}个工作日内（{answer_by}前）"
+            when = within
         else:
             rule = (
                 "贵方不同意公开的，本机关不予公开；但本机关认为不公开可能对公共利益造成重大影响的，将予以公开，"
                 "并将决定公开的政府信息内容和理由书面通知贵方。"
             )
-            when = f"于{answer_by}前"
+            when = f"于{answer_by}前" if answer_by else within
         return [
             opening,
             f"经审查，该信息可能涉及贵方的商业秘密、个人隐私等合法权益，公开后可能损害贵方合法权益。根据{law}的规定，现书面征求贵方意见。",
@@ -630,12 +631,9 @@ def _consultation(inp: DocumentInput, cite: _Citer) -> tuple[list[str], str | No
     if inp.consultation_kind == "agency":
         law = cite(CONSULT_AGENCY[reg])
         if reg is Regulation.R2019:
-            ask = (
-                f"请贵机关自收到本函之日起{inp.consultation_days}个工作日内（{answer_by}前）书面提出意见，"
-                "逾期未提出意见的，视为同意公开。"
-            )
+            ask = f"请贵机关{within}书面提出意见，逾期未提出意见的，视为同意公开。"
         else:
-            ask = f"请贵机关于{answer_by}前书面提出意见。"
+            ask = f"请贵机关于{answer_by}前书面提出意见。" if answer_by else f"请贵机关{within}书面提出意见。"
         return [
             opening,
             f"经审查，该信息涉及贵机关（由贵机关参与制作或者涉及贵机关职责）。根据{law}的规定，现征求贵机关意见。",
@@ -647,10 +645,10 @@ def _consultation(inp: DocumentInput, cite: _Citer) -> tuple[list[str], str | No
 
 def _fee_notice(inp: DocumentInput, cite: _Citer) -> list[str]:
     """A fee notice: basis, standard, amount, how and by when to pay, and what non-payment means."""
-    _need(inp, "applicant_name", "description", "received", "fee_amount", "fee_pay_by")
-    assert inp.fee_pay_by is not None
+    _need(inp, "applicant_name", "description", "received", "fee_amount")
     assert inp.fee_amount is not None
-    reg, pay_by = inp.regulation, chinese_date(inp.fee_pay_by)
+    reg = inp.regulation
+    pay_by = f"（{chinese_date(inp.fee_pay_by)}前）" if inp.fee_pay_by else ""
     basis = inp.fee_basis
     if basis is None and reg is Regulation.R2019 and inp.fee_method is not None and inp.fee_quantity is not None:
         basis = fee_basis(inp.fee_method, inp.fee_quantity)  # 109号 methods implement the 2019 Art 42 only
@@ -665,7 +663,7 @@ def _fee_notice(inp: DocumentInput, cite: _Citer) -> list[str]:
             _received_sentence(inp),
             f"根据{cite(FEE[reg], Basis(source=FEE_MEASURES))}的规定，您的申请应当缴纳信息处理费。{basis}。",
             amount,
-            f"请您自收到本通知次日起{inp.fee_payment_days}个工作日内（{pay_by}前）{inp.fee_payment}缴纳，并注明编号{reference}。"
+            f"请您自收到本通知次日起{inp.fee_payment_days}个工作日内{pay_by}{inp.fee_payment}缴纳，并注明编号{reference}。"
             f"逾期未缴纳的，视为放弃申请，本机关不再处理该政府信息公开申请。{pause}",
         ]
     law = cite(FEE[reg])
@@ -675,9 +673,16 @@ def _fee_notice(inp: DocumentInput, cite: _Citer) -> list[str]:
         f"根据{law}的规定，本机关依申请提供政府信息，收取检索、复制、邮寄等成本费用。"
         + (f"{basis}。" if basis else ""),
         amount,
-        f"请您于{pay_by}前{inp.fee_payment}缴纳，并注明编号{reference}。"
+        f"请您{_by_when(inp.fee_pay_by, inp.fee_payment_days, '本通知')}{inp.fee_payment}缴纳，并注明编号{reference}。"
         f"根据{waiver}的规定，您确有经济困难的，可以申请减免相关费用。",
     ]
+
+
+def _by_when(deadline: date | None, days: int | None, document: str) -> str:
+    """``于2026年12月18日前（15个工作日内）``; counted from receipt of ``document`` when no date is fixed yet."""
+    if deadline is None:
+        return f"自收到{document}之日起{days}个工作日内" if days else f"自收到{document}之日起在合理期限内"
+    return f"于{chinese_date(deadline)}前" + (f"（{days}个工作日内）" if days else "")
 
 
 def regulation_for_profile(profile: str) -> Regulation:

@@ -62,6 +62,8 @@ class Filters:
     department: str | None = None
     not_proposed_by: str | None = None
     """Leave out cases whose answer this user proposed (the secrecy queue never offers them)."""
+    awaiting_delivery: bool | None = None
+    """Cases with documents waiting to be posted, handed over or sent again (closed ones included)."""
 
 
 def _where(f: Filters) -> list[ColumnElement[bool]]:
@@ -93,6 +95,8 @@ def _where(f: Filters) -> list[ColumnElement[bool]]:
         clauses.append(cases.c.assignee == f.assignee)
     if f.department is not None:
         clauses.append(cases.c.department == f.department)
+    if f.awaiting_delivery is not None:
+        clauses.append(cases.c.awaiting_delivery > 0 if f.awaiting_delivery else cases.c.awaiting_delivery == 0)
     if f.not_proposed_by is not None:
         clauses.append(or_(cases.c.proposed_by_id.is_(None), cases.c.proposed_by_id != f.not_proposed_by))
     return clauses

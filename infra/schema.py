@@ -119,6 +119,8 @@ cases = Table(
     Column("late", Boolean, nullable=True),
     Column("pending_department", String(100), nullable=True),
     Column("pending_request", String(20), nullable=True),
+    Column("awaiting_delivery", Integer, nullable=False, server_default="0"),
+    Column("reply_served_on", Date, nullable=True),
     Index("ix_cases_agency", "agency"),
     Index("ix_cases_closed_at", "closed_at"),
     Index("ix_cases_open_due", "status", "due", "case_id"),
@@ -326,6 +328,10 @@ def _m8_effective_dates_and_routing(conn: Connection) -> None:
     _add_columns(conn, cases, ("replied_on", "late", "pending_department", "pending_request"))
 
 
+def _m10_deliveries(conn: Connection) -> None:
+    _add_columns(conn, cases, ("awaiting_delivery", "reply_served_on"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "tracking numbers", _m1_tracking_numbers),
     (2, "case archive and remedies", _m2_case_archive),
@@ -336,6 +342,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (7, "the notification ledger, shared by every worker", _m7_notification_ledger),
     (8, "reply dates and verdicts, transfers and requests in the read model", _m8_effective_dates_and_routing),
     (9, "document numbers (文号) and issued documents", _m9_documents),
+    (10, "documents awaiting delivery and the reply's day of service in the read model", _m10_deliveries),
 ]
 """Every schema change, in order; append only."""
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import re
+import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -22,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.application import Application
 from domain.case import CaseInput, CasePolicy, CaseState
 from domain.config import Role
+from domain.outgoing import pending_sends
 from infra.connection import data_converter
 from worker import ACTIVITY_THREADS, build_worker
 from workflows.disclosure import DisclosureRequestWorkflow
@@ -117,3 +121,30 @@ def valid_id_number(first17: str = "34150219850615123") -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     check = "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
     return first17 + check
+
+
+def document_text(path: str | Path) -> str:
+    """An issued document's text: a PDF read back with pdftotext (poppler-utils), a text notice as is.
+
+    Whitespace is removed, since Chinese lines wrap anywhere in a PDF.
+    """
+    file = Path(path)
+    if file.suffix != ".pdf":
+        return file.read_text("utf-8")
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(file), "-"], capture_output=True, check=True).stdout
+    return re.sub(r"—\d+—", "", "".join(out.decode("utf-8").split()))  # page numbers (—1—) too
+
+
+async def settled(handle: WorkflowHandle[Any, Any], tries: int = 200) -> CaseState:
+    """The case once it has issued its acknowledgement and sent what it sends by itself.
+
+    Both run alongside the actions (e-mail goes out after the action that issued the document returned).
+    """
+    for _ in range(tries):
+        state = await state_of(handle)
+        acknowledged = state.received is None or any(o.kind == "acknowledgement" for o in state.outgoing)
+        if acknowledged and not pending_sends(state.outgoing):
+            return state
+        await asyncio.sleep(0.05)
+    msg = f"case {handle.id} still has deliveries to send: {pending_sends(state.outgoing)}"
+    raise AssertionError(msg)
