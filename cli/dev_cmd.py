@@ -237,11 +237,15 @@ def run(
     ui_port = _port("OGI_UI_PORT", 8233)
     api_port = _port("OGI_API_PORT", 8000)
     codec_port = _port("OGI_CODEC_PORT", 8081)
+    # Without a mail server of its own the stack keeps its e-mail locally, so delivery works out of the box.
+    local_mail = not os.environ.get("OGI_SMTP_URL")
+    mail_port = _port("OGI_MAIL_PORT", 8025)
     ports = [
         (port, "OGI_TEMPORAL_PORT"),
         (ui_port, "OGI_UI_PORT"),
         (api_port, "OGI_API_PORT"),
         (codec_port, "OGI_CODEC_PORT"),
+        *([(mail_port, "OGI_MAIL_PORT")] if local_mail else []),
     ]
     for p, var in ports:
         if _in_use(ip, p):
@@ -275,9 +279,14 @@ def run(
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     env = {**os.environ, "TEMPORAL_ADDRESS": address, "OGI_HOME": str(home), "OGI_API_PORT": str(api_port)}
-    logs = {name: (home / f"{name}.log").open("ab") for name in ("worker", "serve", "codec")}
+    if local_mail:
+        env |= {"OGI_SMTP_URL": f"smtp://{ip}:{mail_port}", "OGI_MAIL_FROM": env.get("OGI_MAIL_FROM") or LOCAL_SENDER}
+    logs = {name: (home / f"{name}.log").open("ab") for name in ("worker", "serve", "codec", "mail")}
     ogi = str(Path(sys.executable).parent / "ogi")
     children: list[Child] = []
+    if local_mail:
+        mail_argv = [ogi, "dev", "mail", "--host", ip, "--port", str(mail_port), "--folder", str(home / "mail")]
+        children.append(Child("mail", mail_argv, env, logs["mail"]))
     if not no_worker:
         children.append(Child("worker", [sys.executable, str(ROOT / "worker.py")], env, logs["worker"]))
     children.append(Child("serve", [ogi, "serve", "--host", ip, "--port", str(api_port)], env, logs["serve"]))
@@ -319,6 +328,8 @@ def run(
             f"Web UI:   http://{ip}:{ui_port}/namespaces/default/workflows"
             + (" (decrypted by the codec server)" if codec_url else "")
         )
+        if local_mail:
+            typer.echo(f"Mail:     kept in {home / 'mail'} as .eml files (set OGI_SMTP_URL for a real mail server)")
         typer.echo(FIRST_USERS.format(home=home))
         typer.echo("Stop:     Ctrl-C")
         sys.stdout.flush()
@@ -342,3 +353,18 @@ def run(
         if stopping:
             typer.echo("stopped; cases are kept in " + str(db))
     raise typer.Exit(code)
+
+
+LOCAL_SENDER = "政府信息公开 <gongkai@localhost>"
+
+
+@app.command("mail")
+def mail(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8025,
+    folder: Annotated[Path, typer.Option(help="Where each message is kept as a .eml file.")] = Path("mail"),
+) -> None:
+    """A local mail server for the embedded stack: keeps every message as a .eml file, relays nothing."""
+    from infra.mail_catcher import serve
+
+    serve(host, port, folder)

@@ -102,13 +102,23 @@ async def start_case(
     received: date | None,
     *,
     people: dict[str, list[Role]] | None = None,
+    policy: CasePolicy | None = None,
     **changes: Any,
 ) -> WorkflowHandle[DisclosureRequestWorkflow, CaseState]:
     """Start a case directly (no intake run) with the given receipt date."""
     app = application(received=received.isoformat() if received else None, **changes)
     case_id = "T-" + uuid.uuid4().hex[:8].upper()
-    inp = CaseInput(case_id=case_id, agency_code="TEST", application=app, policy=CasePolicy(people=people or {}))
-    return await client.start_workflow(DisclosureRequestWorkflow.run, inp, id=case_id, task_queue=queue)
+    policy = policy or CasePolicy(people=people or {})
+    inp = CaseInput(case_id=case_id, agency_code="TEST", application=app, policy=policy)
+    handle = await client.start_workflow(DisclosureRequestWorkflow.run, inp, id=case_id, task_queue=queue)
+    if received is not None:
+        # Registered through intake, a case has its clock from the start; started bare, it computes it
+        # first: an action sent before that would find no clock yet.
+        for _ in range(200):
+            if (await state_of(handle)).clock_view is not None:
+                break
+            await asyncio.sleep(0.02)
+    return handle
 
 
 async def state_of(handle: WorkflowHandle[Any, Any]) -> CaseState:
@@ -136,14 +146,15 @@ def document_text(path: str | Path) -> str:
 
 
 async def settled(handle: WorkflowHandle[Any, Any], tries: int = 200) -> CaseState:
-    """The case once it has issued its acknowledgement and sent what it sends by itself.
+    """The case once it has issued its documents and sent what it sends by itself.
 
-    Both run alongside the actions (e-mail goes out after the action that issued the document returned).
+    Both follow the actions that call for them: an action answers first, its notice is issued and e-mailed
+    right after.
     """
     for _ in range(tries):
         state = await state_of(handle)
         acknowledged = state.received is None or any(o.kind == "acknowledgement" for o in state.outgoing)
-        if acknowledged and not pending_sends(state.outgoing):
+        if acknowledged and not state.to_issue and not pending_sends(state.outgoing):
             return state
         await asyncio.sleep(0.05)
     msg = f"case {handle.id} still has deliveries to send: {pending_sends(state.outgoing)}"
