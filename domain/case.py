@@ -11,6 +11,7 @@ from domain.actor import ActorRef
 from domain.application import ApplicantKind, Application, Channel
 from domain.config import Reminders, Role, RulesProfile
 from domain.outcomes import Outcome, Reason
+from domain.vocabulary import ApprovalKind
 from domain.vocabulary import Stage as Stage  # re-exported: the case's own vocabulary
 
 
@@ -217,7 +218,7 @@ class FeeNotice(BaseModel):
 class PendingRequest(BaseModel):
     """A handler's request awaiting the head's decision: an extension, a longer period, or a fee waiver."""
 
-    kind: Literal["extension", "longer_period", "fee_waiver"]
+    kind: ApprovalKind
     by: str
     by_id: str | None = None
     reason: str
