@@ -9,7 +9,6 @@ OGI_TEMPORAL_IP, OGI_HOME). Ctrl-C (or SIGTERM) stops the children, then the ser
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -87,6 +86,8 @@ def dev_server_command(
 
 async def _wait_and_setup(address: str, server: subprocess.Popen[bytes]) -> str:
     """Wait until the server answers, then register the search attributes; returns what setup did."""
+    import asyncio
+
     from temporalio.client import Client
 
     from cli.setup_cmd import setup_namespace
@@ -109,6 +110,8 @@ async def _wait_and_setup(address: str, server: subprocess.Popen[bytes]) -> str:
 
 async def _worker_polls(address: str, within: float) -> bool:
     """Ready means a worker polls the case task queue, not merely that its process exists."""
+    import asyncio
+
     from temporalio.api.enums.v1 import TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -227,6 +230,8 @@ def run(
     ] = False,
 ) -> None:
     """Start Temporal (database in the home; cases survive restarts), set up, and keep worker and API up."""
+    import asyncio
+
     from cli.setup_cmd import prepare_home
     from domain.errors import OgiError
     from infra.paths import ogi_home

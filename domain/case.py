@@ -12,6 +12,7 @@ from domain.application import ApplicantKind, Application, Channel
 from domain.config import Reminders, Role, RulesProfile, ServiceRules
 from domain.outcomes import Outcome, Reason
 from domain.outgoing import Outgoing, PendingDocument
+from domain.vocabulary import ApprovalKind
 from domain.vocabulary import Stage as Stage  # re-exported: the case's own vocabulary
 
 
@@ -225,7 +226,7 @@ class FeeNotice(BaseModel):
 class PendingRequest(BaseModel):
     """A handler's request awaiting the head's decision: an extension, a longer period, or a fee waiver."""
 
-    kind: Literal["extension", "longer_period", "fee_waiver"]
+    kind: ApprovalKind
     by: str
     by_id: str | None = None
     reason: str
