@@ -19,6 +19,7 @@ from cli import (
     codec_server_cmd,
     dev_cmd,
     doctor_cmd,
+    import_cmd,
     intake_cmd,
     keys_cmd,
     report_cmd,
@@ -38,6 +39,7 @@ app = typer.Typer(
 )
 for module in (
     intake_cmd,
+    import_cmd,
     show_cmd,
     actions_cmd,
     supervise_cmd,

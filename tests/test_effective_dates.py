@@ -107,6 +107,7 @@ class TestClockRulesReadTheDayTaken:
         people = {"li": [Role.REVIEWER], "zhao": [Role.HEAD]}
         async with case_worker(env.client) as queue:
             handle = await start_case(env.client, queue, RECEIVED, channel="in_person", people=people)
+            await clocked(handle)  # an update racing the first clock would be refused for want of one
             with pytest.raises(WorkflowUpdateFailedError) as info:
                 await handle.execute_update("extend", {"by": "zhao", "reason": "材料较多", "on": "2026-03-31"})
             assert "has passed" in refusal(info)
