@@ -21,7 +21,7 @@ from domain.read_model import CaseRow, mask_name, subject_of
 from domain.report import CaseRecord
 from infra import audit_log, store
 
-__all__ = ["ArchiveRequest", "CaseRecord", "archive_case", "case_row", "record_from_state"]
+__all__ = ["ArchiveRequest", "CaseRecord", "archive_case", "archive_cases", "case_row", "record_from_state"]
 
 
 def record_from_state(
@@ -104,28 +104,34 @@ class ArchiveRequest(BaseModel):
 @activity.defn(name="archive_case")
 def archive_case(request: ArchiveRequest) -> bool:
     """Upsert the row by case id and log the new events; False when the archive already holds a newer row."""
-    written = store.upsert_case_record(request.row)
-    if request.events:
-        case_id = request.row.case_id
-        audit_log.append_many(
-            [
-                (
-                    "case_event" if event.accepted else "action_refused",
-                    event.by_id,
-                    event.by,
-                    case_id,
-                    event.action,
-                    _detail(event),
-                    f"{case_id}:{request.first_index + offset}",
-                )
-                for offset, event in enumerate(request.events)
-            ]
+    return archive_cases([request])[0]
+
+
+def archive_cases(requests: list[ArchiveRequest]) -> list[bool]:
+    """``archive_case`` for many cases: their rows in one transaction, then their events in one (an import's batch)."""
+    written = store.upsert_case_records([r.row for r in requests])
+    entries: list[audit_log.Pending] = [
+        (
+            "case_event" if event.accepted else "action_refused",
+            event.by_id,
+            event.by,
+            request.row.case_id,
+            event.action,
+            _detail(event),
+            f"{request.row.case_id}:{request.first_index + offset}",
         )
+        for request in requests
+        for offset, event in enumerate(request.events)
+    ]
+    if entries:
+        audit_log.append_many(entries)
     return written
 
 
 def _detail(event: CaseEvent) -> dict[str, object]:
     detail: dict[str, object] = {"at": event.at.isoformat(), "detail": event.detail, "verified": event.verified}
+    if event.on is not None:
+        detail["on"] = event.on.isoformat()
     if event.recorded_by:
         detail["recorded_by"] = event.recorded_by
     if event.count > 1:

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
-from api.routers import audit, cases, documents, public, session, supervision
+from api.routers import audit, cases, documents, imports, public, session, supervision
 from infra.log import get_logger
 from infra.settings import settings
 from service import intake
@@ -29,18 +29,28 @@ SETTLE_EVERY_S = 300
 class BodyLimit:
     """Refuse a request body larger than the limit with 413, whether it says its length or streams."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, larger: dict[str, tuple[int, str]] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.larger = larger or {}
+        """Paths with a limit of their own (an import's file), each with the setting that sets it."""
+
+    def _limit(self, scope: Scope) -> tuple[int, str]:
+        path = str(scope.get("path", ""))
+        for prefix, limit in self.larger.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return limit
+        return self.limit, "OGI_MAX_BODY_BYTES"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on with its body counted; 413 at once when its declared length is too large."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, setting = self._limit(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, send, limit, setting)
             return
         seen = 0
 
@@ -49,18 +59,18 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     # Raised inside the app's own reading of the body: answered by the problem handler.
-                    raise StarletteHTTPException(413, self._detail())
+                    raise StarletteHTTPException(413, self._detail(limit, setting))
             return message
 
         await self.app(scope, limited, send)
 
-    def _detail(self) -> str:
-        return f"the request body is larger than the {self.limit:,} bytes allowed (OGI_MAX_BODY_BYTES)"
+    def _detail(self, limit: int, setting: str) -> str:
+        return f"the request body is larger than the {limit:,} bytes allowed ({setting})"
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        response = problems.problem(413, "bad_input.too_large", self._detail())
+    async def _too_large(self, scope: Scope, send: Send, limit: int, setting: str) -> None:
+        response = problems.problem(413, "bad_input.too_large", self._detail(limit, setting))
         await response(scope, _no_receive, send)
 
 
@@ -106,15 +116,24 @@ def create_app() -> FastAPI:
             {"name": "identity", "description": "Sign-in and the caller"},
             {"name": "audit", "description": "The tamper-evident audit log (auditor role)"},
             {"name": "documents", "description": "Issued documents, the post batch and archive packages"},
+            {
+                "name": "imports",
+                "description": "Bringing an agency's existing cases into ogi (intake and records roles)",
+            },
         ],
     )
     problems.install(app)
-    for router in (cases.router, documents.router, supervision.router, public.router, session.router, audit.router):
+    routers = (cases.router, documents.router, imports.router, supervision.router, public.router, session.router)
+    for router in (*routers, audit.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, Any]:
         return {"ok": True, "auth": settings().auth}
 
-    app.add_middleware(BodyLimit, limit=settings().max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings().max_body_bytes,
+        larger={"/v1/imports": (settings().max_import_bytes, "OGI_MAX_IMPORT_BYTES")},
+    )
     return app

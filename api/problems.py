@@ -34,6 +34,8 @@ class Problem(BaseModel):
     """Stable reason, e.g. ``refused.four_eyes``, ``bad_input``, ``unauthenticated``, ``not_found``."""
     field: str | None = None
     instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    """Every item at fault, where a request has many (an import's refused rows: ``line``, ``column``, ``message``)."""
 
 
 TITLES = {
@@ -74,7 +76,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def problem(
-    status: int, code: str, detail: str, *, field: str | None = None, request: Request | None = None, **headers: str
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    request: Request | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    **headers: str,
 ) -> JSONResponse:
     """A problem+json response."""
     body = Problem(
@@ -85,6 +94,7 @@ def problem(
         code=code,
         field=field,
         instance=str(request.url.path) if request is not None else None,
+        errors=errors,
     )
     extra = dict(headers)
     if status == 401:
@@ -103,7 +113,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> JSONResponse:
         headers = {"Retry-After": "60"} if exc.status in (429, 503) else {}
-        return problem(exc.status, exc.code, str(exc), field=exc.field, request=request, **headers)
+        errors = getattr(exc, "errors", None)
+        return problem(exc.status, exc.code, str(exc), field=exc.field, request=request, errors=errors, **headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -24,11 +24,15 @@ TIMEOUT_S = 60.0
 class CommandFailed(Exception):
     """A request the service answered with an error (or could not be made): message, code and HTTP status."""
 
-    def __init__(self, message: str, code: str, status: int, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, code: str, status: int, field: str | None = None, errors: list[Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
         self.field = field
+        self.errors = errors or []
+        """Every item at fault, where the problem lists them (an import's refused rows)."""
 
     @property
     def exit_code(self) -> int:
@@ -93,6 +97,7 @@ def call(
     headers: dict[str, str] | None = None,
     token: str | None = None,
     raw: bool = False,
+    timeout: float = TIMEOUT_S,
 ) -> Answer:
     """One request to ``ogi serve``; ``CommandFailed`` with the problem's code for an error answer.
 
@@ -116,7 +121,7 @@ def call(
     url = api_base() + target
     request = urllib.request.Request(url, data=body, method=method, headers=sent)  # noqa: S310 - http(s) only
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             data = response.read()
             kind = response.headers.get("Content-Type", "")
             if raw:
@@ -157,7 +162,8 @@ def _in_process(method: str, target: str, body: bytes | None, headers: dict[str,
     if response.status_code >= 400:
         problem = response.json() if "json" in kind else {}
         detail = problem.get("detail") or f"the API answered {response.status_code}"
-        raise CommandFailed(detail, problem.get("code") or "error", response.status_code, problem.get("field"))
+        code = problem.get("code") or "error"
+        raise CommandFailed(detail, code, response.status_code, problem.get("field"), problem.get("errors"))
     if raw:
         return Answer(response.status_code, response.content)
     return Answer(response.status_code, response.json() if "json" in kind else response.text)
@@ -178,4 +184,4 @@ def _failure(exc: urllib.error.HTTPError) -> CommandFailed:
     code = problem.get("code") or "error"
     if exc.code == 401:
         detail += "; set OGI_TOKEN (ogi token issue --user NAME) or run 'ogi login'"
-    return CommandFailed(detail, code, exc.code, problem.get("field"))
+    return CommandFailed(detail, code, exc.code, problem.get("field"), problem.get("errors"))

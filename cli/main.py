@@ -20,6 +20,7 @@ from cli import (
     delivery_cmd,
     dev_cmd,
     doctor_cmd,
+    import_cmd,
     intake_cmd,
     keys_cmd,
     report_cmd,
@@ -41,6 +42,7 @@ app = typer.Typer(
 )
 for module in (
     intake_cmd,
+    import_cmd,
     show_cmd,
     actions_cmd,
     supervise_cmd,

@@ -782,6 +782,38 @@ class ActionResult(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
+def turn_overdue(state: CaseState, now: datetime) -> str:
+    """Mark ``state`` (in place) overdue: its reply deadline passed without a reply; the audit line."""
+    view = state.clock_view
+    assert view is not None
+    state.overdue = True
+    detail = f"reply due {view.due.isoformat()} not sent"
+    state.events.append(CaseEvent(at=now, action="overdue", by="system", detail=detail))
+    return detail
+
+
+def close_replied(
+    state: CaseState,
+    now: datetime,
+    document: str | None,
+    policy: CasePolicy | None = None,
+    detail: str | None = None,
+) -> CaseState:
+    """Close a case whose reply was made (答复): the decision becomes its outcome, with the late verdict."""
+    decision = state.decision
+    assert decision is not None
+    new = state.model_copy(deep=True)
+    new.outcome = decision.outcome
+    new.reasons = list(decision.reasons)
+    new.reply_document = document
+    new.stage = Stage.CLOSED
+    new.closed_at = now
+    new.late = late_verdict(new, policy)
+    text = detail or f"reply sent: {decision.outcome.value}"
+    new.events.append(CaseEvent(at=now, action="replied", by="system", detail=text))
+    return new
+
+
 def close_abandoned(state: CaseState, reason: Reason, now: datetime) -> CaseState:
     """Close a case the applicant abandoned: correction not made (Art 30) or fee not paid (109号)."""
     new = state.model_copy(deep=True)

@@ -177,3 +177,15 @@ def clock_under(policy: CasePolicy, facts: ClockFacts, calendar: Calendar, today
         correction_notice_days=policy.rules.correction_notice_days,
         reminder_days=policy.reminders.before_due_working_days,
     )
+
+
+def clock_change(previous: ClockView | None, view: ClockView, why: str) -> str:
+    """The audit line for a newly computed clock: the first due date, a moved one, or "" when nothing moved."""
+    if previous is None:
+        return f"due {view.due.isoformat()} ({why}; calendar {view.calendar_version})"
+    if previous.due == view.due and previous.calendar_version == view.calendar_version:
+        return ""
+    detail = f"due moved from {previous.due.isoformat()} to {view.due.isoformat()} ({why})"
+    if previous.calendar_version != view.calendar_version:
+        detail += f"; calendar {previous.calendar_version} → {view.calendar_version}"
+    return detail

@@ -6,7 +6,7 @@ Shared by the workflow, which asks an activity for the ends, and by action previ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 from domain.case import CaseState, Deadline, Stage
 from domain.clock import Calendar
@@ -92,3 +92,27 @@ def set_period_ends(state: CaseState, ends: Mapping[str, Deadline | None]) -> No
             c.answer_by = ends[c.id]
     if state.fee and "fee" in ends:
         state.fee.pay_by = ends["fee"]
+
+
+def agenda(state: CaseState) -> list[tuple[datetime, str]]:
+    """Instants the case must wake at, each with the key that marks it handled once fired (``state.fired``).
+
+    Reminders and the reply deadline while the clock runs; the end of a correction, consultation or
+    payment period while it is running. The workflow sets one timer for the earliest; an import uses the
+    same list to bring a case's history up to date.
+    """
+    if not state.stage.is_open:
+        return []
+    items: list[tuple[datetime, str]] = []
+    view = state.clock_view
+    if view is not None and not view.paused and state.stage is not Stage.AWAITING_CORRECTION:
+        items += [(at, f"reminder:{at.isoformat()}") for at in view.reminders_at]
+        items.append((view.deadline_at, f"deadline:{view.due.isoformat()}"))
+    if state.stage is Stage.AWAITING_CORRECTION and state.correction and state.correction.respond_by:
+        items.append((state.correction.respond_by.deadline_at, "correction"))
+    items += [
+        (c.answer_by.deadline_at, f"consultation:{c.id}") for c in state.consultations if c.pending and c.answer_by
+    ]
+    if state.stage is Stage.AWAITING_PAYMENT and state.fee and state.fee.pay_by:
+        items.append((state.fee.pay_by.deadline_at, "fee"))
+    return items

@@ -112,6 +112,7 @@ def append_many(entries: list[Pending]) -> list[int | None]:
                     else set()
                 )
                 out = []
+                rows: list[dict[str, Any]] = []
                 for kind, actor_id, actor, case_id, action, detail, entry_key in entries:
                     if entry_key is not None and entry_key in have:
                         out.append(None)
@@ -127,15 +128,16 @@ def append_many(entries: list[Pending]) -> list[int | None]:
                         "entry_key": entry_key,
                     }
                     digest = _mac(keys, kid, prev, _content(seq, at, kind, fields, text_detail))
-                    conn.execute(
-                        insert(audit_log).values(
-                            seq=seq, at=at, kind=kind, detail=text_detail, key_id=kid, prev=prev, mac=digest, **fields
-                        )
+                    rows.append(
+                        {"seq": seq, "at": at, "kind": kind, "detail": text_detail, "key_id": kid, "prev": prev}
+                        | {"mac": digest, **fields}
                     )
                     prev = digest
                     out.append(seq)
                     if entry_key is not None:
                         have.add(entry_key)
+                if rows:
+                    conn.execute(insert(audit_log), rows)  # one statement for the lot (an import's batch)
             return out
         except IntegrityError:
             continue  # another writer took the sequence number first: read the chain's end again

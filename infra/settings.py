@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     """The bearer token CLI commands send to ``ogi serve`` (``ogi token issue`` or ``ogi login``)."""
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 262_144
     """Largest application document or request body accepted (256 KiB)."""
+    max_import_bytes: Annotated[int, Field(ge=1024, le=1024 * 1024 * 1024)] = 64 * 1024 * 1024
+    """Largest file ``ogi import`` / ``POST /v1/imports`` accepts (64 MiB: some 100,000 rows of CSV)."""
 
     oidc_issuer: str | None = None
     """OpenID Connect issuer of the agency's identity platform (统一身份认证); local tokens when unset."""

@@ -10,6 +10,7 @@ or is behind, instead of creating or migrating one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Iterable
@@ -273,6 +274,19 @@ def _same_content(conn: Connection, agency_code: str, mark: ApplicantMark, case_
     return tuple(conn.execute(query).scalars())
 
 
+@dataclass(frozen=True)
+class NumberRequest:
+    """What allocating one tracking number needs (see ``allocate_case_number``)."""
+
+    agency: str
+    agency_code: str
+    year: int
+    external_ref: str
+    intake_run_id: str
+    applicant: ApplicantMark | None = None
+    status: str = "started"
+
+
 def allocate_case_number(
     agency: str,
     agency_code: str,
@@ -289,81 +303,137 @@ def allocate_case_number(
     is also counted in its applicant's month, once, and matched against their earlier requests.
     ``status`` is ``allocated`` when the caller starts the case itself and reports it (``mark_started``).
     """
+    request = NumberRequest(agency, agency_code, year, external_ref, intake_run_id, applicant, status)
+    return allocate_case_numbers([request])[0]
+
+
+def allocate_case_numbers(requests: list[NumberRequest]) -> list[Allocation]:
+    """``allocate_case_number`` for many applications in one transaction, in order (an import's batch)."""
     for _ in range(20):
         try:
             with _lock, engine().begin() as conn:
-                row = conn.execute(
-                    select(
-                        case_numbers.c.case_id,
-                        case_numbers.c.intake_run_id,
-                        case_numbers.c.applicant_month_rank,
-                        case_numbers.c.status,
-                    ).where(case_numbers.c.agency == agency, case_numbers.c.external_ref == external_ref)
-                ).first()
-                if row is not None:
-                    return Allocation(
-                        case_id=row.case_id,
-                        duplicate=row.intake_run_id != intake_run_id,
-                        applicant_month_rank=row.applicant_month_rank,
-                        same_content_as=_same_content(conn, agency_code, applicant, row.case_id) if applicant else (),
-                        status=row.status,
-                    )
-                bumped = conn.execute(
-                    update(counters)
-                    .where(counters.c.agency_code == agency_code, counters.c.year == year)
-                    .values(last_seq=counters.c.last_seq + 1)
-                )
-                if bumped.rowcount == 0:
-                    conn.execute(insert(counters).values(agency_code=agency_code, year=year, last_seq=1))
-                seq = conn.execute(
-                    select(counters.c.last_seq).where(counters.c.agency_code == agency_code, counters.c.year == year)
-                ).scalar_one()
-                case_id = format_case_id(agency_code, year, seq)
-                rank: int | None = None
-                same: tuple[str, ...] = ()
-                if applicant is not None:
-                    rank = _count_request(conn, agency_code, applicant)
-                    same = _same_content(conn, agency_code, applicant, case_id)
-                    conn.execute(
-                        insert(applicant_requests).values(
-                            case_id=case_id,
-                            agency_code=agency_code,
-                            applicant_key=applicant.applicant_key,
-                            content_key=applicant.content_key,
-                            created_at=datetime.now(UTC),
-                        )
-                    )
-                conn.execute(
-                    insert(case_numbers).values(
-                        case_id=case_id,
-                        agency_code=agency_code,
-                        year=year,
-                        seq=seq,
-                        agency=agency,
-                        external_ref=external_ref,
-                        intake_run_id=intake_run_id,
-                        created_at=datetime.now(UTC),
-                        applicant_month_rank=rank,
-                        status=status,
-                    )
-                )
-                return Allocation(
-                    case_id=case_id, duplicate=False, applicant_month_rank=rank, same_content_as=same, status=status
-                )
+                return [_allocate(conn, request) for request in requests]
         except IntegrityError:
             continue  # a concurrent intake took the number or the reference first: read again
     msg = "could not allocate a tracking number after 20 attempts (store contention)"
     raise RuntimeError(msg)
 
 
-def mark_started(case_id: str) -> None:
-    """Record that the case of an allocated number is started (idempotent)."""
+def _allocate(conn: Connection, r: NumberRequest) -> Allocation:
+    applicant, agency_code, year = r.applicant, r.agency_code, r.year
+    row = conn.execute(
+        select(
+            case_numbers.c.case_id,
+            case_numbers.c.intake_run_id,
+            case_numbers.c.applicant_month_rank,
+            case_numbers.c.status,
+        ).where(case_numbers.c.agency == r.agency, case_numbers.c.external_ref == r.external_ref)
+    ).first()
+    if row is not None:
+        return Allocation(
+            case_id=row.case_id,
+            duplicate=row.intake_run_id != r.intake_run_id,
+            applicant_month_rank=row.applicant_month_rank,
+            same_content_as=_same_content(conn, agency_code, applicant, row.case_id) if applicant else (),
+            status=row.status,
+        )
+    bumped = conn.execute(
+        update(counters)
+        .where(counters.c.agency_code == agency_code, counters.c.year == year)
+        .values(last_seq=counters.c.last_seq + 1)
+    )
+    if bumped.rowcount == 0:
+        conn.execute(insert(counters).values(agency_code=agency_code, year=year, last_seq=1))
+    seq = conn.execute(
+        select(counters.c.last_seq).where(counters.c.agency_code == agency_code, counters.c.year == year)
+    ).scalar_one()
+    case_id = format_case_id(agency_code, year, seq)
+    rank: int | None = None
+    same: tuple[str, ...] = ()
+    if applicant is not None:
+        rank = _count_request(conn, agency_code, applicant)
+        same = _same_content(conn, agency_code, applicant, case_id)
+        conn.execute(
+            insert(applicant_requests).values(
+                case_id=case_id,
+                agency_code=agency_code,
+                applicant_key=applicant.applicant_key,
+                content_key=applicant.content_key,
+                created_at=datetime.now(UTC),
+            )
+        )
+    conn.execute(
+        insert(case_numbers).values(
+            case_id=case_id,
+            agency_code=agency_code,
+            year=year,
+            seq=seq,
+            agency=r.agency,
+            external_ref=r.external_ref,
+            intake_run_id=r.intake_run_id,
+            created_at=datetime.now(UTC),
+            applicant_month_rank=rank,
+            status=r.status,
+        )
+    )
+    return Allocation(
+        case_id=case_id, duplicate=False, applicant_month_rank=rank, same_content_as=same, status=r.status
+    )
+
+
+def mark_started(*case_ids: str) -> None:
+    """Record that the cases of allocated numbers are started (idempotent), in one transaction."""
+    if not case_ids:
+        return
     with engine().begin() as conn:
         conn.execute(
             update(case_numbers)
-            .where(case_numbers.c.case_id == case_id, case_numbers.c.status == "allocated")
+            .where(case_numbers.c.case_id.in_(case_ids), case_numbers.c.status == "allocated")
             .values(status="started")
         )
+
+
+IMPORT_RUN_PREFIX = "import:"
+"""The ``intake_run_id`` of a number an import allocated (``ogi import``): a run of the import finishes it."""
+
+
+def import_run_id(agency: str, external_ref: str) -> str:
+    """The registration id of an imported case: the same for every run of the import, so a re-run finds its numbers."""
+    digest = hashlib.sha256(f"{agency}\x00{external_ref}".encode()).hexdigest()[:40]
+    return IMPORT_RUN_PREFIX + digest
+
+
+@dataclass(frozen=True)
+class RefRecord:
+    """The case a (agency, external reference) was registered as, by which registration, and its number's status."""
+
+    case_id: str
+    intake_run_id: str
+    status: str
+
+
+def registered_refs(refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], RefRecord]:
+    """The cases already registered under some (agency, external_ref) pairs; none in a store not set up yet."""
+    wanted = set(refs)
+    if not wanted:
+        return {}
+    try:
+        eng = read_engine()
+    except StoreMissing:
+        return {}  # nothing registered yet (a store behind the schema is migrated and read by the import itself)
+    found: dict[tuple[str, str], RefRecord] = {}
+    t = case_numbers
+    by_ref = sorted({ref for _, ref in wanted})
+    with eng.connect() as conn:
+        for start in range(0, len(by_ref), 500):
+            chunk = by_ref[start : start + 500]
+            query = select(t.c.agency, t.c.external_ref, t.c.case_id, t.c.intake_run_id, t.c.status).where(
+                t.c.external_ref.in_(chunk)
+            )
+            for r in conn.execute(query):
+                if (r.agency, r.external_ref) in wanted:
+                    found[(r.agency, r.external_ref)] = RefRecord(r.case_id, r.intake_run_id, r.status)
+    return found
 
 
 def void_number(case_id: str, reason: str) -> bool:
@@ -401,6 +471,12 @@ class NumberRecord:
     created_at: datetime
     void_reason: str | None = None
     voided_at: datetime | None = None
+    intake_run_id: str = ""
+
+    @property
+    def imported(self) -> bool:
+        """Whether an import allocated it (its case may be closed in the archive, without a workflow)."""
+        return self.intake_run_id.startswith(IMPORT_RUN_PREFIX)
 
 
 def numbers(status: str | None = None, older_than: datetime | None = None) -> list[NumberRecord]:
@@ -419,6 +495,7 @@ def numbers(status: str | None = None, older_than: datetime | None = None) -> li
                 created_at=r.created_at,
                 void_reason=r.void_reason,
                 voided_at=r.voided_at,
+                intake_run_id=r.intake_run_id,
             )
             for r in conn.execute(query)
         ]
@@ -439,31 +516,49 @@ def _case_row(record: CaseRecord) -> dict[str, object]:
 
 def upsert_case_record(record: CaseRecord) -> bool:
     """Insert or replace the case's archive row; False (nothing written) when the stored revision is newer."""
-    row = _case_row(record)
-    changes = {k: v for k, v in row.items() if k != "case_id"}
-    eng = engine()
-    with eng.begin() as conn:
-        dialect = conn.dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            ins = sqlite.insert(cases) if dialect == "sqlite" else postgresql.insert(cases)
-            stmt = ins.values(**row).on_conflict_do_update(
+    return upsert_case_records([record])[0]
+
+
+def upsert_case_records(records: list[CaseRecord]) -> list[bool]:
+    """``upsert_case_record`` for many distinct cases in one transaction (an import's batch), 100 per statement."""
+    with engine().begin() as conn:
+        if conn.dialect.name not in ("sqlite", "postgresql") or len(records) == 1:
+            return [_upsert(conn, record) for record in records]
+        written: set[str] = set()
+        for start in range(0, len(records), 100):
+            rows = [_case_row(r) for r in records[start : start + 100]]
+            ins = sqlite.insert(cases) if conn.dialect.name == "sqlite" else postgresql.insert(cases)
+            stmt = ins.values(rows).on_conflict_do_update(
                 index_elements=[cases.c.case_id],
-                set_={k: ins.excluded[k] for k in changes},
+                set_={k: ins.excluded[k] for k in rows[0] if k != "case_id"},
                 where=cases.c.revision <= ins.excluded.revision,
             )
-            # RETURNING, not rowcount: psycopg reports -1 for an upsert; a skipped update returns no row.
-            return conn.execute(stmt.returning(cases.c.case_id)).first() is not None
-        updated = conn.execute(
-            update(cases)
-            .where(cases.c.case_id == record.case_id, cases.c.revision <= record.revision)
-            .values(**changes)
+            written.update(conn.execute(stmt.returning(cases.c.case_id)).scalars())
+        return [r.case_id in written for r in records]
+
+
+def _upsert(conn: Connection, record: CaseRecord) -> bool:
+    row = _case_row(record)
+    changes = {k: v for k, v in row.items() if k != "case_id"}
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        ins = sqlite.insert(cases) if dialect == "sqlite" else postgresql.insert(cases)
+        stmt = ins.values(**row).on_conflict_do_update(
+            index_elements=[cases.c.case_id],
+            set_={k: ins.excluded[k] for k in changes},
+            where=cases.c.revision <= ins.excluded.revision,
         )
-        if updated.rowcount:
-            return True
-        if conn.execute(select(cases.c.case_id).where(cases.c.case_id == record.case_id)).first() is not None:
-            return False
-        conn.execute(insert(cases).values(**row))
+        # RETURNING, not rowcount: psycopg reports -1 for an upsert; a skipped update returns no row.
+        return conn.execute(stmt.returning(cases.c.case_id)).first() is not None
+    updated = conn.execute(
+        update(cases).where(cases.c.case_id == record.case_id, cases.c.revision <= record.revision).values(**changes)
+    )
+    if updated.rowcount:
         return True
+    if conn.execute(select(cases.c.case_id).where(cases.c.case_id == record.case_id)).first() is not None:
+        return False
+    conn.execute(insert(cases).values(**row))
+    return True
 
 
 def case_records(agency: str | None = None) -> list[CaseRecord]:

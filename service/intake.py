@@ -213,6 +213,8 @@ async def settle_allocations(older_than: timedelta = STALE_ALLOCATION) -> dict[s
         except RPCError as exc:
             if exc.status is not RPCStatusCode.NOT_FOUND:
                 raise
+            if number.imported:
+                continue  # an imported case may be closed in the archive alone; running the import again settles it
             reason = (
                 f"the case was never started: registration stopped after the number was taken "
                 f"(allocated {number.created_at:%Y-%m-%d %H:%M} UTC) and the intake system did not send it again"

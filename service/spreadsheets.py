@@ -1,7 +1,8 @@
-"""Spreadsheet files from ``domain.sheets`` grids: CSV with a UTF-8 BOM, and XLSX with the merged cells.
+"""Spreadsheet files: written from ``domain.sheets`` grids (CSV with a UTF-8 BOM, XLSX with merged cells), and read.
 
 The byte order mark is what makes Excel on a Chinese Windows read the CSV as UTF-8 instead of GBK;
-the XLSX keeps the form's merged headings, borders and column widths.
+the XLSX keeps the form's merged headings, borders and column widths. ``read_sheet`` reads what an
+import is given: the first worksheet of an XLSX, or a CSV in UTF-8 (with or without BOM), UTF-16 or GBK.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+import zipfile
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -18,6 +21,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.sheets import Cell, Grid
+
+SheetCell = str | int | float | date | datetime | bool | None
+"""A cell as read: text from a CSV; text, numbers, dates or booleans from a workbook."""
 
 BOM = "\ufeff"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -109,3 +115,110 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Grid]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# -- reading --
+
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+class SheetError(ValueError):
+    """A file that cannot be read as a sheet: the message says why and what to save it as."""
+
+
+@dataclass
+class Sheet:
+    """A sheet's header row and its data rows, each with the line (row number) it is on in the file."""
+
+    headers: list[SheetCell]
+    header_line: int
+    rows: list[tuple[int, list[SheetCell]]]
+    format: str
+    """``xlsx``, or ``csv`` with the encoding it was read in (``csv utf-8``, ``csv gb18030``)."""
+
+
+def read_sheet(raw: bytes, source: str, max_rows: int) -> Sheet:
+    """The first worksheet of an XLSX workbook, or a CSV file (UTF-8 with or without BOM, UTF-16, or GB18030/GBK).
+
+    The header is the first row with any text; empty rows are skipped. More than ``max_rows`` data rows is refused.
+    """
+    if raw.startswith(XLS_MAGIC):
+        msg = f"{source} is an Excel 97-2003 workbook (.xls); save it as .xlsx or as CSV (UTF-8) and import that"
+        raise SheetError(msg)
+    lines = _xlsx_lines(raw, source) if raw.startswith(XLSX_MAGIC) else _csv_lines(raw, source)
+    kind, numbered = lines
+    header: tuple[int, list[SheetCell]] | None = None
+    rows: list[tuple[int, list[SheetCell]]] = []
+    for line, cells in numbered:
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            continue
+        if header is None:
+            header = (line, list(cells))
+            continue
+        rows.append((line, list(cells)))
+        if len(rows) > max_rows:
+            msg = f"{source} has more than {max_rows:,} rows; import it in parts (each part is all or nothing)"
+            raise SheetError(msg)
+    if header is None:
+        raise SheetError(f"{source} has no header row: the first row names the columns (see the import template)")
+    return Sheet(headers=header[1], header_line=header[0], rows=rows, format=kind)
+
+
+def _xlsx_lines(raw: bytes, source: str) -> tuple[str, list[tuple[int, list[SheetCell]]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            numbered = [
+                (index, [_cell(value) for value in values])
+                for index, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+        finally:
+            book.close()
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, SyntaxError) as exc:
+        # A damaged or foreign workbook fails inside openpyxl in many ways (XML parse errors are SyntaxErrors).
+        msg = f"{source} is not a readable XLSX workbook ({type(exc).__name__}); save it again from Excel or WPS"
+        raise SheetError(msg) from None
+    return "xlsx", numbered
+
+
+def _cell(value: object) -> SheetCell:
+    """A workbook cell as the import reads it: its value, or its text for kinds an import has no use for."""
+    if value is None or isinstance(value, str | int | float | date | bool):
+        return value
+    return str(value)
+
+
+def _csv_lines(raw: bytes, source: str) -> tuple[str, list[tuple[int, list[SheetCell]]]]:
+    text, encoding = _decoded(raw, source)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    numbered: list[tuple[int, list[SheetCell]]] = []
+    line = 1
+    try:
+        for record in reader:
+            numbered.append((line, list(record)))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise SheetError(f"{source}, line {reader.line_num}: not CSV ({exc})") from None
+    return f"csv {encoding}", numbered
+
+
+def _decoded(raw: bytes, source: str) -> tuple[str, str]:
+    """CSV text: UTF-8 (a BOM is dropped), UTF-16 with its BOM, else GB18030 (a superset of GBK), as Excel writes it."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        msg = f"{source} is neither UTF-8 nor GBK text (byte {exc.start} cannot be read); save it as CSV UTF-8 or as .xlsx"
+        raise SheetError(msg) from None

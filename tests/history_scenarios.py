@@ -194,6 +194,43 @@ async def recompute_moves_period_end(env: WorkflowEnvironment, queue: str) -> li
     return [await _closes(h)]
 
 
+async def imported_at_secrecy_check(env: WorkflowEnvironment, queue: str) -> list[Handle]:
+    """A case imported with its history (``ogi import``: started from the replayed state), then released."""
+    from domain.actor import ActorRef
+    from domain.case import CaseInput
+    from domain.import_history import History, replay
+    from domain.import_sheet import BY_KEY, application_of, read_row
+    from workflows.disclosure import DisclosureRequestWorkflow
+
+    day = await _working_morning(env)
+    now = await env.get_current_time()
+    cells = {
+        "agency": "六安市民政局",
+        "external_ref": "IMP-1",
+        "channel": "当面提交",
+        "applicant_kind": "自然人",
+        "applicant_name": "张三",
+        "address": "安徽省六安市金安区某路1号",
+        "description": "申请公开某文件",
+        "received": day,
+        "stage": "保密审查",
+        "outcome": "部分公开",
+        "reasons": "个人隐私",
+        "handler": "li",
+    }
+    row, problems = read_row(2, cells, day, {k: c.header for k, c in BY_KEY.items()})
+    assert row is not None, problems
+    app, _ = application_of(row)
+    assert app is not None
+    clerk = ActorRef(id="clerk", name="clerk")
+    inp = CaseInput(case_id="IMP-2026-000001", agency_code="IMP", application=app, registered_by=clerk)
+    state = replay(inp, row, load_calendar(), now, History(clerk, {}))
+    resumed = inp.model_copy(update={"resume": state, "clock": state.clock_view})
+    h = await env.client.start_workflow(DisclosureRequestWorkflow.run, resumed, id=inp.case_id, task_queue=queue)
+    await _act(h, "approve", {"by": "wang"})
+    return [await _closes(h)]
+
+
 SCENARIOS: dict[str, Scenario] = {
     f.__name__: f
     for f in (
@@ -208,6 +245,7 @@ SCENARIOS: dict[str, Scenario] = {
         overdue_then_replied,
         awaiting_receipt_then_intake,
         recompute_moves_period_end,
+        imported_at_secrecy_check,
     )
 }
 

@@ -30,12 +30,19 @@ with workflow.unsafe.imports_passed_through():
     from domain.application import Application
     from domain.calendar import BEIJING
     from domain.case import CaseEvent, CaseInput, CasePolicy, CaseState, Deadline, Stage, new_case
-    from domain.clock import beijing_date
+    from domain.clock import beijing_date, clock_change
     from domain.documents import DocumentKind
     from domain.errors import ActionNotAllowed
     from domain.notices import NoticeKind, notice_fields
     from domain.outcomes import Reason
-    from domain.periods import periods_without_end, reopen_period_ends, running_period_ends, set_period_ends
+    from domain.outgoing import by_ref
+    from domain.periods import (
+        agenda,
+        periods_without_end,
+        reopen_period_ends,
+        running_period_ends,
+        set_period_ends,
+    )
     from workflows import search_attributes as sa
 
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -109,7 +116,7 @@ class DisclosureRequestWorkflow(Serving):
             st.stage is Stage.REVIEW or (st.clock is not None and workflow.patched("clock-whatever-the-stage"))
         ):
             await self._recompute_clock("registered")
-        if documents and st.stage is Stage.REVIEW and not st.outgoing:
+        if documents and inp.resume is None and st.stage is Stage.REVIEW and not st.outgoing:
             async with self._lock:
                 self._queue_document(DocumentKind.ACKNOWLEDGEMENT)
         self._index()
@@ -291,16 +298,8 @@ class DisclosureRequestWorkflow(Serving):
             start_to_close_timeout=SHORT,
             retry_policy=ACTIVITY_RETRY,
         )
-        previous = st.clock_view
+        detail = clock_change(st.clock_view, view, why)
         st.clock_view = view
-        if previous is None:
-            detail = f"due {view.due.isoformat()} ({why}; calendar {view.calendar_version})"
-        elif previous.due != view.due or previous.calendar_version != view.calendar_version:
-            detail = f"due moved from {previous.due.isoformat()} to {view.due.isoformat()} ({why})"
-            if previous.calendar_version != view.calendar_version:
-                detail += f"; calendar {previous.calendar_version} → {view.calendar_version}"
-        else:
-            detail = ""
         if detail:
             st.events.append(CaseEvent(at=workflow.now(), action="deadline", by="system", detail=detail))
         if st.overdue and view.deadline_at > workflow.now():
@@ -340,22 +339,7 @@ class DisclosureRequestWorkflow(Serving):
 
     def _agenda(self) -> list[tuple[datetime, str]]:
         """Instants the case must wake at, each with a key that marks it handled once fired."""
-        st = self._state
-        if not st.stage.is_open:
-            return []
-        items: list[tuple[datetime, str]] = []
-        view = st.clock_view
-        if view is not None and not view.paused and st.stage is not Stage.AWAITING_CORRECTION:
-            items += [(at, f"reminder:{at.isoformat()}") for at in view.reminders_at]
-            items.append((view.deadline_at, f"deadline:{view.due.isoformat()}"))
-        if st.stage is Stage.AWAITING_CORRECTION and st.correction and st.correction.respond_by:
-            items.append((st.correction.respond_by.deadline_at, "correction"))
-        items += [
-            (c.answer_by.deadline_at, f"consultation:{c.id}") for c in st.consultations if c.pending and c.answer_by
-        ]
-        if st.stage is Stage.AWAITING_PAYMENT and st.fee and st.fee.pay_by:
-            items.append((st.fee.pay_by.deadline_at, "fee"))
-        return items
+        return agenda(self._state)
 
     def _next_wake(self) -> datetime | None:
         pending = [at for at, key in self._agenda() if key not in self._state.fired]
@@ -393,9 +377,7 @@ class DisclosureRequestWorkflow(Serving):
     async def _turn_overdue(self) -> None:
         view = self._state.clock_view
         assert view is not None
-        self._state.overdue = True
-        detail = f"reply due {view.due.isoformat()} not sent"
-        self._state.events.append(CaseEvent(at=workflow.now(), action="overdue", by="system", detail=detail))
+        detail = actions.turn_overdue(self._state, workflow.now())
         self._index()
         to = self._inp.policy.reminders.escalate_overdue_to.value
         await self._notify(f"deadline:{view.due.isoformat()}", "overdue_escalation", to, f"case overdue: {detail}")
@@ -462,16 +444,7 @@ class DisclosureRequestWorkflow(Serving):
             start_to_close_timeout=timedelta(seconds=60),
             retry_policy=ACTIVITY_RETRY,
         )
-        now = workflow.now()
-        self._state.outcome = decision.outcome
-        self._state.reasons = list(decision.reasons)
-        self._state.reply_document = stored.path
-        self._state.stage = Stage.CLOSED
-        self._state.closed_at = now
-        self._state.late = actions.late_verdict(self._state, self._inp.policy)
-        self._state.events.append(
-            CaseEvent(at=now, action="replied", by="system", detail=f"reply sent: {decision.outcome.value}")
-        )
+        self._state = actions.close_replied(self._state, workflow.now(), stored.path, self._inp.policy)
         self._index()
 
     async def _issue_reply(self) -> None:
@@ -487,23 +460,22 @@ class DisclosureRequestWorkflow(Serving):
             await workflow.sleep(REISSUE_AFTER)
             return
         async with self._lock:
-            st = self._state
             doc = self._record_issued(DocumentKind.REPLY, "main", issued)
-            now = workflow.now()
-            st.outcome = decision.outcome
-            st.reasons = list(decision.reasons)
-            st.reply_document = doc.files[0] if doc.files else None
-            st.stage = Stage.CLOSED
-            st.closed_at = now
-            st.late = actions.late_verdict(st, self._inp.policy)
+            number = f" {doc.number}" if doc.number else ""
+            st = actions.close_replied(
+                self._state,
+                workflow.now(),
+                doc.files[0] if doc.files else None,
+                self._inp.policy,
+                detail=f"reply{number} made: {decision.outcome.value}",
+            )
             # A reply made after the due date leaves the case overdue, even when its timer had not fired yet.
             st.overdue = st.overdue or bool(st.late)
-            number = f" {doc.number}" if doc.number else ""
-            st.events.append(
-                CaseEvent(at=now, action="replied", by="system", detail=f"reply{number} made: {decision.outcome.value}")
-            )
+            self._state = st
             self._index()
-            await self._route(doc, entered_late=st.replied_on is not None and st.replied_on < today)
+            reply = by_ref(st.outgoing, "reply")
+            assert reply is not None
+            await self._route(reply, entered_late=st.replied_on is not None and st.replied_on < today)
 
     def _needs_attention(self, reason: str) -> None:
         """Mark the case for staff: something it had to do by itself failed for good; it stays actionable."""
