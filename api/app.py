@@ -16,11 +16,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
-from api.routers import audit, cases, public, session, supervision
+from api.routers import attachments, audit, cases, portal, public, session, supervision
 from infra.log import get_logger
 from infra.settings import settings
 from service import intake
 from service.errors import ServiceError
+from web import app as web_app
 
 log = get_logger("api")
 SETTLE_EVERY_S = 300
@@ -29,18 +30,26 @@ SETTLE_EVERY_S = 300
 class BodyLimit:
     """Refuse a request body larger than the limit with 413, whether it says its length or streams."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, uploads: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.uploads = uploads or limit
+
+    def _limit_of(self, scope: Scope) -> int:
+        """The limit of a request: larger for the routes that take attachments (files up to their own limit)."""
+        path = str(scope.get("path", ""))
+        takes_files = path == "/apply" or path.endswith("/attachments")
+        return self.uploads if takes_files and scope.get("method") == "POST" else self.limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on with its body counted; 413 at once when its declared length is too large."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit_of(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, send, limit)
             return
         seen = 0
 
@@ -49,18 +58,18 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     # Raised inside the app's own reading of the body: answered by the problem handler.
-                    raise StarletteHTTPException(413, self._detail())
+                    raise StarletteHTTPException(413, self._detail(limit))
             return message
 
         await self.app(scope, limited, send)
 
-    def _detail(self) -> str:
-        return f"the request body is larger than the {self.limit:,} bytes allowed (OGI_MAX_BODY_BYTES)"
+    def _detail(self, limit: int) -> str:
+        return f"the request body is larger than the {limit:,} bytes allowed (OGI_MAX_BODY_BYTES)"
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        response = problems.problem(413, "bad_input.too_large", self._detail())
+    async def _too_large(self, scope: Scope, send: Send, limit: int) -> None:
+        response = problems.problem(413, "bad_input.too_large", self._detail(limit))
         await response(scope, _no_receive, send)
 
 
@@ -108,12 +117,23 @@ def create_app() -> FastAPI:
         ],
     )
     problems.install(app)
-    for router in (cases.router, supervision.router, public.router, session.router, audit.router):
+    routers = (
+        cases.router,
+        attachments.router,
+        supervision.router,
+        public.router,
+        portal.router,
+        session.router,
+        audit.router,
+    )
+    for router in routers:
         app.include_router(router)
+    # The staff console and the applicant pages (HTML) beside the API.
+    web_app.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, Any]:
         return {"ok": True, "auth": settings().auth}
 
-    app.add_middleware(BodyLimit, limit=settings().max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings().max_body_bytes, uploads=web_app.upload_limit())
     return app

@@ -62,6 +62,13 @@ class Filters:
     department: str | None = None
     not_proposed_by: str | None = None
     """Leave out cases whose answer this user proposed (the secrecy queue never offers them)."""
+    stages: Sequence[str] | None = None
+    """Any of these stages (``stage`` narrows to one)."""
+    clock_paused: bool | None = None
+    """The reply clock stands still (at review: a consultation is out, Art 33 ¶3)."""
+    awaiting_approval: bool | None = None
+    """A request awaits the head's approval (extension, longer period, fee waiver): read from the read model's
+    ``pending_request`` column once it has one; until then no case matches."""
 
 
 def _where(f: Filters) -> list[ColumnElement[bool]]:
@@ -95,10 +102,29 @@ def _where(f: Filters) -> list[ColumnElement[bool]]:
         clauses.append(cases.c.department == f.department)
     if f.not_proposed_by is not None:
         clauses.append(or_(cases.c.proposed_by_id.is_(None), cases.c.proposed_by_id != f.not_proposed_by))
+    if f.stages is not None:
+        clauses.append(cases.c.stage.in_(list(f.stages)))
+    if f.clock_paused is not None:
+        clauses.append(cases.c.clock_paused == (true() if f.clock_paused else false()))
+    if f.awaiting_approval is not None:
+        pending = cases.c.get("pending_request")
+        if pending is None:
+            clauses.append(false() if f.awaiting_approval else true())
+        else:
+            clauses.append(pending.is_not(None) if f.awaiting_approval else pending.is_(None))
     return clauses
 
 
-def _after(cursor: Cursor) -> ColumnElement[bool]:
+def _after(cursor: Cursor, descending: bool = False) -> ColumnElement[bool]:
+    if descending:
+        # The reverse order: latest due first, ties by id descending, cases without a due date still last.
+        if cursor.due is None:
+            return and_(cases.c.due.is_(None), cases.c.case_id < cursor.case_id)
+        return or_(
+            cases.c.due < cursor.due,
+            and_(cases.c.due == cursor.due, cases.c.case_id < cursor.case_id),
+            cases.c.due.is_(None),
+        )
     if cursor.due is None:
         return and_(cases.c.due.is_(None), cases.c.case_id > cursor.case_id)
     return or_(
@@ -121,20 +147,28 @@ class Page:
 _FIELDS = [c for c in cases.columns if c.name != "archived_at"]
 
 
-def page(filters: Filters, limit: int, after: Cursor | None = None) -> Page:
-    """The ``limit`` cases after ``after`` in (due, id) order (no due date last), with the total and the cursor."""
+def page(filters: Filters, limit: int, after: Cursor | None = None, *, descending: bool = False) -> Page:
+    """The ``limit`` cases after ``after`` in (due, id) order (no due date last), with the total and the cursor.
+
+    ``descending`` walks the dated cases latest first (the undated ones still come last).
+    """
     where = _where(filters)
-    order = [cases.c.due.is_(None), cases.c.due, cases.c.case_id]
+    if descending:
+        order = [cases.c.due.is_(None), cases.c.due.desc(), cases.c.case_id.desc()]
+    else:
+        order = [cases.c.due.is_(None), cases.c.due, cases.c.case_id]
     query = select(*_FIELDS).where(*where)
     if after is not None:
-        query = query.where(_after(after))
+        query = query.where(_after(after, descending))
     query = query.order_by(*order).limit(limit + 1)
     with read_engine().connect() as conn:
         found = [CaseRow.model_validate(dict(r._mapping)) for r in conn.execute(query)]
         total = conn.execute(select(func.count()).select_from(cases).where(*where)).scalar_one()
         before = 0
         if after is not None:
-            before = conn.execute(select(func.count()).select_from(cases).where(*where, ~_after(after))).scalar_one()
+            before = conn.execute(
+                select(func.count()).select_from(cases).where(*where, ~_after(after, descending))
+            ).scalar_one()
     more = len(found) > limit
     rows = found[:limit]
     cursor = Cursor(rows[-1].due, rows[-1].case_id) if more and rows else None

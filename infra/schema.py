@@ -207,6 +207,24 @@ notifications = Table(
 )
 """The once-per-key ledger of notifications, shared by every worker: ``sending`` until the sink took it."""
 
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("kind", String(12), nullable=False),
+    Column("user_id", String(40), nullable=True),
+    Column("via", String(10), nullable=True),
+    Column("csrf", String(64), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_sessions_user", "user_id"),
+    Index("ix_web_sessions_expires", "expires_at"),
+)
+"""Console sessions, server side: the cookie carries a random id, the store only its SHA-256, so a copy of
+the store opens no session. ``kind`` is ``session`` (signed in) or ``login`` (an OIDC sign-in under way)."""
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -283,6 +301,10 @@ def _m7_notification_ledger(conn: Connection) -> None:
     notifications.create(conn, checkfirst=True)
 
 
+def _m8_web_sessions(conn: Connection) -> None:
+    web_sessions.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "tracking numbers", _m1_tracking_numbers),
     (2, "case archive and remedies", _m2_case_archive),
@@ -291,6 +313,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "who recorded each remedy result", _m5_remedy_recorder),
     (6, "users, the audit log, void numbers, the read model's listing columns", _m6_identities_audit_read_model),
     (7, "the notification ledger, shared by every worker", _m7_notification_ledger),
+    (8, "console sessions, server side", _m8_web_sessions),
 ]
 """Every schema change, in order; append only."""
 
