@@ -106,13 +106,19 @@ def scan(data: bytes) -> bool:
         return False
     try:
         done = subprocess.run(
-            [scanner, "--no-summary", "--stream", "-"], input=data, capture_output=True, timeout=SCAN_TIMEOUT_S, check=False
+            [scanner, "--no-summary", "--stream", "-"],
+            input=data,
+            capture_output=True,
+            timeout=SCAN_TIMEOUT_S,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise Unavailable(f"the virus scanner did not answer: {exc}", "unavailable.scanner") from None
     if done.returncode == 1:
         log.warning("attachment.infected")
-        raise BadInput("the virus scanner found malware in the file; it was not stored", "bad_input.attachment_infected")
+        raise BadInput(
+            "the virus scanner found malware in the file; it was not stored", "bad_input.attachment_infected"
+        )
     if done.returncode != 0:
         msg = f"the virus scanner failed (exit {done.returncode}); try again later"
         raise Unavailable(msg, "unavailable.scanner")
@@ -149,7 +155,10 @@ def _save_now(principal: Principal, case_id: str, kind: str, data: bytes) -> Att
         key_id=key_id,
     )
     folder = private_dir(_folder(case_id))
-    for path, body in ((folder / f"{info.id}.bin", sealed), (folder / f"{info.id}.json", info.model_dump_json().encode())):
+    for path, body in (
+        (folder / f"{info.id}.bin", sealed),
+        (folder / f"{info.id}.json", info.model_dump_json().encode()),
+    ):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(body)
@@ -197,7 +206,9 @@ def _read_now(principal: Principal, case_id: str, attachment_id: str) -> tuple[A
     if info.key_id not in ring.keys:
         raise Unavailable(f"the key {info.key_id} that sealed this attachment is not configured", "unavailable.key")
     try:
-        data = aead_decrypt(ring.algorithm(info.key_id), ring.secrets()[info.key_id], (folder / f"{info.id}.bin").read_bytes())
+        data = aead_decrypt(
+            ring.algorithm(info.key_id), ring.secrets()[info.key_id], (folder / f"{info.id}.bin").read_bytes()
+        )
     except InvalidTag:
         raise Unavailable("the attachment does not open with its key: it was altered", "unavailable.key") from None
     audit_log.append(
@@ -213,4 +224,3 @@ def _read_now(principal: Principal, case_id: str, attachment_id: str) -> tuple[A
 async def read(principal: Principal, case_id: str, attachment_id: str) -> tuple[Attachment, bytes]:
     """An attachment's content, for roles that may see personal data (each read audited)."""
     return await asyncio.to_thread(_read_now, principal, case_id, attachment_id)
-

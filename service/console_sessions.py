@@ -206,8 +206,12 @@ def _exchange(code: str, data: dict[str, Any]) -> str:
     except httpx.HTTPError as exc:
         raise Unavailable(f"the identity platform did not answer: {exc}", "unavailable.oidc") from None
     if answer.status_code != 200:
-        raise Unauthenticated(f"the identity platform refused the sign-in ({answer.status_code})", "unauthenticated.oidc")
-    token = answer.json().get("id_token") if answer.headers.get("content-type", "").startswith("application/json") else None
+        raise Unauthenticated(
+            f"the identity platform refused the sign-in ({answer.status_code})", "unauthenticated.oidc"
+        )
+    token = (
+        answer.json().get("id_token") if answer.headers.get("content-type", "").startswith("application/json") else None
+    )
     if not isinstance(token, str):
         raise Unauthenticated("the identity platform returned no id token", "unauthenticated.oidc")
     return token
@@ -217,7 +221,9 @@ def finish_oidc(pending: str | None, code: str, state: str, client: str) -> tupl
     """Finish a sign-in the platform sent back: the new session's id, the user, and the page to return to."""
     record = web_sessions.resume(pending, LOGIN, LOGIN_LIFETIME) if pending else None
     if record is None:
-        raise Unauthenticated("the sign-in took too long or was not started here; sign in again", "unauthenticated.oidc")
+        raise Unauthenticated(
+            "the sign-in took too long or was not started here; sign in again", "unauthenticated.oidc"
+        )
     web_sessions.end(pending or "")
     data = record.data
     if not hmac.compare_digest(str(data.get("state", "")).encode(), state.encode()):
@@ -240,4 +246,3 @@ def finish_oidc(pending: str | None, code: str, state: str, client: str) -> tupl
     raw, _ = _start(user.id, "oidc")
     audit_log.append("login", actor_id=user.id, actor=user.name, detail={"via": "oidc", "client": client})
     return raw, principal_of(user, "oidc"), str(data.get("return_to") or "/console")
-

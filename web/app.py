@@ -6,6 +6,7 @@ problem+json; the assets are served from ``web/static`` (vendored, nothing from 
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,7 +23,9 @@ STATIC = HERE / "static"
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
-    return render(request, "error.html", status, message=message, session=getattr(request.state, "console_session", None))
+    return render(
+        request, "error.html", status, message=message, session=getattr(request.state, "console_session", None)
+    )
 
 
 def install(app: FastAPI, *, console_pages: bool = True) -> None:
@@ -55,7 +58,8 @@ def install(app: FastAPI, *, console_pages: bool = True) -> None:
     async def _service(request: Request, exc: ServiceError) -> Any:
         if not is_web(request.url.path):
             assert api_service is not None
-            return await api_service(request, exc)
+            answer = api_service(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         if isinstance(exc, Unauthenticated) and request.url.path.startswith("/console"):
             return redirect("/console/login")
         return _error_page(request, exc.status, str(exc))
@@ -64,7 +68,8 @@ def install(app: FastAPI, *, console_pages: bool = True) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
         if not is_web(request.url.path) or request.url.path.startswith("/static"):
             assert api_http is not None
-            return await api_http(request, exc)
+            answer = api_http(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         return _error_page(request, exc.status_code, str(exc.detail))
 
     @app.get("/", include_in_schema=False)

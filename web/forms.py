@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from domain.actions import ACTIONS
-from service.case_actions import _unwrap
+from service.case_actions import _unwrap, constraint
 
 LONG_TEXT = frozenset({"note", "reason", "access"})
 """Free-text fields that get a text area."""
@@ -54,21 +54,6 @@ def _choices(base: Any) -> list[str] | None:
     return None
 
 
-def _constraint(annotation: Any, key: str) -> Any:
-    """A constraint (``ge``, ``le``, ``max_length``) from an ``Annotated`` anywhere inside the annotation."""
-    stack = [annotation]
-    while stack:
-        current = stack.pop()
-        for meta in getattr(current, "__metadata__", ()):
-            found = getattr(meta, key, None)
-            if found is None:
-                found = next((getattr(m, key) for m in getattr(meta, "metadata", ()) if hasattr(m, key)), None)
-            if found is not None:
-                return found
-        stack.extend(typing.get_args(current))
-    return None
-
-
 def spec_of(name: str, info: FieldInfo) -> FieldSpec:
     """The input for one field of an action's model."""
     base, optional = _unwrap(info.annotation)
@@ -88,10 +73,10 @@ def spec_of(name: str, info: FieldInfo) -> FieldSpec:
     if base is bool:
         return FieldSpec(name, "checkbox", False, help=doc)
     if base is int:
-        lo = _meta(info, base, "ge") or _constraint(info.annotation, "ge")
-        hi = _meta(info, base, "le") or _constraint(info.annotation, "le")
+        lo = _meta(info, base, "ge") or constraint(info.annotation, "ge")
+        hi = _meta(info, base, "le") or constraint(info.annotation, "le")
         return FieldSpec(name, "number", required, minimum=lo, maximum=hi, help=doc)
-    longest = _meta(info, base, "max_length") or _constraint(info.annotation, "max_length")
+    longest = _meta(info, base, "max_length") or constraint(info.annotation, "max_length")
     widget = "textarea" if name in LONG_TEXT or (longest or 0) > 500 else "text"
     return FieldSpec(name, widget, required, max_length=longest, help=doc)
 

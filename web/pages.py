@@ -53,7 +53,7 @@ def lang_of(request: Request) -> str:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """A same-site path to return to (never another host: ``//x`` and ``/\\x`` are refused)."""
+    """A same-site path to return to (never another host: a path starting ``//`` or with a backslash is refused)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or len(target) > 500:
         return default
     return target
@@ -100,7 +100,9 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def set_cookie(response: Response, name: str, value: str, *, max_age: int | None = None, http_only: bool = True) -> None:
+def set_cookie(
+    response: Response, name: str, value: str, *, max_age: int | None = None, http_only: bool = True
+) -> None:
     """A cookie as every page sets it: HttpOnly, SameSite=Strict, Secure unless configured for plain-http."""
     response.set_cookie(
         name,

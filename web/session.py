@@ -21,7 +21,7 @@ from web.pages import set_cookie
 PENDING_COOKIE = "ogi_oidc"
 
 
-class LoginRequired(Exception):  # noqa: N818 - a control-flow signal, answered with a redirect to sign in
+class LoginRequired(Exception):
     """No live session: the page answers with the sign-in page (and where to come back to)."""
 
     def __init__(self, back_to: str) -> None:
@@ -29,7 +29,7 @@ class LoginRequired(Exception):  # noqa: N818 - a control-flow signal, answered 
         self.back_to = back_to
 
 
-class CsrfRefused(Exception):  # noqa: N818 - answered with a 403 page
+class CsrfRefused(Exception):
     """A console POST without its session's CSRF token."""
 
 
@@ -45,7 +45,9 @@ def start_session(response: Response, raw: str) -> None:
 
 def clear_session(response: Response) -> None:
     """Remove the session cookie."""
-    response.delete_cookie(session_cookie(), path="/", secure=settings().cookie_secure, httponly=True, samesite="strict")
+    response.delete_cookie(
+        session_cookie(), path="/", secure=settings().cookie_secure, httponly=True, samesite="strict"
+    )
 
 
 async def current_session(request: Request) -> ConsoleSession:

@@ -51,7 +51,9 @@ async def home(session: Session) -> Response:
     """The first queue of the user's roles (or the supervision page for a supervisor)."""
     mine = queues.queues_for(session.principal)
     if not mine:
-        return redirect("/console/supervision") if session.principal.has(Role.SUPERVISOR) else redirect("/console/queues")
+        return (
+            redirect("/console/supervision") if session.principal.has(Role.SUPERVISOR) else redirect("/console/queues")
+        )
     return redirect(f"/console/queues?q={mine[0].key}")
 
 
@@ -82,7 +84,9 @@ async def login(
     """Check the name and password (the account locks after repeated failures) and start a session."""
     back = safe_next(next, "/console")
     if not form_token_ok(request, form_token_field):
-        return render(request, "console/login.html", 403, next=back, form_token=form_token(request), error="csrf.refused")
+        return render(
+            request, "console/login.html", 403, next=back, form_token=form_token(request), error="csrf.refused"
+        )
     client = client_address(request)
     try:
         logins.take(client)
@@ -90,7 +94,12 @@ async def login(
     except ServiceError as exc:
         key = "rate.limited" if exc.status == 429 else "login.failed"
         page = render(
-            request, "console/login.html", exc.status, next=back, form_token=form_token(request), error=key,
+            request,
+            "console/login.html",
+            exc.status,
+            next=back,
+            form_token=form_token(request),
+            error=key,
             oidc=console_sessions.oidc_enabled(),
         )
         return page
@@ -131,7 +140,9 @@ async def callback(
     """The identity platform's answer: the id token is checked against its JWKS, then the session starts."""
     pending = request.cookies.get(PENDING_COOKIE)
     if error or not code:
-        raise Unauthenticated(f"the identity platform did not sign you in ({error or 'no code'})", "unauthenticated.oidc")
+        raise Unauthenticated(
+            f"the identity platform did not sign you in ({error or 'no code'})", "unauthenticated.oidc"
+        )
     raw, _, back = await asyncio.to_thread(console_sessions.finish_oidc, pending, code, state, client_address(request))
     # A page, not a redirect: a SameSite=Strict cookie set on a cross-site navigation is sent from the next one.
     done = render(request, "console/continue.html", next=safe_next(back, "/console"))
@@ -408,5 +419,3 @@ async def report_file(
     if fmt == "csv":
         return Response(reports.report_csv(answer.report), media_type=CSV_MEDIA_TYPE, headers=attachment_header)
     return Response(reports.report_xlsx(answer.report), media_type=XLSX_MEDIA_TYPE, headers=attachment_header)
-
-

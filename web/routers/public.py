@@ -11,8 +11,9 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
 from domain.application import ApplicantKind, InformationForm
 from domain.public_status import PublicStatus
@@ -24,8 +25,8 @@ from service.portal import DELIVERIES, OnlineApplication
 from service.rate_limits import RateLimiter
 from web import abuse
 from web.pages import (
-    client_address,
     LANG_COOKIE,
+    client_address,
     form_token,
     form_token_ok,
     keep_form_token,
@@ -172,7 +173,9 @@ async def status(
     token = form_token(request)
     values = {"case_id": case_id.strip()}
     if not form_token_ok(request, form_token_field):
-        return render(request, "public/status.html", 403, form_token=token, result=None, values=values, error="csrf.refused")
+        return render(
+            request, "public/status.html", 403, form_token=token, result=None, values=values, error="csrf.refused"
+        )
     client = client_address(request)
     result: PublicStatus | None = None
     error: str | None = None
@@ -187,6 +190,8 @@ async def status(
         error, code_status = "status.not_found", 404
     except ServiceError as exc:
         error, code_status = ("status.not_found", 404) if exc.status == 422 else ("unavailable", exc.status)
-    page = render(request, "public/status.html", code_status, form_token=token, result=result, values=values, error=error)
+    page = render(
+        request, "public/status.html", code_status, form_token=token, result=result, values=values, error=error
+    )
     keep_form_token(page, token)
     return page
