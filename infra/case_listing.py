@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
 from domain.read_model import CaseRow
+from domain.report import CaseRecord
 from infra.schema import cases
 from infra.store import read_engine
 
@@ -187,3 +188,13 @@ def total(filters: Filters) -> int:
     """How many cases match."""
     with read_engine().connect() as conn:
         return int(conn.execute(select(func.count()).select_from(cases).where(*_where(filters))).scalar_one())
+
+
+def closed_between(since: datetime, until: datetime, agency: str | None = None) -> list[CaseRecord]:
+    """The counting records of cases closed in ``[since, until)`` (by the ``closed_at`` index), one agency's or all."""
+    fields = [c for c in cases.columns if c.name in CaseRecord.model_fields]
+    query = select(*fields).where(cases.c.closed_at >= since, cases.c.closed_at < until)
+    if agency is not None:
+        query = query.where(or_(cases.c.agency == agency, cases.c.agency_code == agency))
+    with read_engine().connect() as conn:
+        return [CaseRecord.model_validate(dict(r._mapping)) for r in conn.execute(query.order_by(cases.c.case_id))]

@@ -14,12 +14,13 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.actions import ACTIONS
+from domain.calendar import BEIJING
 from domain.clock import beijing_date
 from domain.config import Role
 from domain.report_form import caption, form_tables
 from domain.sheets import Grid
 from infra.settings import settings
-from service import actions, attachments, case_actions, cases, console_sessions, listings, queues, reports
+from service import actions, attachments, case_actions, cases, console_sessions, queues, reports, supervision
 from service.console_sessions import ConsoleSession
 from service.errors import BadInput, ServiceError, Unauthenticated
 from service.rate_limits import RateLimiter
@@ -294,27 +295,21 @@ async def attachment(session: Session, case_id: str, attachment_id: str) -> Resp
 
 
 async def _supervision(agency: str | None) -> dict[str, Any]:
-    year = _today().year
-    stats, overdue, soon, report = await asyncio.gather(
-        listings.stats(agency),
-        listings.list_cases(listings.Query(overdue=True, agency=agency), 20),
-        listings.list_cases(listings.Query(due_within=queues.DUE_SOON_DAYS, agency=agency), 20),
-        reports.annual_report(year, agency, with_timeliness=True),
-    )
+    view = await supervision.supervision(agency)
     return {
-        "stats": stats,
-        "overdue": overdue,
-        "soon": soon,
-        "timeliness": report.timeliness or [],
-        "timeliness_error": report.timeliness_error,
-        "year": year,
-        "at": datetime.now(UTC).astimezone().strftime("%H:%M:%S"),
+        "stats": view.stats,
+        "overdue": view.overdue,
+        "soon": view.soon,
+        "timeliness": view.timeliness,
+        "timeliness_error": view.timeliness_error,
+        "year": view.year,
+        "at": datetime.now(UTC).astimezone(BEIJING).strftime("%H:%M:%S"),
         "agency": agency or "",
     }
 
 
 @router.get("/supervision", response_class=HTMLResponse)
-async def supervision(
+async def supervision_page(
     request: Request, session: Session, agency: Annotated[str | None, Query(max_length=100)] = None
 ) -> Response:
     """Counts per stage, agency and department; overdue and due-soon lists; timeliness per agency."""
