@@ -88,7 +88,12 @@ def seed_rows(n: int) -> None:
     rng = random.Random(14)
     today = beijing_date(datetime.now(UTC))
     now = datetime.now(UTC)
-    agencies = [("六安市民政局", "LAMZ"), ("六安市教育局", "LAJY"), ("宁夏回族自治区财政厅", "NXCZ"), ("某区住建局", "QZJ")]
+    agencies = [
+        ("六安市民政局", "LAMZ"),
+        ("六安市教育局", "LAJY"),
+        ("宁夏回族自治区财政厅", "NXCZ"),
+        ("某区住建局", "QZJ"),
+    ]
     stages = ["review"] * 6 + ["awaiting_receipt", "awaiting_correction", "secrecy_review", "awaiting_payment"]
     surnames = "张王李赵刘陈杨黄周吴"
     rows = []
@@ -137,7 +142,8 @@ def sign_in(base: str, name: str) -> httpx.Client:
     token = re.search(r'name="form_token" value="([^"]+)"', page.text)
     assert token is not None
     done = http.post(
-        "/console/login", data={"username": name, "password": PASSWORD, "form_token": token.group(1), "next": "/console"}
+        "/console/login",
+        data={"username": name, "password": PASSWORD, "form_token": token.group(1), "next": "/console"},
     )
     assert done.status_code == 303, done.text
     return http
@@ -173,7 +179,10 @@ def measure(opts: argparse.Namespace, base: str) -> dict[str, Any]:
 
     add("work queue: 待审查, first page", timed(li, ["/console/queues?q=review"], opts.repeat))
     if cursor:
-        add("work queue: 待审查, next page", timed(li, [f"/console/queues?q=review&after={cursor.group(1)}"], opts.repeat))
+        add(
+            "work queue: 待审查, next page",
+            timed(li, [f"/console/queues?q=review&after={cursor.group(1)}"], opts.repeat),
+        )
     add("work queue: 即将到期", timed(li, ["/console/queues?q=due_soon"], opts.repeat))
     add("case page", timed(li, [f"/console/cases/{case_id}" for case_id in real], opts.repeat))
     add("supervision page", timed(sun, ["/console/supervision"], opts.repeat))
