@@ -12,13 +12,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
 from api.routers import attachments, audit, cases, portal, public, session, supervision
+from infra import web_sessions
 from infra.log import get_logger
 from infra.settings import settings
+from infra.store import StoreUnavailable
 from service import intake
 from service.errors import ServiceError
 from web import app as web_app
@@ -80,6 +83,10 @@ async def _no_receive() -> Message:
 async def _settle_forever() -> None:
     while True:
         await asyncio.sleep(SETTLE_EVERY_S)
+        try:
+            await asyncio.to_thread(web_sessions.purge)  # console sessions past their end
+        except (StoreUnavailable, SQLAlchemyError, OSError) as exc:
+            log.warning("sessions.purge_failed", error=type(exc).__name__)
         try:
             settled = await intake.settle_allocations()
         except (ServiceError, OSError, RuntimeError) as exc:

@@ -390,3 +390,12 @@ def test_console_session_resumes_with_current_roles(db: object) -> None:
     assert resumed is not None and resumed.principal.actor.roles == frozenset({Role.SECRECY_REVIEWER})
     assert resumed.principal.via == "session"
     assert datetime.now(UTC) - timedelta(seconds=5) < datetime.now(UTC)
+
+
+class TestCatalog:
+    def test_every_key_has_both_languages_and_every_action_a_label(self) -> None:
+        """The two catalogs hold the same keys; each action of the case has a name in both."""
+        from web.i18n import EN, ZH
+
+        assert set(ZH) == set(EN)
+        assert {f"action.{name}" for name in ACTIONS} <= set(ZH)

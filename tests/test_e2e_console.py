@@ -77,6 +77,11 @@ def sign_in(chromium: Any, stack: ApiStack, name: str, checker: PageChecker | No
     return page
 
 
+def fits(page: Any) -> bool:
+    """Whether the page fits its viewport's width (no sideways scrolling on a phone)."""
+    return bool(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"))
+
+
 def open_case(page: Any, stack: ApiStack, case_id: str) -> None:
     page.goto(f"{stack.base}/console/cases/{case_id}")
     page.wait_for_selector("h1")
@@ -106,6 +111,7 @@ def lookup(chromium: Any, stack: ApiStack, case_id: str, code: str, checker: Pag
     page.click("button[type=submit]")
     page.wait_for_selector("#status-stage")
     checker.check(page, name)
+    assert fits(page)
     text = str(page.locator("main").inner_text())
     page.context.close()
     return text
@@ -119,6 +125,7 @@ class TestApplicationToReply:
         applicant = chromium.new_context(viewport=PHONE, locale="zh-CN").new_page()
         applicant.goto(f"{stack.public_base}/apply")  # type: ignore[attr-defined]
         checker.check(applicant, "apply")
+        assert fits(applicant)
         applicant.fill("#agency", AGENCY)
         applicant.fill("#name", "张三")
         good = id_number()
@@ -155,6 +162,7 @@ class TestApplicationToReply:
         li.goto(f"{stack.base}/console/queues?q=review")
         assert li.locator(f"a:text-is('{case_id}')").count() == 1
         checker.check(li, "queue-review")
+        assert fits(li)
         open_case(li, stack, case_id)
         act(li, "request_correction", {"items": "请写明所需信息的文件名称或文号"})
         checker.check(li, "case-correction-requested")
