@@ -211,6 +211,18 @@ class TestApplicationToReply:
         assert wang.locator("#no-actions").count() == 1
         assert not checker.critical, "\n".join(checker.critical)
 
+    def test_the_public_zone_serves_only_the_applicant_pages(self, stack: ApiStack) -> None:
+        """``ogi serve --public`` has no console and no API of its own, and never opened a store."""
+        import httpx
+
+        public = stack.public_base  # type: ignore[attr-defined]
+        assert httpx.get(f"{public}/console/login").status_code == 404
+        assert httpx.get(f"{public}/v1/cases").status_code == 404
+        assert httpx.get(f"{public}/apply").status_code == 200
+        assert not (stack.home / "public-zone" / "must-not-exist.sqlite").exists()
+        portal = httpx.get(f"{stack.base}/v1/portal/status/X-1", params={"code": "x"})
+        assert portal.status_code == 401  # the internal routes need the service token
+
 
 def lookup_stage(stack: ApiStack, case_id: str, code: str) -> str:
     """The case's status through the public API (polling while the reply is sent)."""
