@@ -399,3 +399,66 @@ class TestCatalog:
 
         assert set(ZH) == set(EN)
         assert {f"action.{name}" for name in ACTIONS} <= set(ZH)
+
+
+def _rows(n: int) -> None:
+    """N open cases in the read model, due on spread days (some without a due date)."""
+    from sqlalchemy import insert
+
+    from infra.schema import cases
+
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "case_id": f"T-2026-{i:06d}",
+            "agency": "六安市民政局",
+            "agency_code": "LAMZ",
+            "applicant_kind": "natural_person",
+            "channel": "online",
+            "received": date(2026, 11, 1),
+            "registered_at": now,
+            "due": None if i % 7 == 0 else date(2026, 12, 1) + timedelta(days=i % 5),
+            "stage": "review",
+            "status": "open",
+            "reasons": [],
+            "overdue": False,
+            "extended": False,
+            "revision": 1,
+            "archived_at": now,
+            "clock_paused": i % 3 == 0,
+            "applicant_masked": "张*",
+        }
+        for i in range(n)
+    ]
+    with store.engine().begin() as conn:
+        conn.execute(insert(cases), rows)
+
+
+class TestListingAdditions:
+    def test_descending_pages_walk_every_case_once_latest_due_first(self, db: object) -> None:
+        """Latest due first, ties by id descending, cases without a due date last; every case once."""
+        from infra import case_listing
+        from infra.case_listing import Filters
+
+        _rows(23)
+        seen: list[tuple[date | None, str]] = []
+        cursor = None
+        while True:
+            page = case_listing.page(Filters(), 4, cursor, descending=True)
+            seen += [(r.due, r.case_id) for r in page.rows]
+            if page.next is None:
+                break
+            cursor = page.next
+        dated = sorted([s for s in seen if s[0] is not None], key=lambda s: (s[0], s[1]), reverse=True)
+        undated = sorted([s for s in seen if s[0] is None], key=lambda s: s[1], reverse=True)
+        assert seen == dated + undated and len(seen) == 23
+
+    def test_queue_filters_stages_paused_clock_and_approvals(self, db: object) -> None:
+        """Several stages at once, the clock standing still, and no case awaiting approval until the column exists."""
+        from infra import case_listing
+        from infra.case_listing import Filters
+
+        _rows(12)
+        assert case_listing.total(Filters(stages=["review", "secrecy_review"], clock_paused=True)) == 4
+        assert case_listing.total(Filters(awaiting_approval=True)) == 0
+        assert case_listing.total(Filters(awaiting_approval=False)) == 12

@@ -306,3 +306,36 @@ def _any_case(stack: ApiStack) -> list[str]:
         made = stack.call("POST", "/v1/cases", stack.tokens["clerk"], application())
         found = [made.json()["id"]]
     return found
+
+
+class TestAttachmentsApi:
+    def test_upload_list_and_read_back_through_the_api(self, stack: ApiStack) -> None:
+        """Intake attaches a scan over HTTP; a reviewer reads it back; a supervisor may not; an executable is refused."""
+        import httpx
+
+        from tests.api_stack import application
+
+        made = stack.call("POST", "/v1/cases", stack.tokens["clerk"], application())
+        case_id = made.json()["id"]
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+        def upload(token: str, kind: str, content: bytes) -> httpx.Response:
+            return httpx.post(
+                f"{stack.base}/v1/cases/{case_id}/attachments",
+                headers={"Authorization": f"Bearer {token}"},
+                data={"kind": kind},
+                files={"file": ("scan.pdf", content, "application/pdf")},
+                timeout=30,
+            )
+
+        done = upload(stack.tokens["clerk"], "business_licence", png)
+        assert done.status_code == 201, done.text
+        assert done.json()["content_type"] == "image/png"  # by its bytes, not its name or declared type
+        refused = upload(stack.tokens["clerk"], "id_document", b"MZ\x90\x00 not a scan")
+        assert (refused.status_code, refused.json()["code"]) == (422, "bad_input.attachment_type")
+        listed = stack.call("GET", f"/v1/cases/{case_id}/attachments", stack.tokens["li"])
+        assert [a["kind"] for a in listed.json()] == ["business_licence"]
+        path = f"/v1/cases/{case_id}/attachments/{done.json()['id']}"
+        assert stack.call("GET", path, stack.tokens["li"]).content == png
+        assert stack.call("GET", path, stack.tokens["sun"]).status_code == 403
+        assert png not in (stack.home / "attachments" / case_id / f"{done.json()['id']}.bin").read_bytes()
