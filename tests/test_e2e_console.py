@@ -7,6 +7,7 @@ page is screenshotted and scanned with axe-core: no critical violation is allowe
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -194,6 +195,7 @@ class TestApplicationToReply:
         assert "four-eyes" in forged.text()
         open_case(li, stack, case_id)
         assert stage_of(li) == "secrecy_review"
+        assert "four-eyes" in li.inner_text("ol.timeline li.refused")  # the refusal is on the record
 
         wang = sign_in(chromium, stack, "wang")
         wang.goto(f"{stack.base}/console/queues?q=secrecy")
@@ -209,6 +211,9 @@ class TestApplicationToReply:
         open_case(wang, stack, case_id)
         checker.check(wang, "case-closed")
         assert wang.locator("#no-actions").count() == 1
+        audit = stack.ogi("audit", "list", "--case", case_id, "--kind", "personal_data_read", "--json")
+        readers = {e["actor"] for e in json.loads(audit.stdout)["entries"]}
+        assert {"clerk", "li", "wang"} <= readers  # every view of the applicant's data is in the audit log
         assert not checker.critical, "\n".join(checker.critical)
 
     def test_the_public_zone_serves_only_the_applicant_pages(self, stack: ApiStack) -> None:
