@@ -462,3 +462,23 @@ class TestListingAdditions:
         assert case_listing.total(Filters(stages=["review", "secrecy_review"], clock_paused=True)) == 4
         assert case_listing.total(Filters(awaiting_approval=True)) == 0
         assert case_listing.total(Filters(awaiting_approval=False)) == 12
+
+
+class TestChallengeOnThePage:
+    def test_the_form_holds_back_until_the_sum_is_answered(
+        self, client: TestClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Past the threshold the form asks a sum; a wrong answer is asked again, a right one goes on to the checks."""
+        monkeypatch.setenv("OGI_APPLY_CHALLENGE_AFTER", "0")
+        page = client.get("/apply")
+        question = re.search(r"(\d) \+ (\d) = \?", page.text)
+        token = re.search(r'name="challenge_token" value="([^"]+)"', page.text)
+        form_token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+        assert question and token and form_token
+        base = {"form_token": form_token.group(1), "challenge_token": token.group(1), "name": "张三"}
+        wrong = client.post("/apply", data={**base, "challenge_answer": "99"})
+        assert wrong.status_code == 422 and "答案不正确" in wrong.text
+        answer = str(int(question.group(1)) + int(question.group(2)))
+        right = client.post("/apply", data={**base, "challenge_answer": answer})
+        assert right.status_code == 422 and "请更正标出的项目" in right.text  # past the question, on to the fields
+        assert "此项必填" in right.text

@@ -227,6 +227,12 @@ class TestApplicationToReply:
         assert not (stack.home / "public-zone" / "must-not-exist.sqlite").exists()
         portal = httpx.get(f"{stack.base}/v1/portal/status/X-1", params={"code": "x"})
         assert portal.status_code == 401  # the internal routes need the service token
+        with httpx.Client(base_url=public) as applicant:
+            form = applicant.get("/status")
+            token = re.search(r'name="form_token" value="([^"]+)"', form.text)
+            assert token is not None
+            unknown = applicant.post("/status", data={"case_id": "X-1", "code": "WRONG", "form_token": token.group(1)})
+        assert unknown.status_code == 404 and "没有与该案件编号和查询码相符的申请" in unknown.text
 
 
 def lookup_stage(stack: ApiStack, case_id: str, code: str) -> str:
