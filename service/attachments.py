@@ -24,8 +24,7 @@ from cryptography.exceptions import InvalidTag
 from pydantic import BaseModel
 
 from infra import audit_log
-from infra.codec import KeyRing, default_keys_file, load_keyring
-from infra.codec import _first_use_ring as first_use_ring
+from infra.codec import KeyRing, sealing_keyring
 from infra.crypto import aead_decrypt, aead_encrypt
 from infra.log import get_logger
 from infra.paths import attachments_dir, private_dir
@@ -126,8 +125,7 @@ def scan(data: bytes) -> bool:
 
 
 def _ring() -> KeyRing:
-    # Attachments are always sealed: with payload encryption switched off they still get the home's key.
-    return load_keyring() or first_use_ring(default_keys_file())
+    return sealing_keyring()
 
 
 def _folder(case_id: str) -> Path:

@@ -42,7 +42,7 @@ class Offer(BaseModel):
     reason: str | None = None
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
+def unwrap(annotation: Any) -> tuple[Any, bool]:
     """The field's base type and whether it may be left empty."""
     optional = False
     origin = typing.get_origin(annotation)
@@ -52,7 +52,7 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         optional = len(args) < len(typing.get_args(annotation))
-        return _unwrap(args[0])[0], optional
+        return unwrap(args[0])[0], optional
     return annotation, optional
 
 
@@ -91,7 +91,7 @@ def sample_value(base: Any, info: FieldInfo, today: date, state: CaseState | Non
         return typing.get_args(base)[0]
     if origin is list:
         inner = typing.get_args(base)[0] if typing.get_args(base) else str
-        return [sample_value(_unwrap(inner)[0], FieldInfo(), today)]
+        return [sample_value(unwrap(inner)[0], FieldInfo(), today)]
     if isinstance(base, type) and issubclass(base, Enum):
         return next(iter(base)).value
     if base is date:
@@ -116,7 +116,7 @@ def sample_payload(name: str, who: str, today: date, state: CaseState | None = N
     for field, info in model.model_fields.items():
         if field == "by" or not info.is_required():
             continue
-        payload[field] = sample_value(_unwrap(info.annotation)[0], info, today, state, field)
+        payload[field] = sample_value(unwrap(info.annotation)[0], info, today, state, field)
     return payload
 
 
@@ -141,7 +141,7 @@ def stand_ins(name: str, who: str, today: date, state: CaseState | None = None) 
     for field, info in model.model_fields.items():
         if field == "by":
             continue
-        kind = _unwrap(info.annotation)[0]
+        kind = unwrap(info.annotation)[0]
         if field not in full:
             # An optional number at its largest: the one that makes a quantity count (pages for a fee).
             upper = _bound(info, "le") if kind is int else None

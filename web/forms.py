@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from domain.actions import ACTIONS
-from service.case_actions import _unwrap, constraint
+from service.case_actions import constraint, unwrap
 
 LONG_TEXT = frozenset({"note", "reason", "access"})
 """Free-text fields that get a text area."""
@@ -56,11 +56,11 @@ def _choices(base: Any) -> list[str] | None:
 
 def spec_of(name: str, info: FieldInfo) -> FieldSpec:
     """The input for one field of an action's model."""
-    base, optional = _unwrap(info.annotation)
+    base, optional = unwrap(info.annotation)
     required = info.is_required() and not optional
     doc = (info.description or "").strip()
     if typing.get_origin(base) is list:
-        inner = _unwrap(typing.get_args(base)[0])[0] if typing.get_args(base) else str
+        inner = unwrap(typing.get_args(base)[0])[0] if typing.get_args(base) else str
         choices = _choices(inner)
         if choices is not None:
             return FieldSpec(name, "multiselect", False, choices, help=doc)
