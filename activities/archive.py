@@ -16,6 +16,7 @@ from temporalio import activity
 from domain.application import Application
 from domain.case import CaseEvent, CaseState, Stage
 from domain.outcomes import report_row
+from domain.outgoing import by_ref
 from domain.read_model import CaseRow, mask_name, subject_of
 from domain.report import CaseRecord
 from infra import audit_log, store
@@ -64,6 +65,8 @@ def record_from_state(
         overdue=state.overdue,
         extended=state.extension is not None,
         revision=len(state.events),
+        replied_on=state.replied_on,
+        late=state.late,
     )
 
 
@@ -81,6 +84,12 @@ def case_row(
         proposed_by_id=state.decision.by_id if state.decision and state.stage is Stage.SECRECY_REVIEW else None,
         applicant_masked=mask_name(application.applicant.kind, application.applicant.name),
         subject=subject_of(application),
+        assignee=state.assignee,
+        department=state.department,
+        pending_department=state.pending_department,
+        pending_request=state.pending_request.kind if state.pending_request else None,
+        awaiting_delivery=sum(1 for doc in state.outgoing if doc.awaiting),
+        reply_served_on=reply.served_on if (reply := by_ref(state.outgoing, "reply")) else None,
     )
 
 

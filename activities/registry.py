@@ -7,7 +7,8 @@ from typing import Any
 
 from activities.archive import archive_case
 from activities.clock import compute_clock_activity, period_deadlines
-from activities.documents import send_notice, send_reply
+from activities.delivery import deliver_by_email, deliver_by_sms, print_post_batch
+from activities.documents import issue_case_document, issue_document, send_notice, send_reply
 from activities.intake import register_application
 from activities.notify import notify
 
@@ -20,6 +21,11 @@ def all_activities() -> list[Callable[..., Any]]:
         register_application,
         send_reply,
         send_notice,
+        issue_document,
+        issue_case_document,
+        deliver_by_email,
+        deliver_by_sms,
+        print_post_batch,
         notify,
         archive_case,
     ]

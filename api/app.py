@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
-from api.routers import attachments, audit, cases, portal, public, session, supervision
+from api.routers import attachments, audit, cases, documents, portal, public, session, supervision
 from infra import web_sessions
 from infra.log import get_logger
 from infra.settings import settings
@@ -121,12 +121,14 @@ def create_app() -> FastAPI:
             {"name": "public", "description": "The applicant's status lookup, without an account"},
             {"name": "identity", "description": "Sign-in and the caller"},
             {"name": "audit", "description": "The tamper-evident audit log (auditor role)"},
+            {"name": "documents", "description": "Issued documents, the post batch and archive packages"},
         ],
     )
     problems.install(app)
     routers = (
         cases.router,
         attachments.router,
+        documents.router,
         supervision.router,
         public.router,
         portal.router,

@@ -31,6 +31,10 @@ ActedByOpt = Annotated[
     str | None,
     typer.Option("--acted-by", help="records role: the colleague who took the action (it is recorded for them)."),
 ]
+OnOpt = Annotated[
+    str | None,
+    typer.Option("--on", help="The day the action was actually taken (YYYY-MM-DD), when before today."),
+]
 WaitOpt = Annotated[
     bool, typer.Option("--wait/--no-wait", help="--no-wait: return once the case accepted it (fire and forget).")
 ]
@@ -50,9 +54,12 @@ def act(
     as_of: str | None = None,
     acted_by: str | None = None,
     wait: bool = True,
+    on: str | None = None,
 ) -> None:
     """Send the action (or its preview) and print the answer."""
     body = {k: v for k, v in fields.items() if v is not None and v != []}
+    if on is not None:
+        body["on"] = day_option(on, "--on", as_json).isoformat()
     if auth_on():
         if by is not None:
             fail(
@@ -166,6 +173,7 @@ def approve(
     reason: Annotated[str | None, typer.Option(help="A note for the record (internal).")] = None,
     access: AccessOpt = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     wait: WaitOpt = True,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
@@ -173,7 +181,18 @@ def approve(
 ) -> None:
     """Approve at the current review step: propose disclosure, or release after the secrecy check."""
     fields = {"note": reason, "access": access}
-    act(case_id, "approve", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, wait=wait)
+    act(
+        case_id,
+        "approve",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        wait=wait,
+        on=on,
+    )
 
 
 REASON_HELP = (
@@ -188,6 +207,7 @@ def deny(
     by: ByOpt = None,
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     wait: WaitOpt = True,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
@@ -195,7 +215,18 @@ def deny(
 ) -> None:
     """Refuse at review with a reason code, or send the answer back from the secrecy check."""
     fields = {"reason": reason, "note": note}
-    act(case_id, "deny", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, wait=wait)
+    act(
+        case_id,
+        "deny",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        wait=wait,
+        on=on,
+    )
 
 
 @app.command(rich_help_panel="Review")
@@ -204,10 +235,13 @@ def decide(
     outcome: Annotated[Outcome, typer.Option(help="The outcome of substantive review.")],
     by: ByOpt = None,
     reason: Annotated[list[Reason] | None, typer.Option(help="Reason code(s); repeat for several.")] = None,
-    refer_to: Annotated[str | None, typer.Option(help="For not_held: the agency that holds it.")] = None,
+    refer_to: Annotated[
+        str | None, typer.Option(help="With not_ours (or not_held): the agency that holds it (Art 36(5)).")
+    ] = None,
     note: Annotated[str | None, typer.Option(help="A note for the record (internal).")] = None,
     access: AccessOpt = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     wait: WaitOpt = True,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
@@ -221,7 +255,18 @@ def decide(
         "note": note,
         "access": access,
     }
-    act(case_id, "decide", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, wait=wait)
+    act(
+        case_id,
+        "decide",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        wait=wait,
+        on=on,
+    )
 
 
 @app.command("confirm-receipt", rich_help_panel="Intake")
@@ -230,13 +275,24 @@ def confirm_receipt(
     received: Annotated[str, typer.Option(help="The date receipt was confirmed with the applicant (YYYY-MM-DD).")],
     by: ByOpt = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Confirm receipt of an ordinary-post, online or fax application: the clock starts (Art 31)."""
     fields = {"received": day_option(received, "--received", as_json).isoformat()}
-    act(case_id, "confirm_receipt", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+    act(
+        case_id,
+        "confirm_receipt",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        on=on,
+    )
 
 
 @app.command(rich_help_panel="Intake")
@@ -245,12 +301,23 @@ def withdraw(
     by: ByOpt = None,
     note: Annotated[str | None, typer.Option(help="How the withdrawal was received.")] = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Record that the applicant withdrew the application (before the reply)."""
-    act(case_id, "withdraw", {"note": note}, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+    act(
+        case_id,
+        "withdraw",
+        {"note": note},
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        on=on,
+    )
 
 
 @app.command("request-correction", rich_help_panel="Clock")
@@ -260,13 +327,24 @@ def request_correction(
     by: ByOpt = None,
     period_days: Annotated[int | None, typer.Option(help="Working days to answer (default: configured).")] = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Ask for a correction (补正, Art 30) within 7 working days of receipt, once, listing every item."""
     fields = {"items": item, "period_days": period_days}
-    act(case_id, "request_correction", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+    act(
+        case_id,
+        "request_correction",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        on=on,
+    )
 
 
 @app.command("submit-correction", rich_help_panel="Clock")
@@ -276,6 +354,7 @@ def submit_correction(
     by: ByOpt = None,
     channel: Annotated[Channel | None, typer.Option(help="How it arrived.")] = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
@@ -285,7 +364,17 @@ def submit_correction(
         "received": day_option(received, "--received", as_json).isoformat(),
         "channel": channel.value if channel else None,
     }
-    act(case_id, "submit_correction", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+    act(
+        case_id,
+        "submit_correction",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        on=on,
+    )
 
 
 @app.command(rich_help_panel="Clock")
@@ -295,13 +384,14 @@ def extend(
     by: ByOpt = None,
     days: Annotated[int | None, typer.Option(help="Working days added (at most 20 by default).")] = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Extend the reply period once, before it ends; the head of the disclosure body approves (Art 33)."""
     fields = {"reason": reason, "days": days}
-    act(case_id, "extend", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+    act(case_id, "extend", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, on=on)
 
 
 @app.command("set-longer-period", rich_help_panel="Clock")
@@ -311,13 +401,24 @@ def set_longer_period(
     days: Annotated[int, typer.Option(help="The reply period in working days.")],
     by: ByOpt = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Set a longer reply period for excessive requests, with the reason (Art 35; the head decides)."""
     fields = {"reason": reason, "days": days}
-    act(case_id, "set_longer_period", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+    act(
+        case_id,
+        "set_longer_period",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        on=on,
+    )
 
 
 @app.command(rich_help_panel="Clock")
@@ -327,13 +428,14 @@ def consult(
     party: Annotated[str, typer.Option(help="Who is consulted.")],
     by: ByOpt = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Consult a third party or another agency; the clock stops until every consultation is answered or lapses."""
     fields = {"kind": kind, "party": party}
-    act(case_id, "consult", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+    act(case_id, "consult", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, on=on)
 
 
 @app.command("consultation-answer", rich_help_panel="Clock")
@@ -344,13 +446,24 @@ def consultation_answer(
     by: ByOpt = None,
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Record a consulted party's answer."""
     fields = {"consultation": consultation, "answer": answer, "note": note}
-    act(case_id, "consultation_answer", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+    act(
+        case_id,
+        "consultation_answer",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        on=on,
+    )
 
 
 @app.command("fee-notice", rich_help_panel="Clock")
@@ -360,13 +473,14 @@ def fee_notice(
     by: ByOpt = None,
     pages: Annotated[int | None, typer.Option(help="Pages, for the volume method.")] = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Send a fee notice (收费通知书, 国办函〔2020〕109号); the clock stops until payment."""
     fields = {"method": method.value, "pages": pages}
-    act(case_id, "fee_notice", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by)
+    act(case_id, "fee_notice", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, on=on)
 
 
 @app.command("pay-fee", rich_help_panel="Clock")
@@ -378,6 +492,7 @@ def pay_fee(
         str | None, typer.Option(help="The day it was paid (YYYY-MM-DD), when before today: the clock runs from then.")
     ] = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
@@ -393,6 +508,7 @@ def pay_fee(
         dry_run=dry_run,
         as_of=as_of,
         acted_by=acted_by,
+        on=on,
     )
 
 
@@ -402,6 +518,7 @@ def waive_fee(
     reason: Annotated[str, typer.Option(help="Why the fee is waived.")],
     by: ByOpt = None,
     acted_by: ActedByOpt = None,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
     dry_run: DryRunOpt = False,
     as_of: AsOfOpt = None,
@@ -416,4 +533,122 @@ def waive_fee(
         dry_run=dry_run,
         as_of=as_of,
         acted_by=acted_by,
+        on=on,
+    )
+
+
+@app.command(rich_help_panel="Routing")
+def assign(
+    case_id: CaseArg,
+    to: Annotated[str, typer.Option("--to", help="The handler the case goes to.")],
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    by: ByOpt = None,
+    acted_by: ActedByOpt = None,
+    on: OnOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Assign the case to a handler (分派)."""
+    fields = {"to": to, "note": note}
+    act(case_id, "assign", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, on=on)
+
+
+@app.command(rich_help_panel="Routing")
+def transfer(
+    case_id: CaseArg,
+    department: Annotated[str, typer.Option(help="The department of the agency the case goes to.")],
+    reason: Annotated[str, typer.Option(help="Why (for the record).")],
+    by: ByOpt = None,
+    acted_by: ActedByOpt = None,
+    on: OnOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Transfer the case to another department (转办); it must sign for it before anyone handles it."""
+    fields = {"department": department, "reason": reason}
+    act(case_id, "transfer", fields, by=by, as_json=as_json, dry_run=dry_run, as_of=as_of, acted_by=acted_by, on=on)
+
+
+@app.command("sign-for", rich_help_panel="Routing")
+def sign_for(
+    case_id: CaseArg,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    by: ByOpt = None,
+    acted_by: ActedByOpt = None,
+    on: OnOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Sign for a case transferred to your department (签收)."""
+    act(
+        case_id,
+        "sign_for",
+        {"note": note},
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        on=on,
+    )
+
+
+@app.command("request-approval", rich_help_panel="Routing")
+def request_approval(
+    case_id: CaseArg,
+    kind: Annotated[
+        Literal["extension", "longer_period", "fee_waiver"],
+        typer.Option(help="extension (Art 33), longer_period (Art 35) or fee_waiver."),
+    ],
+    reason: Annotated[str, typer.Option(help="Why: goes to the head, and into the notice when granted.")],
+    days: Annotated[int | None, typer.Option(help="Working days asked for.")] = None,
+    by: ByOpt = None,
+    acted_by: ActedByOpt = None,
+    on: OnOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Ask the head to approve an extension, a longer period or a fee waiver, with the reason."""
+    fields = {"kind": kind, "reason": reason, "days": days}
+    act(
+        case_id,
+        "request_approval",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        on=on,
+    )
+
+
+@app.command("decide-request", rich_help_panel="Routing")
+def decide_request(
+    case_id: CaseArg,
+    approve: Annotated[bool, typer.Option("--approve/--decline", help="Grant the request, or decline it.")],
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    by: ByOpt = None,
+    acted_by: ActedByOpt = None,
+    on: OnOpt = None,
+    as_json: JsonOpt = False,
+    dry_run: DryRunOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """The head grants (it takes effect under the head's name) or declines the pending request."""
+    fields = {"approve": approve, "note": note}
+    act(
+        case_id,
+        "decide_request",
+        fields,
+        by=by,
+        as_json=as_json,
+        dry_run=dry_run,
+        as_of=as_of,
+        acted_by=acted_by,
+        on=on,
     )

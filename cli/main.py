@@ -17,6 +17,7 @@ from cli import (
     admin_cmd,
     calendar_cmd,
     codec_server_cmd,
+    delivery_cmd,
     dev_cmd,
     doctor_cmd,
     intake_cmd,
@@ -26,6 +27,7 @@ from cli import (
     setup_cmd,
     show_cmd,
     supervise_cmd,
+    templates_cmd,
 )
 
 app = typer.Typer(
@@ -48,6 +50,13 @@ for module in (
 ):
     app.registered_commands += module.app.registered_commands
 app.registered_commands += admin_cmd.app.registered_commands
+app.registered_commands += delivery_cmd.files_app.registered_commands
+app.add_typer(
+    delivery_cmd.app,
+    name="delivery",
+    help="How documents went out: record posting and service, the post room's daily batch.",
+    rich_help_panel="Intake",
+)
 app.add_typer(
     calendar_cmd.app,
     name="calendar",
@@ -59,6 +68,12 @@ app.add_typer(admin_cmd.token_app, name="token", rich_help_panel="Admin")
 app.add_typer(admin_cmd.audit_app, name="audit", rich_help_panel="Admin")
 app.add_typer(
     keys_cmd.app, name="keys", help="Encryption and signing keys: create, rotate, list.", rich_help_panel="Admin"
+)
+app.add_typer(
+    templates_cmd.app,
+    name="templates",
+    help="Document templates: check an agency's own before installing them.",
+    rich_help_panel="Admin",
 )
 app.add_typer(
     dev_cmd.app,

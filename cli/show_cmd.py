@@ -23,6 +23,24 @@ def print_case(view: dict[str, Any]) -> None:
     """A case on the terminal: stage, clock and why, what it waits for, documents, the audit trail."""
     say(f"[bold]{view['id']}[/] · {view['agency']}")
     say(f"stage [bold]{view['stage']}[/] ({view['status']})" + (" · [red]OVERDUE[/]" if view["overdue"] else ""))
+    holders = [
+        f"department {view['department']}" if view.get("department") else "",
+        f"assigned to {view['assignee']}" if view.get("assignee") else "",
+        f"[yellow]transferred to {view['pending_department']}, to be signed for[/]"
+        if view.get("pending_department")
+        else "",
+    ]
+    if any(holders):
+        say(" · ".join(h for h in holders if h))
+    request = view.get("pending_request")
+    if request:
+        days = f", {request['days']} working days" if request.get("days") else ""
+        say(
+            f"[yellow]awaits the head:[/] {request['kind']}{days} asked by {request['by']} on {request['on']}: {request['reason']}"
+        )
+    if view.get("replied_on"):
+        verdict = {True: " · [red]late[/]", False: " · on time", None: ""}[view.get("late")]
+        say(f"reply made on {view['replied_on']}{verdict}")
     if view.get("attention"):
         say(f"[red]needs attention:[/] {view['attention']}")
     if view.get("outcome"):
@@ -58,8 +76,12 @@ def print_case(view: dict[str, Any]) -> None:
     if fee:
         state = fee.get("settlement") or (f"unpaid, pay by {fee['pay_by']['due']}" if fee.get("pay_by") else "unpaid")
         say(f"fee ¥{fee['amount']:,} ({fee['method']}, {fee['quantity']}): {state}")
-    for doc in view.get("documents", []):
-        say(f"[dim]document {doc}[/]")
+    outgoing = view.get("outgoing") or []
+    if outgoing:
+        table("documents", ["document", "number", "issued", "delivery", "served"], [_outgoing_row(d) for d in outgoing])
+    else:
+        for doc in view.get("documents", []):
+            say(f"[dim]document {doc}[/]")
     application = view.get("application")
     if application:
         applicant = application["applicant"]
@@ -70,11 +92,24 @@ def print_case(view: dict[str, Any]) -> None:
             e["by"] + (f" (entered by {e['recorded_by']})" if e.get("recorded_by") else ""),
             e["action"],
             "✓" if e["accepted"] else ("refused" + (f" ×{e['count']}" if e.get("count", 1) > 1 else "")),
-            e["detail"],
+            e["detail"] if not e.get("on") else f"[taken {e['on']}] {e['detail']}",
         )
         for e in view.get("events", [])
     ]
     table("audit trail", ["when (Beijing)", "who", "action", "", "detail"], rows)
+
+
+def _outgoing_row(doc: dict[str, Any]) -> tuple[str, ...]:
+    deliveries = "; ".join(
+        f"{d['channel']} to {d['to']}: {d['status']}" + (f" ({d['reference']})" if d.get("reference") else "")
+        for d in doc.get("deliveries", [])
+    )
+    served = doc.get("served_on") or ""
+    if served and not doc.get("service_proven"):
+        served += " (presumed)"
+    if doc.get("awaiting"):
+        deliveries = f"[yellow]{deliveries or 'to send'}[/]"
+    return (doc["ref"], doc.get("number") or "", doc["issued_on"], deliveries, served)
 
 
 @app.command(rich_help_panel="Cases")

@@ -215,6 +215,12 @@ def list_(
     attention: Annotated[
         bool, typer.Option("--attention", help="Only cases that need staff attention (an input they could not use).")
     ] = False,
+    awaiting_delivery: Annotated[
+        bool,
+        typer.Option(
+            "--awaiting-delivery", help="Cases with documents to post, hand over or send again (replied ones too)."
+        ),
+    ] = False,
     void: Annotated[
         bool, typer.Option("--void", help="Tracking numbers voided by an interrupted registration, with the reason.")
     ] = False,
@@ -236,6 +242,7 @@ def list_(
         "channel": channel.value if channel else None,
         "closed": closed,
         "attention": "true" if attention else None,
+        "awaiting_delivery": "true" if awaiting_delivery else None,
     }
     out = Output(as_json, as_csv, machine, xlsx)
     _show("cases", _fetch(params, limit, after, every, out), out, "案件列表")
@@ -257,6 +264,7 @@ def _stats_lines(stats: dict[str, Any]) -> None:
     say(
         f"open [bold]{stats['open']}[/] · overdue [red]{stats['overdue']}[/] · due this week {stats['due_this_week']}"
         + (f" · needs attention {stats['attention']}" if stats.get("attention") else "")
+        + (f" · documents to deliver {stats['awaiting_delivery']}" if stats.get("awaiting_delivery") else "")
     )
     for key, title in (("by_stage", "stage"), ("by_agency", "agency"), ("by_channel", "channel")):
         counts = stats.get(key) or {}

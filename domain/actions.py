@@ -1,18 +1,44 @@
-"""Reviewer actions on a case: their payloads, who may take them, when, and what they change.
+"""Reviewer actions on a case: who may take them, when, and what they change (their payloads: ``action_models``).
 
-Each action is checked by ``check`` (used by update validators, so a refusal never enters
-history) and applied by ``apply`` to a copy of the state, so a refused action changes nothing.
+Each action is checked by ``check`` (used by update validators, so a refusal never enters history)
+and applied by ``apply`` to a copy of the state, so a refused action changes nothing. Both read the day
+the action was taken (``on``) wherever the law counts from a day: never the day it was entered.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from domain.actor import Actor, UserName
-from domain.application import Channel
+from domain import case_routing, service_records
+from domain.action_models import (
+    Action,
+    Approve,
+    Assign,
+    ConfirmReceipt,
+    Consult,
+    ConsultationAnswer,
+    Decide,
+    DecideRequest,
+    Deny,
+    Extend,
+    IssueFeeNotice,
+    RecomputeClock,
+    RecordDelivery,
+    RecordRejection,
+    RequestApproval,
+    RequestCorrection,
+    SetLongerPeriod,
+    SettleFee,
+    SignFor,
+    SubmitCorrection,
+    Transfer,
+    WaiveFee,
+    Withdraw,
+)
+from domain.actor import Actor
 from domain.case import (
     CaseEvent,
     CasePolicy,
@@ -30,142 +56,23 @@ from domain.case import (
 )
 from domain.clock import beijing_date
 from domain.config import Role
+from domain.effective_dates import check_effective_day, effective_now
 from domain.errors import ActionNotAllowed, MalformedAction
 from domain.fees import FeeMethod, count_fee_for, volume_fee
-from domain.outcomes import NEEDS_REASON, REASONS, REVIEW_OUTCOMES, WITHHOLDING_REASONS, Outcome, Reason
+from domain.outcomes import (
+    NEEDS_REASON,
+    REASONS,
+    REFERRAL_REASONS,
+    REVIEW_OUTCOMES,
+    WITHHOLDING_REASONS,
+    Outcome,
+    Reason,
+)
+from domain.outgoing import by_ref
 
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+__all__ = ["ACTIONS", "Action", "ActionResult", "RecordRejection", "acts_as", "apply", "check", "late_verdict", "parse"]
 
-
-class _Action(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    by: UserName
-    """The user taking the action: with authentication on, the service fills it with the verified user's name."""
-
-
-Access = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-"""For the applicant, in the reply: where, how and when to obtain the information (Art 36), or the right channel."""
-
-
-class Approve(_Action):
-    """Approve at the current review step: disclose (review) or release the reply (secrecy check)."""
-
-    note: Note | None = None
-    access: Access | None = None
-
-
-class Deny(_Action):
-    """Refuse at review with a reason code, or send back from the secrecy check with a reason."""
-
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    note: Note | None = None
-
-
-class Decide(_Action):
-    """Any review outcome with its reason codes (e.g. partly disclosed, cannot provide, not handled)."""
-
-    outcome: Outcome
-    reason: Reason | None = None
-    reasons: list[Reason] = []
-    note: Note | None = None
-    refer_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    access: Access | None = None
-
-
-class ConfirmReceipt(_Action):
-    """Intake confirms receipt with the applicant (Art 31): the clock starts from this date."""
-
-    received: date
-
-
-class Withdraw(_Action):
-    """The applicant withdraws the application (recorded by staff) before the reply."""
-
-    note: Note | None = None
-
-
-Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Reasoning = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-
-
-class RequestCorrection(_Action):
-    """Ask the applicant to correct the application (补正, Art 30), listing every item at once."""
-
-    items: Annotated[list[Item], Field(min_length=1, max_length=30)]
-    period_days: Annotated[int, Field(ge=1, le=60)] | None = None
-    """Working days the applicant has; the agency's configured default when omitted."""
-
-
-class SubmitCorrection(_Action):
-    """Intake registers the corrected application: the reply period restarts from its receipt (Art 30)."""
-
-    received: date
-    channel: Channel | None = None
-
-
-class Extend(_Action):
-    """Extend the reply period once, before it ends, with the head's approval (Art 33 ¶2)."""
-
-    reason: Reasoning
-    days: Annotated[int, Field(ge=1, le=60)] | None = None
-
-
-class SetLongerPeriod(_Action):
-    """Set a longer reply period for excessive requests, with the reason (Art 35)."""
-
-    reason: Reasoning
-    days: Annotated[int, Field(ge=1, le=250)]
-
-
-class Consult(_Action):
-    """Consult a third party (Art 32) or another agency (Art 34) in writing; the clock stops meanwhile."""
-
-    kind: Literal["third_party", "agency"]
-    party: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class ConsultationAnswer(_Action):
-    """Record the answer of a consulted party."""
-
-    consultation: Annotated[str, StringConstraints(pattern=r"^c[0-9]{1,3}$")]
-    answer: Literal["consent", "objection", "opinion"]
-    note: Note | None = None
-
-
-class IssueFeeNotice(_Action):
-    """Send a fee notice (收费通知) by one method: count (per month) or volume (pages)."""
-
-    method: FeeMethod
-    pages: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-
-
-class SettleFee(_Action):
-    """The fee was paid, or is waived with a reason."""
-
-    note: Note | None = None
-    paid_on: date | None = None
-    """The day the applicant paid, when it was before the day it is recorded: the clock runs again from then."""
-
-
-class WaiveFee(_Action):
-    """Waive the fee with a reason; the case goes on as if paid."""
-
-    reason: Reasoning
-
-
-class RecomputeClock(_Action):
-    """Recompute the due date with the calendar now loaded (after a new holiday notice)."""
-
-
-class RecordRejection(_Action):
-    """A client reports an update the case refused, so the refusal is in the audit trail."""
-
-    action: Annotated[str, StringConstraints(max_length=64)]
-    reason: Annotated[str, StringConstraints(max_length=1000)]
-
-
-ACTIONS: dict[str, type[_Action]] = {
+ACTIONS: dict[str, type[Action]] = {
     "approve": Approve,
     "deny": Deny,
     "decide": Decide,
@@ -181,7 +88,16 @@ ACTIONS: dict[str, type[_Action]] = {
     "pay_fee": SettleFee,
     "waive_fee": WaiveFee,
     "recompute_clock": RecomputeClock,
+    "assign": Assign,
+    "transfer": Transfer,
+    "sign_for": SignFor,
+    "request_approval": RequestApproval,
+    "decide_request": DecideRequest,
+    "record_delivery": RecordDelivery,
 }
+
+AFTER_CLOSE_ACTIONS = frozenset({"record_delivery"})
+"""Actions still taken on a closed case: how its reply was served is known only after it went out."""
 
 CLOCK_ACTIONS = frozenset(
     {
@@ -196,16 +112,22 @@ CLOCK_ACTIONS = frozenset(
         "pay_fee",
         "waive_fee",
         "recompute_clock",
+        "decide_request",
     }
 )
 """Actions after which the workflow recomputes the clock."""
+
+HANDLING_ACTIONS = frozenset(
+    {"approve", "deny", "decide", "request_correction", "consult", "fee_notice", "request_approval"}
+)
+"""What the department holding a case does: refused while it waits to be signed for after a transfer."""
 
 MAX_PENDING_CONSULTATIONS = 20
 EARLIEST_RECEIPT = date(2008, 5, 1)
 """The Regulations took effect on 2008-05-01: no application was received under them before."""
 
 
-def parse(name: str, payload: Any) -> _Action:
+def parse(name: str, payload: Any) -> Action:
     """Validate an action's JSON payload, with an error that names the field and the fix."""
     model = ACTIONS.get(name)
     if model is None:
@@ -238,7 +160,7 @@ def _require_role(actor: Actor, role: Role, what: str) -> None:
     raise ActionNotAllowed(msg, "forbidden.role")
 
 
-def acting(action: _Action, policy: CasePolicy, actor: Actor | None) -> Actor:
+def acting(action: Action, policy: CasePolicy, actor: Actor | None) -> Actor:
     """The actor an action is checked and recorded under.
 
     A verified actor (authentication on) must be the one the payload names, so the audit trail can
@@ -292,10 +214,16 @@ def _decision_from_decide(action: Decide, now: datetime) -> Decision:
         elif expected is not outcome:
             msg = f"decide: reason '{reason.value}' belongs to outcome '{expected.value}', not '{outcome.value}'"
             raise ActionNotAllowed(msg)
-    if action.refer_to is not None and Reason.NOT_HELD not in reasons:
+    if (action.earlier_reply_number is None) != (action.earlier_reply_date is None):
+        msg = "decide: the earlier reply is named by its number and its date: give both, or neither"
+        raise ActionNotAllowed(msg, "bad_input.earlier_reply")
+    if action.earlier_reply_number is not None and Reason.REPEATED_REQUEST not in reasons:
+        msg = f"decide: the earlier reply goes with reason '{Reason.REPEATED_REQUEST.value}'; leave it out"
+        raise ActionNotAllowed(msg, "bad_input.earlier_reply")
+    if action.refer_to is not None and not REFERRAL_REASONS & set(reasons):
         msg = (
             "decide: --refer-to names the agency that holds the information, so it goes with reason "
-            f"'{Reason.NOT_HELD.value}' (Art 36 ¶5); leave it out for this outcome"
+            f"'{Reason.NOT_OURS.value}' (Art 36(5)) or '{Reason.NOT_HELD.value}'; leave it out for this outcome"
         )
         raise ActionNotAllowed(msg)
     return Decision(
@@ -305,6 +233,8 @@ def _decision_from_decide(action: Decide, now: datetime) -> Decision:
         note=action.note,
         refer_to=action.refer_to,
         access=action.access,
+        earlier_reply_number=action.earlier_reply_number,
+        earlier_reply_date=action.earlier_reply_date,
         at=now,
     )
 
@@ -323,6 +253,18 @@ def _reasons_have_their_facts(name: str, decision: Decision, state: CaseState) -
         if reason is Reason.CORRECTION_NOT_MADE and state.correction is None:
             msg = f"{name}: '{reason.value}' needs a correction request on the case, and none was sent"
             raise ActionNotAllowed(msg)
+        if (
+            reason is Reason.REPEATED_REQUEST
+            and state.served_periods
+            and not state.same_content_as
+            and decision.earlier_reply_number is None
+        ):
+            msg = (
+                f"{name}: a repeated-request reply (Art 36(6)) names the earlier reply; no earlier case of this "
+                "applicant with the same content is on record, so give it: decide --outcome not_handled --reason "
+                "repeated_request --earlier-reply-number 文号 --earlier-reply-date YYYY-MM-DD"
+            )
+            raise ActionNotAllowed(msg, "bad_input.earlier_reply")
         if reason is Reason.FEE_NOT_PAID and state.fee is None:
             msg = (
                 f"{name}: '{reason.value}' needs a fee notice on the case, and none was sent "
@@ -333,7 +275,7 @@ def _reasons_have_their_facts(name: str, decision: Decision, state: CaseState) -
 
 def check(
     name: str, payload: Any, state: CaseState, policy: CasePolicy, now: datetime, actor: Actor | None = None
-) -> _Action:
+) -> Action:
     """Refuse an action that is malformed, at the wrong stage, by the wrong person or out of time.
 
     ``actor`` is the verified sender (authentication on); without it the claimed ``by`` acts. Returns
@@ -341,9 +283,18 @@ def check(
     """
     action = parse(name, payload)
     who = acting(action, policy, actor)
-    if not state.stage.is_open:
+    if not state.stage.is_open and name not in AFTER_CLOSE_ACTIONS:
         msg = f"case {state.id} is closed ({state.outcome.value if state.outcome else 'no outcome'}); no further action is possible"
         raise ActionNotAllowed(msg, "refused.closed")
+    if action.on is not None:
+        check_effective_day(name, action.on, state, policy, who, now)
+    now = effective_now(action.on, now)  # from here on, every rule reads the day the action was taken
+    if state.pending_department is not None and name in HANDLING_ACTIONS:
+        msg = (
+            f"{name} is not possible now: case {state.id} was transferred to {state.pending_department}, which "
+            "signs for it (sign_for) before anyone handles it"
+        )
+        raise ActionNotAllowed(msg, "refused.awaiting_sign_for")
     match action:
         case Approve() | Deny() if state.stage is Stage.REVIEW:
             _require_role(who, Role.REVIEWER, "decide at substantive review")
@@ -384,13 +335,25 @@ def check(
             if state.stage is Stage.REPLYING:
                 raise _wrong_stage(name, state, "the reply is already being sent")
             _require_role(who, Role.INTAKE, "record a withdrawal")
+        case Assign() | Transfer() | SignFor() | RequestApproval() | DecideRequest():
+            case_routing.check(name, action, state, policy, now, who, _underlying_check)
+        case RecordDelivery():
+            service_records.check(action, state, now, who)
         case _:
             _check_clock_action(name, action, state, policy, now, who)
     return action
 
 
+def _underlying_check(
+    name: str, payload: dict[str, Any], state: CaseState, policy: CasePolicy, now: datetime, who: Actor
+) -> Action:
+    """Check the action a request stands for (an extension, a longer period, a waiver) as ``who`` would take it."""
+    # ``who`` is already resolved (verified, or claimed with its configured roles): checked as exactly them.
+    return check(name, payload, state, policy, now, who)
+
+
 def _check_clock_action(
-    name: str, action: _Action, state: CaseState, policy: CasePolicy, now: datetime, who: Actor
+    name: str, action: Action, state: CaseState, policy: CasePolicy, now: datetime, who: Actor
 ) -> None:
     today = beijing_date(now)
     view = state.clock_view
@@ -567,7 +530,7 @@ def fee_amount(action: IssueFeeNotice, state: CaseState) -> tuple[int, int]:
 
 def apply(
     name: str,
-    action: _Action,
+    action: Action,
     state: CaseState,
     now: datetime,
     policy: CasePolicy | None = None,
@@ -576,6 +539,8 @@ def apply(
     """The state after an action that ``check`` accepted; the input state is left untouched."""
     policy = policy or CasePolicy()
     who = acting(action, policy, actor)
+    recorded_at = now
+    now = effective_now(action.on, now)
     new = state.model_copy(deep=True)
     detail = ""
     match action:
@@ -599,7 +564,13 @@ def apply(
             assert new.decision is not None
             new.released_by = action.by
             new.stage = Stage.REPLYING
+            new.replied_on = beijing_date(now)
             detail = f"secrecy check passed; reply released as {new.decision.outcome.value}"
+            view = new.clock_view
+            if new.overdue and view is not None and new.replied_on <= view.due:
+                # Made on time, entered after the deadline passed: the case was never late.
+                new.overdue = False
+                detail += f"; made on {new.replied_on.isoformat()}, within the due date {view.due.isoformat()}"
         case Deny() if state.stage is Stage.SECRECY_REVIEW:
             new.decision = None
             new.stage = Stage.REVIEW
@@ -616,11 +587,22 @@ def apply(
             new.stage = Stage.CLOSED
             new.closed_at = now
             detail = "withdrawn by the applicant"
+        case Assign() | Transfer() | SignFor() | RequestApproval() | DecideRequest():
+            new, detail = case_routing.apply(name, action, new, policy, now, who, _underlying_apply)
+        case RecordDelivery():
+            found = by_ref(new.outgoing, action.document)
+            before = found.served_on if found else None
+            doc, detail = service_records.apply(action, new, policy)
+            detail += service_records.count_again_from_service(new, doc, before, policy)
+            if doc.kind == "reply" and new.replied_on is not None and not new.stage.is_open:
+                new.late = late_verdict(new, policy)
         case _:
             detail = _apply_clock_action(name, action, new, policy, now)
+    taken_on = beijing_date(now)
     new.events.append(
         CaseEvent(
-            at=now,
+            at=recorded_at,
+            on=taken_on if taken_on < beijing_date(recorded_at) else None,
             action=name,
             by=who.name,
             by_id=who.id,
@@ -644,7 +626,7 @@ def _resume(new: CaseState, key: str, until: date) -> None:
             pause.until = max(until, pause.since)
 
 
-def _apply_clock_action(name: str, action: _Action, new: CaseState, policy: CasePolicy, now: datetime) -> str:
+def _apply_clock_action(name: str, action: Action, new: CaseState, policy: CasePolicy, now: datetime) -> str:
     """Apply an action of the clock (Arts 30-35, fees) to ``new``, a copy; return the audit detail."""
     today = beijing_date(now)
     match action:
@@ -735,6 +717,38 @@ REFUSALS_PER_SENDER_HOUR = 20
 """Refusal entries one sender may add to a case's trail in an hour; more are counted on the last one."""
 _REFUSAL_LOOKBACK = 64
 """How many of the latest events a refusal is compared with: bounded, so recording costs the same at any length."""
+
+
+def acts_as(name: str, action: Action, state: CaseState) -> str:
+    """The action whose notice and clock an accepted action brings: a granted request stands for what it asked."""
+    if isinstance(action, DecideRequest) and action.approve and state.pending_request is not None:
+        return case_routing.UNDERLYING[state.pending_request.kind]
+    return name
+
+
+def late_verdict(state: CaseState, policy: CasePolicy | None = None) -> bool | None:
+    """Whether a case's reply came after its due date (pauses counted); None without a reply or a clock.
+
+    Judged by the day the reply was made (作出), or, where the policy says so, the day it was served
+    (送达; the day it was made while no service day is known).
+    """
+    view = state.clock_view
+    if state.replied_on is None or view is None:
+        return None
+    day = state.replied_on
+    if policy is not None and policy.late_judged_by == "served":
+        reply = by_ref(state.outgoing, "reply")
+        day = (reply.served_on if reply else None) or day
+    return day > view.due and not view.paused
+
+
+def _underlying_apply(
+    name: str, payload: dict[str, Any], state: CaseState, policy: CasePolicy, now: datetime, who: Actor
+) -> tuple[CaseState, str]:
+    """Apply the action a granted request stands for, as the head who granted it; the state and its audit line."""
+    action = parse(name, payload)
+    applied = apply(name, action, state, now, policy, who)
+    return applied, applied.events.pop().detail
 
 
 def record_refusal(state: CaseState, name: str, by: str, reason: str, now: datetime) -> CaseState:

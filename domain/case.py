@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.actor import ActorRef
 from domain.application import ApplicantKind, Application, Channel
-from domain.config import Reminders, Role, RulesProfile
+from domain.config import Reminders, Role, RulesProfile, ServiceRules
 from domain.outcomes import Outcome, Reason
+from domain.outgoing import Outgoing
 from domain.vocabulary import Stage as Stage  # re-exported: the case's own vocabulary
 
 
@@ -29,6 +31,14 @@ class CasePolicy(BaseModel):
     office_hours_cutoff: time | None = None
     """Submissions received at or after this Beijing time count as received on the next working day."""
     reconsideration_body: str = "本级人民政府"
+    lookback_days: int | None = None
+    """How many days back an action may be dated (``on``) by anyone but a ``records`` user; None: no limit."""
+    late_judged_by: Literal["made", "served"] = "made"
+    """Whether a reply is late by the day it was made (作出, the default) or the day it was served (送达)."""
+    service: ServiceRules = ServiceRules()
+    """When outgoing documents count as served, and the periods that run from service."""
+    sms_notices: bool = False
+    """An SMS provider was configured at registration: the applicant is told by SMS when a document is ready."""
     verified_actors: bool = False
     """Registered with authentication on: actions must come as Updates with a verified actor; Signals,
     which cannot carry one, are refused (recorded once per sender and reason, never applied)."""
@@ -59,6 +69,9 @@ class CaseEvent(BaseModel):
     """One entry of the audit trail: who did what when, accepted or refused and why."""
 
     at: datetime
+    """When it was recorded."""
+    on: date | None = None
+    """The day it was actually taken, when that was before the day it was recorded (``--on``)."""
     action: str
     by: str
     accepted: bool = True
@@ -87,6 +100,9 @@ class Decision(BaseModel):
     access: str | None = None
     """For the applicant, in the reply: where, how and when to obtain it, or the right channel. The note
     stays internal."""
+    earlier_reply_number: str | None = None
+    """For a repeated request: the earlier reply's 文号 (else found from ``same_content_as``)."""
+    earlier_reply_date: date | None = None
     at: datetime
 
 
@@ -206,6 +222,17 @@ class FeeNotice(BaseModel):
     """``paid`` or ``waived``."""
 
 
+class PendingRequest(BaseModel):
+    """A handler's request awaiting the head's decision: an extension, a longer period, or a fee waiver."""
+
+    kind: Literal["extension", "longer_period", "fee_waiver"]
+    by: str
+    by_id: str | None = None
+    reason: str
+    days: int | None = None
+    on: date
+
+
 class CaseState(BaseModel):
     """Everything known about a case except the applicant's personal data."""
 
@@ -244,10 +271,27 @@ class CaseState(BaseModel):
     """Earlier cases where the same applicant asked the agency for the same content (Art 36(6) may apply)."""
     query_code_digest: str | None = None
     """SHA-256 of the applicant's query code (``domain.query_code``); None for cases registered before codes."""
+    assignee: str | None = None
+    """The handler the case is assigned to (分派)."""
+    assignee_id: str | None = None
+    department: str | None = None
+    """The department holding the case."""
+    pending_department: str | None = None
+    """The department the case was transferred to (转办), until it signs for it (签收)."""
+    pending_request: PendingRequest | None = None
+    replied_on: date | None = None
+    """The day the reply was made (its secrecy check signed), as recorded with ``on``."""
+    late: bool | None = None
+    """For a case closed with a reply: whether it was made after the due date (pauses counted)."""
     attention: str | None = None
     """Why the case needs staff attention: an input it could not process, with what to do (``ogi list --attention``)."""
     archived_events: int = 0
     """How many of ``events`` are in the audit log of the case store already."""
+    outgoing: list[Outgoing] = []
+    """The documents of the standard set the case issued, each with its number, files and deliveries."""
+    served_periods: bool = False
+    """The case issues its documents and runs the other side's periods from service (set at its start
+    since that version of the workflow; cases started earlier keep counting from the day of the notice)."""
 
     @property
     def status(self) -> str:

@@ -11,9 +11,11 @@ from datetime import date, time
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from domain.outcomes import Outcome
 
 WorkingDays = Annotated[int, Field(ge=1, le=365)]
 
@@ -118,6 +120,54 @@ class Reminders(BaseModel):
     escalate_overdue_to: Role = Role.SUPERVISOR
 
 
+class AgencyKind(StrEnum):
+    """What kind of body an agency is: it decides who reconsiders its decisions (行政复议法 2023, Arts 24-27)."""
+
+    PEOPLES_GOVERNMENT = "peoples_government"  # 人民政府: the government one level up (Art 24)
+    GOVERNMENT_DEPARTMENT = "government_department"  # 政府工作部门: the government it belongs to (Art 24)
+    VERTICAL = "vertical"  # 垂直领导 (海关、金融、外汇、税务、国家安全): the body one level up (Art 27)
+    STATE_COUNCIL_DEPARTMENT = "state_council_department"  # 国务院部门: the department itself (Art 25)
+
+
+_VERTICAL_MARKS = ("海关", "税务局", "外汇管理", "金融监督管理", "金融监管", "国家安全")
+"""Name parts of bodies under vertical leadership (行政复议法 2023, Art 27); others must be configured."""
+
+
+def infer_agency_kind(name: str) -> AgencyKind:
+    """The kind an agency's name suggests: a people's government, a vertically led body, else a department."""
+    if name.endswith("人民政府"):
+        return AgencyKind.PEOPLES_GOVERNMENT
+    if any(mark in name for mark in _VERTICAL_MARKS):
+        return AgencyKind.VERTICAL
+    return AgencyKind.GOVERNMENT_DEPARTMENT
+
+
+def reconsideration_body_for(kind: AgencyKind, parent: str | None) -> str:
+    """Who reconsiders the agency's decisions (行政复议机关), named by ``parent`` where it is configured.
+
+    Without a ``parent`` the reply says it in words that are right for the kind: a people's government's
+    decisions go to the government one level up, never "the government at the same level".
+    """
+    if kind is AgencyKind.STATE_COUNCIL_DEPARTMENT:
+        return parent or "本机关"  # 行政复议法 2023 Art 25(1): the department reconsiders its own acts
+    if parent:
+        return parent
+    return {
+        AgencyKind.PEOPLES_GOVERNMENT: "上一级人民政府",
+        AgencyKind.GOVERNMENT_DEPARTMENT: "本级人民政府",
+        AgencyKind.VERTICAL: "上一级主管部门",
+    }[kind]
+
+
+DEFAULT_NUMBER_PATTERN = "{short}依申请〔{year}〕{seq}号"
+"""How a document number (文号) is written: 机关代字, year in 六角括号, sequence without leading zeros (GB/T 9704)."""
+
+
+def format_document_number(pattern: str, *, short: str, code: str, year: int, seq: int) -> str:
+    """A document number (文号) from an agency's pattern, e.g. ``六民依申请〔2026〕12号``."""
+    return pattern.format(short=short, code=code, year=year, seq=seq)
+
+
 class Agency(BaseModel):
     """One disclosure body (行政机关) as configured."""
 
@@ -129,8 +179,44 @@ class Agency(BaseModel):
     """Region whose extra holidays apply (e.g. ``ningxia``), if any."""
     channels: list[str] = ["in_person", "signed_post", "ordinary_post", "online", "fax", "email"]
     """Channels the agency has opened; in person and post can never be refused (Art 28)."""
-    reconsideration_body: str = "本级人民政府"
-    """Named in the remedies section of replies (行政复议机关)."""
+    kind: AgencyKind = AgencyKind.GOVERNMENT_DEPARTMENT
+    """What kind of body it is; inferred from the agency's name when not configured."""
+    parent: str | None = None
+    """The body one level up that reconsiders its decisions: for a department the government it belongs to
+    (六安市人民政府), for a people's government the government one level up, for a vertically led body its
+    superior (国家税务总局安徽省税务局)."""
+    reconsideration_body: str = ""
+    """Named in the remedies section of replies (行政复议机关): derived from ``kind`` and ``parent`` unless set."""
+    short_name: str | None = None
+    """机关代字 in document numbers, e.g. ``六民``; the agency's full name when unset."""
+    number_pattern: str = DEFAULT_NUMBER_PATTERN
+    """Document numbers (文号) of its notices and replies; placeholders ``{short}``, ``{code}``, ``{year}``, ``{seq}``."""
+    contact: str | None = None
+    """Contact line printed on documents (联系人、联系电话、地址), if any."""
+    seal_image: str | None = None
+    """Path of an image of the seal to print in the signature block (PNG/SVG); a placeholder when unset.
+    An image is not an electronic seal: a legally valid one is applied by the signing hook (GB/T 38540)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_reconsideration_body(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("reconsideration_body"):
+            kind = AgencyKind(data.get("kind", AgencyKind.GOVERNMENT_DEPARTMENT))
+            data = {**data, "reconsideration_body": reconsideration_body_for(kind, data.get("parent"))}
+        return data
+
+    @field_validator("number_pattern")
+    @classmethod
+    def _number_pattern_formats(cls, value: str) -> str:
+        if "{seq" not in value or "{year" not in value:
+            msg = "number_pattern must contain {year} and {seq} (GB/T 9704: 〔year〕 and a sequence number)"
+            raise ValueError(msg)
+        try:
+            format_document_number(value, short="六民", code="LAMZ", year=2026, seq=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            msg = f"number_pattern {value!r} cannot be filled ({exc!r}); use {{short}}, {{code}}, {{year}}, {{seq}}"
+            raise ValueError(msg) from None
+        return value
 
     @field_validator("channels")
     @classmethod
@@ -140,6 +226,49 @@ class Agency(BaseModel):
             msg = f"channels must include {sorted(missing)}: Art 28 forbids refusing in-person and postal applications"
             raise ValueError(msg)
         return value
+
+
+class RemedyRules(BaseModel):
+    """What the remedies paragraph of a reply says (救济途径告知): 60 days to reconsider, 6 months to sue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reconsideration_first: list[Outcome] = [Outcome.NOT_DISCLOSED, Outcome.PARTLY_DISCLOSED]
+    """Outcomes whose reply says reconsideration must come first (行政复议法 2023 Art 23(1)(4): 申请政府信息公开，
+    行政机关不予公开); 无法提供 and 不予处理 are not stated as such by default, since the text does not settle them."""
+    reconsideration_first_from: date = date(2024, 1, 1)
+    """The day the 2023 Administrative Reconsideration Law came into force; replies dated earlier offer the choice."""
+
+
+class ServiceRules(BaseModel):
+    """When an outgoing document counts as served (送达), and which periods run from that day.
+
+    Electronic service differs by province, so each channel's presumption is configuration: until the day
+    of service is known (signed for, collected), the document is presumed served that many calendar days
+    after it was sent. ``None``: no presumption, only a recorded day of service counts.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email_presumed_days: Annotated[int, Field(ge=0, le=30)] = 0
+    """E-mail: served on the day the mail server accepted the message, plus these days."""
+    post_presumed_days: Annotated[int, Field(ge=0, le=60)] | None = 7
+    """Post: presumed served this many days after it was posted, until the signed-for day is recorded."""
+    fax_presumed_days: Annotated[int, Field(ge=0, le=30)] | None = 0
+    """Fax: presumed served on the day it was sent, plus these days."""
+    periods_from_service: list[Literal["fee", "consultation", "correction"]] = ["fee", "consultation"]
+    """Periods the other side has that run from its receipt of the document (fee payment: 国办函〔2020〕109号;
+    consultation answers: Arts 32, 34); ``correction`` adds the applicant's correction period (Art 30)."""
+    wait_for_service_days: Annotated[int, Field(ge=0, le=400)] = 60
+    """How long a replied case keeps waiting for the reply's day of service to be recorded (calendar days)."""
+    consulted_party_delivery: Literal["post", "collect"] = "post"
+    """How consultation letters go out (the case holds no e-mail address for a consulted party)."""
+
+    def presumed_days(self, channel: str) -> int | None:
+        """Days from sending to presumed service by ``channel``; None where only a recorded day counts."""
+        return {"email": self.email_presumed_days, "post": self.post_presumed_days, "fax": self.fax_presumed_days}.get(
+            channel
+        )
 
 
 class OgiConfig(BaseModel):
@@ -169,6 +298,14 @@ class OgiConfig(BaseModel):
     special_regime_report_row: str = "other_3"
     """Report row for Art 36 ¶7 special-access replies; the text does not settle it."""
     max_description_chars: Annotated[int, Field(ge=100, le=100_000)] = 5000
+    remedies: RemedyRules = RemedyRules()
+    """What replies say about reconsideration and lawsuits."""
+    service: ServiceRules = ServiceRules()
+    """When outgoing documents count as served, and the periods that run from service."""
+    lookback_days: Annotated[int, Field(ge=0, le=3660)] | None = None
+    """How many days back an action may be dated (``on``) by anyone but a ``records`` user; unset: no limit."""
+    late_judged_by: Literal["made", "served"] = "made"
+    """Whether a reply is late by the day it was made (作出, the default) or the day it was served (送达)."""
     reject_invalid_id_number: bool = False
     """Refuse at intake an identity number that fails GB 11643; by default it is registered and flagged
     for correction, since Art 30 cures a defective identity proof and Art 28 forbids refusing postal or
@@ -181,6 +318,21 @@ class OgiConfig(BaseModel):
         if isinstance(value, dict):
             return {**DEFAULT_PROFILES, **value}
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _agency_kinds_from_names(cls, data: Any) -> Any:
+        # An agency configured without a kind gets the one its name suggests (…人民政府 is a government),
+        # so its replies name the right reconsideration body.
+        if isinstance(data, dict) and isinstance(data.get("agencies"), dict):
+            agencies = {
+                name: {**entry, "kind": infer_agency_kind(name)}
+                if isinstance(entry, dict) and "kind" not in entry
+                else entry
+                for name, entry in data["agencies"].items()
+            }
+            data = {**data, "agencies": agencies}
+        return data
 
     @model_validator(mode="after")
     def _profiles_exist(self) -> OgiConfig:
@@ -245,7 +397,7 @@ class OgiConfig(BaseModel):
         """Settings for an agency, derived from its name when it is not configured."""
         if name in self.agencies:
             return self.agencies[name]
-        return Agency(code=agency_code(name))
+        return Agency(code=agency_code(name), kind=infer_agency_kind(name))
 
     def roles_of(self, user: str) -> set[Role] | None:
         """The roles of a user, or None when roles are not enforced."""

@@ -72,4 +72,7 @@ def policy_for(app: Application, config: OgiConfig, registered: date | None = No
         rest_day_moves_to_next_working_day=config.receipt.rest_day_moves_to_next_working_day,
         office_hours_cutoff=config.receipt.office_hours_cutoff,
         reconsideration_body=agency.reconsideration_body,
+        service=config.service,
+        lookback_days=config.lookback_days,
+        late_judged_by=config.late_judged_by,
     )

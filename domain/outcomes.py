@@ -36,7 +36,8 @@ class Reason(StrEnum):
     ENFORCEMENT_FILE = "enforcement_file"
     ADMINISTRATIVE_QUERY = "administrative_query"
     # (四) 无法提供
-    NOT_HELD = "not_held"
+    NOT_HELD = "not_held"  # 本机关不掌握该政府信息, Art 36(4)
+    NOT_OURS = "not_ours"  # 不属于本机关负责公开, Art 36(5)
     NEEDS_CREATION = "needs_creation"
     UNCLEAR_AFTER_CORRECTION = "unclear_after_correction"
     # (五) 不予处理
@@ -102,10 +103,11 @@ REASONS: dict[Reason, ReasonInfo] = {
         Outcome.NOT_DISCLOSED, "not_disclosed_8", "第三十六条", "属于行政查询事项，应按相关规定办理查询"
     ),
     Reason.NOT_HELD: ReasonInfo(
-        Outcome.CANNOT_PROVIDE,
-        "cannot_provide_1",
-        "第三十六条第四项、第五项",
-        "经检索，本机关不掌握该政府信息或该信息不属于本机关负责公开",
+        Outcome.CANNOT_PROVIDE, "cannot_provide_1", "第三十六条第四项", "经检索，本机关不掌握该政府信息"
+    ),
+    # Report row (四)1 counts both "not held" and "not ours" (30号 has no row of its own for Art 36(5)).
+    Reason.NOT_OURS: ReasonInfo(
+        Outcome.CANNOT_PROVIDE, "cannot_provide_1", "第三十六条第五项", "该政府信息不属于本机关负责公开"
     ),
     Reason.NEEDS_CREATION: ReasonInfo(
         Outcome.CANNOT_PROVIDE, "cannot_provide_2", "第三十八条", "没有现成信息，需要另行制作或加工分析"
@@ -142,6 +144,10 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.OTHER: ReasonInfo(Outcome.OTHER, "other_3", "", "其他情形"),
 }
+
+REFERRAL_REASONS = frozenset({Reason.NOT_OURS, Reason.NOT_HELD})
+"""Reasons a decision may name the agency that holds the information with (``refer_to``, Art 36(5));
+``not_held`` keeps accepting it for cases decided before ``not_ours`` existed."""
 
 WITHHOLDING_REASONS = frozenset(r for r, info in REASONS.items() if info.outcome is Outcome.NOT_DISCLOSED)
 """Reasons that may justify withholding all or part of the information (Arts 14-16)."""

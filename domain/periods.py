@@ -10,19 +10,39 @@ from datetime import date
 
 from domain.case import CaseState, Deadline, Stage
 from domain.clock import Calendar
-from domain.config import RulesProfile
+from domain.config import RulesProfile, ServiceRules
+from domain.outgoing import period_start
 
 
-def periods_without_end(state: CaseState, rules: RulesProfile) -> dict[str, tuple[date, int]]:
-    """Every period begun but not yet given its end: key → (day it starts after, working days)."""
+def periods_without_end(
+    state: CaseState, rules: RulesProfile, service: ServiceRules | None = None
+) -> dict[str, tuple[date, int]]:
+    """Every period begun but not yet given its end: key → (day it starts after, working days).
+
+    For a case that runs the other side's periods from service (``state.served_periods``), a period
+    named in ``service.periods_from_service`` starts after the day its document was served (proven or
+    presumed); until that day is known it has no end, so nothing lapses before it has run from service.
+    """
+    from_service = set(service.periods_from_service) if service is not None and state.served_periods else set()
+
+    def start(period: str, key: str, default: date) -> date | None:
+        if period not in from_service:
+            return default
+        return period_start(state.outgoing, period, key)
+
     periods: dict[str, tuple[date, int]] = {}
+    starts: list[tuple[str, date | None, int]] = []
     if state.correction and state.correction.respond_by is None:
-        periods["correction"] = (state.correction.requested_on, state.correction.period_days)
+        corr = state.correction
+        starts.append(("correction", start("correction", "main", corr.requested_on), corr.period_days))
     for c in state.consultations:
-        if c.answer_by is None:
-            periods[c.id] = (c.sent, rules.consultation_days)
-    if state.fee and state.fee.pay_by is None:
-        periods["fee"] = (state.fee.issued, rules.fee_payment_days)
+        if c.answer_by is None and c.pending:
+            starts.append((c.id, start("consultation", c.id, c.sent), rules.consultation_days))
+    if state.fee and state.fee.pay_by is None and state.fee.settled_on is None:
+        starts.append(("fee", start("fee", "main", state.fee.issued), rules.fee_payment_days))
+    for key, day, days in starts:
+        if day is not None:
+            periods[key] = (day, days)
     return periods
 
 

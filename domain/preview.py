@@ -113,7 +113,7 @@ def preview(
     new = actions.apply(name, action, state, now, policy, actor)
     periods = {
         key: period_deadline(calendar, start, days)
-        for key, (start, days) in periods_without_end(new, policy.rules).items()
+        for key, (start, days) in periods_without_end(new, policy.rules, policy.service).items()
     }
     after = clock_under(policy, new.clock, calendar, today) if new.clock else None
     return Preview(

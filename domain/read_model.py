@@ -7,6 +7,8 @@ identity numbers or contact details.
 
 from __future__ import annotations
 
+from datetime import date
+
 from domain.application import ApplicantKind, Application
 from domain.report import CaseRecord
 
@@ -25,6 +27,14 @@ class CaseRow(CaseRecord):
     """Who proposed the answer awaiting the secrecy check: never offered to that person's secrecy queue."""
     applicant_masked: str | None = None
     subject: str | None = None
+    pending_department: str | None = None
+    """The department a transferred case waits to be signed for by."""
+    pending_request: str | None = None
+    """The kind of request awaiting the head (extension, longer_period, fee_waiver): the head's queue."""
+    awaiting_delivery: int = 0
+    """Issued documents waiting for the clerk: to post, to hand over, or failed (the delivery queue)."""
+    reply_served_on: date | None = None
+    """The day the reply was served (proven or presumed)."""
 
 
 def mask_name(kind: ApplicantKind, name: str) -> str:

@@ -73,6 +73,10 @@ class CaseRecord(BaseModel):
     extended: bool = False
     revision: int = 0
     """Length of the audit trail when the record was taken: the archive never replaces a newer revision."""
+    replied_on: date | None = None
+    """The day the reply was made (``on`` of its secrecy check), when it closed with a reply."""
+    late: bool | None = None
+    """The final verdict for a case closed with a reply: made after its due date, pauses counted."""
 
     @property
     def start_day(self) -> date:

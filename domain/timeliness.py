@@ -53,8 +53,9 @@ def _row(agency: str, cases: list[_Closed], calendar_for: Callable[[CaseRecord],
     for rec, received, closed in cases:
         taken.append(calendar_for(rec).working_days_between(received, closed))
         # The case's own judgement, not close > due: a case closed while its clock stood still (fee not
-        # paid, correction not made) keeps a due date that stopped moving, yet was never late.
-        if rec.overdue:
+        # paid, correction not made) keeps a due date that stopped moving, yet was never late. A reply's
+        # verdict counts the day it was made, even when entered later.
+        if rec.late if rec.late is not None else rec.overdue:
             late.append(rec.case_id)
             if rec.due is not None:
                 days_late.append(max(0, (closed - rec.due).days))
@@ -83,7 +84,7 @@ def timeliness(
     """
     last = period_end(year, through)
     chosen = [
-        _Closed(r, r.received, r.closed_day)
+        _Closed(r, r.received, r.replied_on or r.closed_day)
         for r in records
         if r.received is not None and r.closed_day is not None and date(year, 1, 1) <= r.closed_day <= last
     ]

@@ -68,8 +68,9 @@ class Filters:
     clock_paused: bool | None = None
     """The reply clock stands still (at review: a consultation is out, Art 33 ¶3)."""
     awaiting_approval: bool | None = None
-    """A request awaits the head's approval (extension, longer period, fee waiver): read from the read model's
-    ``pending_request`` column once it has one; until then no case matches."""
+    """A request awaits the head's approval (extension, longer period, fee waiver)."""
+    awaiting_delivery: bool | None = None
+    """Cases with documents waiting to be posted, handed over or sent again (closed ones included)."""
 
 
 def _where(f: Filters) -> list[ColumnElement[bool]]:
@@ -101,6 +102,8 @@ def _where(f: Filters) -> list[ColumnElement[bool]]:
         clauses.append(cases.c.assignee == f.assignee)
     if f.department is not None:
         clauses.append(cases.c.department == f.department)
+    if f.awaiting_delivery is not None:
+        clauses.append(cases.c.awaiting_delivery > 0 if f.awaiting_delivery else cases.c.awaiting_delivery == 0)
     if f.not_proposed_by is not None:
         clauses.append(or_(cases.c.proposed_by_id.is_(None), cases.c.proposed_by_id != f.not_proposed_by))
     if f.stages is not None:
@@ -108,11 +111,8 @@ def _where(f: Filters) -> list[ColumnElement[bool]]:
     if f.clock_paused is not None:
         clauses.append(cases.c.clock_paused == (true() if f.clock_paused else false()))
     if f.awaiting_approval is not None:
-        pending = cases.c.get("pending_request")
-        if pending is None:
-            clauses.append(false() if f.awaiting_approval else true())
-        else:
-            clauses.append(pending.is_not(None) if f.awaiting_approval else pending.is_(None))
+        pending = cases.c.pending_request
+        clauses.append(pending.is_not(None) if f.awaiting_approval else pending.is_(None))
     return clauses
 
 

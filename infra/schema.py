@@ -115,6 +115,12 @@ cases = Table(
     Column("proposed_by_id", String(80), nullable=True),
     Column("applicant_masked", String(40), nullable=True),
     Column("subject", String(120), nullable=True),
+    Column("replied_on", Date, nullable=True),
+    Column("late", Boolean, nullable=True),
+    Column("pending_department", String(100), nullable=True),
+    Column("pending_request", String(20), nullable=True),
+    Column("awaiting_delivery", Integer, nullable=False, server_default="0"),
+    Column("reply_served_on", Date, nullable=True),
     Index("ix_cases_agency", "agency"),
     Index("ix_cases_closed_at", "closed_at"),
     Index("ix_cases_open_due", "status", "due", "case_id"),
@@ -225,6 +231,36 @@ web_sessions = Table(
 """Console sessions, server side: the cookie carries a random id, the store only its SHA-256, so a copy of
 the store opens no session. ``kind`` is ``session`` (signed in) or ``login`` (an OIDC sign-in under way)."""
 
+document_counters = Table(
+    "document_counters",
+    metadata,
+    Column("agency_code", String(16), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+"""The last document number (文号) sequence per agency and year: gap-free, one transaction per number."""
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("kind", String(40), primary_key=True),
+    Column("doc_key", String(80), primary_key=True),
+    Column("agency_code", String(16), nullable=False),
+    Column("year", Integer, nullable=True),
+    Column("seq", Integer, nullable=True),
+    Column("number", String(120), nullable=True),
+    Column("issued_on", Date, nullable=True),
+    Column("delivery", String(20), nullable=True),
+    Column("files", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("agency_code", "year", "seq", name="uq_documents_seq"),
+    Index("ix_documents_issued", "agency_code", "issued_on"),
+)
+"""Every document a case issued or was given a number for: (case, kind, key) is one document, so a retried
+activity gets its number back; ``files`` (path and sha256 of each rendition) once it is issued."""
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -278,6 +314,11 @@ def _m6_identities_audit_read_model(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _m9_documents(conn: Connection) -> None:
+    document_counters.create(conn, checkfirst=True)
+    documents.create(conn, checkfirst=True)
+
+
 def _add_columns(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
     """Add the named columns of ``table`` that the live table lacks (as the current definition has them)."""
     have = {c["name"] for c in inspect(conn).get_columns(table.name)}
@@ -301,7 +342,15 @@ def _m7_notification_ledger(conn: Connection) -> None:
     notifications.create(conn, checkfirst=True)
 
 
-def _m8_web_sessions(conn: Connection) -> None:
+def _m8_effective_dates_and_routing(conn: Connection) -> None:
+    _add_columns(conn, cases, ("replied_on", "late", "pending_department", "pending_request"))
+
+
+def _m10_deliveries(conn: Connection) -> None:
+    _add_columns(conn, cases, ("awaiting_delivery", "reply_served_on"))
+
+
+def _m11_web_sessions(conn: Connection) -> None:
     web_sessions.create(conn, checkfirst=True)
 
 
@@ -313,7 +362,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "who recorded each remedy result", _m5_remedy_recorder),
     (6, "users, the audit log, void numbers, the read model's listing columns", _m6_identities_audit_read_model),
     (7, "the notification ledger, shared by every worker", _m7_notification_ledger),
-    (8, "console sessions, server side", _m8_web_sessions),
+    (8, "reply dates and verdicts, transfers and requests in the read model", _m8_effective_dates_and_routing),
+    (9, "document numbers (文号) and issued documents", _m9_documents),
+    (10, "documents awaiting delivery and the reply's day of service in the read model", _m10_deliveries),
+    (11, "console sessions, server side", _m11_web_sessions),
 ]
 """Every schema change, in order; append only."""
 

@@ -112,8 +112,49 @@ class Settings(BaseSettings):
     notify_secret: SecretStr | None = None
     """Secret of the HMAC-SHA256 signature webhook notifications carry (``X-Ogi-Signature``)."""
     templates_dir: Path | None = None
+    """The agency's own templates (``<kind>.html``, ``_layout.html``, ``<kind>.docx``), overriding the shipped ones."""
     documents_dir: Path | None = None
     outbox: Path | None = None
+
+    document_font_body: str = "仿宋_GB2312,FangSong_GB2312,Noto Serif CJK SC"
+    """Body font of documents, first installed wins: 仿宋_GB2312 is licensed and not in Debian, so Noto stands in."""
+    document_font_title: str = "方正小标宋简体,FZXiaoBiaoSong-B05S,Noto Serif CJK SC"
+    """Font of the 发文机关标志 and title (方正小标宋 where licensed)."""
+    document_font_heading: str = "黑体,SimHei,Noto Sans CJK SC"
+    document_title_weight: Annotated[int, Field(ge=100, le=900)] = 700
+    """Weight of the title font: 700 makes Noto Serif look like 小标宋; set 400 where 方正小标宋 is installed."""
+    pdf_variant: Literal["", "pdf/a-2b", "pdf/a-2u", "pdf/a-3b", "pdf/a-3u"] = "pdf/a-2u"
+    """PDF/A for archiving (GB/T 18894 accepts it); ``""`` for a plain PDF."""
+    seal_image: Path | None = None
+    """An image of the seal printed in every signature block, unless the agency's configuration names its own."""
+    document_signer: str | None = None
+    """Electronic seal (GB/T 38540): ``module:function`` taking and returning PDF bytes, or an ``https://`` URL
+    that receives the PDF (POST application/pdf) and answers the signed PDF. None: documents are not signed."""
+    document_signer_token: SecretStr | None = None
+    """Bearer token sent to a signing URL."""
+
+    smtp_url: SecretStr | None = None
+    """Outgoing mail: ``smtp://user:pass@host:587?starttls=1``, ``smtps://user:pass@host:465``; ``cafile=`` for a
+    private CA, ``timeout=`` seconds."""
+    mail_from: str | None = None
+    """The sender of documents sent by e-mail, e.g. ``六安市民政局 <gongkai@mz.luan.gov.cn>``."""
+    sms_provider: Literal["", "aliyun", "tencent"] = ""
+    sms_access_key_id: str | None = None
+    """Alibaba Cloud AccessKey ID or Tencent Cloud SecretId."""
+    sms_access_key_secret: SecretStr | None = None
+    """Alibaba Cloud AccessKey secret or Tencent Cloud SecretKey."""
+    sms_sign_name: str | None = None
+    """The approved SMS signature (短信签名), e.g. ``六安市民政局``."""
+    sms_template: str | None = None
+    """The approved template: Alibaba's TemplateCode (``SMS_123456789``) or Tencent's TemplateId."""
+    sms_app_id: str | None = None
+    """Tencent Cloud SmsSdkAppId."""
+    sms_region: str | None = None
+    """Provider region: ``cn-hangzhou`` (Alibaba) or ``ap-guangzhou`` (Tencent) by default."""
+    sms_base_url: str | None = None
+    """The provider's endpoint; its public one by default (tests point it at a local server)."""
+    sms_hours: str = "08:00-21:00"
+    """Beijing hours in which SMS may go out (``domain.quiet_hours``); none at night (PowerEasy practice)."""
 
     @field_validator("api_url", "internal_api_url", "public_url")
     @classmethod

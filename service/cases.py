@@ -15,6 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.application import Application
 from domain.case import CasePolicy, CaseState
+from domain.outgoing import Outgoing
 from infra import audit_log
 from infra.settings import settings
 from infra.store import StoreUnavailable
@@ -111,8 +112,28 @@ def state_json(state: CaseState) -> dict[str, Any]:
         "documents": list(state.documents),
         "reply_document": state.reply_document,
         "attention": state.attention,
+        "replied_on": state.replied_on.isoformat() if state.replied_on else None,
+        "late": state.late,
+        "assignee": state.assignee,
+        "department": state.department,
+        "pending_department": state.pending_department,
+        "pending_request": state.pending_request.model_dump(mode="json") if state.pending_request else None,
+        "outgoing": [outgoing_json(doc) for doc in state.outgoing],
         "events": [e.model_dump(mode="json") for e in state.events],
     }
+
+
+def outgoing_json(doc: Outgoing) -> dict[str, Any]:
+    """An issued document for ``ogi show --json``: number, files, each delivery and the day of service."""
+    data = doc.model_dump(mode="json")
+    served = doc.served_on
+    data |= {
+        "ref": doc.ref,
+        "served_on": served.isoformat() if served else None,
+        "service_proven": doc.proven,
+        "awaiting": doc.awaiting,
+    }
+    return data
 
 
 def _refusals(case_id: str) -> list[dict[str, Any]]:

@@ -72,7 +72,9 @@ async def submit(principal: Principal, application: Application) -> tuple[Submit
     registration = await asyncio.to_thread(_register, application)
     if registration.duplicate and registration.status == "started":
         return _duplicate_answer(registration, application), False
-    policy = registration.policy.model_copy(update={"verified_actors": settings().auth_on})
+    policy = registration.policy.model_copy(
+        update={"verified_actors": settings().auth_on, "sms_notices": bool(settings().sms_provider)}
+    )
     inp = CaseInput(
         case_id=registration.case_id,
         agency_code=registration.agency_code,

@@ -52,6 +52,9 @@ class CaseLine(BaseModel):
     attention: str | None = None
     assignee: str | None = None
     department: str | None = None
+    awaiting_delivery: int = 0
+    """Issued documents waiting to be posted, handed over or sent again."""
+    reply_served_on: date | None = None
 
 
 class CasePage(BaseModel):
@@ -85,6 +88,7 @@ class Query:
     awaiting_approval: bool | None = None
     descending: bool = False
     """Latest due date first (cases without one still last)."""
+    awaiting_delivery: bool | None = None
 
 
 def _today() -> date:
@@ -119,7 +123,8 @@ def filters_for(query: Query, calendars: AgencyCalendars) -> tuple[Filters, dict
             raise BadInput(str(exc), field="due_within") from None
     closed = query.closed or query.stage is Stage.CLOSED
     filters = Filters(
-        open_only=not closed,
+        # A replied case may still wait for its reply to be posted or collected: the delivery queue holds both.
+        open_only=not closed and not query.awaiting_delivery,
         stage=query.stage.value if query.stage else None,
         agencies=_agencies(calendars, query.agency),
         channel=query.channel.value if query.channel else None,
@@ -133,6 +138,7 @@ def filters_for(query: Query, calendars: AgencyCalendars) -> tuple[Filters, dict
         stages=[s.value for s in query.stages] if query.stages is not None else None,
         clock_paused=query.clock_paused,
         awaiting_approval=query.awaiting_approval,
+        awaiting_delivery=query.awaiting_delivery,
     )
     return filters, through
 
@@ -165,6 +171,8 @@ def line(row: CaseRow, calendars: AgencyCalendars, today: date) -> CaseLine:
         attention=row.attention,
         assignee=row.assignee,
         department=row.department,
+        awaiting_delivery=row.awaiting_delivery,
+        reply_served_on=row.reply_served_on,
     )
 
 
@@ -231,6 +239,9 @@ def _stats_now(agency: str | None) -> dict[str, Any]:
             "overdue": case_listing.total(Filters(agencies=base.agencies, overdue=True)),
             "due_this_week": case_listing.total(week),
             "attention": case_listing.total(Filters(agencies=base.agencies, attention=True)),
+            "awaiting_delivery": case_listing.total(
+                Filters(open_only=False, agencies=base.agencies, awaiting_delivery=True)
+            ),
             "by_stage": {s.value: stages.get(s.value, 0) for s in Stage if s.is_open},
             "by_agency": _ranked(case_listing.counts(base, "agency")),
             "by_channel": _ranked(case_listing.counts(base, "channel")),

@@ -21,6 +21,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from cli.dev_cmd import dev_server_command
+from tests import mail_server
 from tests.postgres_server import EXTERNAL, REQUIRE, postgres_server, server_bin_dir
 from tests.workflow_support import time_skipping
 
@@ -93,6 +94,21 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mailbox() -> Iterator[mail_server.Mailbox]:
+    """A real SMTP server for the whole run, named by OGI_SMTP_URL: every e-mail a case sends lands in it.
+
+    Set in the environment before any worker or dev stack starts, so subprocesses send there too.
+    """
+    controller, box = mail_server.start(free_port())
+    os.environ["OGI_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}?timeout=10"
+    os.environ["OGI_MAIL_FROM"] = "六安市民政局 <gongkai@lamz.example.gov.cn>"
+    try:
+        yield box
+    finally:
+        controller.stop()
 
 
 @pytest.fixture(autouse=True)

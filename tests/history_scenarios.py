@@ -1,7 +1,8 @@
 """Every path a case can take, run on the time-skipping server to record the histories the replay suite checks.
 
-``python -m tests.history_scenarios`` rewrites ``tests/histories/``; commit the result only together
-with a workflow change that is guarded by ``workflow.patched`` (see docs/VERSIONING.md).
+``python -m tests.history_scenarios NAME`` records a new generation into ``tests/histories/NAME/``; commit it
+only together with a workflow change that is guarded by ``workflow.patched`` (see docs/VERSIONING.md).
+Earlier generations stay: they are the cases already running when the change is deployed.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ async def consultations_lapse(env: WorkflowEnvironment, queue: str) -> list[Hand
     await _act(h, "consult", {"by": "li", "kind": "third_party", "party": "某公司"})
     await _act(h, "consult", {"by": "li", "kind": "agency", "party": "六安市财政局"})
     await _act(h, "consultation_answer", {"by": "li", "consultation": "c1", "answer": "objection"})
+    # The letter goes by post: the agency's period to answer runs from its presumed service.
+    posted = (await state_of(h)).outgoing[-1].issued_on.isoformat()
+    await _act(h, "record_delivery", {"by": "desk", "document": "consultation_letter:c2", "sent_on": posted})
     st = await state_of(h)
     answer_by = st.consultations[1].answer_by
     assert answer_by is not None
@@ -230,10 +234,15 @@ async def record_all(into: Path) -> list[Path]:
 
 
 def main() -> None:
-    """Re-record tests/histories/ (run after an intended, patched workflow change)."""
+    """Record a new generation of histories (run after an intended, patched workflow change)."""
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: python -m tests.history_scenarios GENERATION  (e.g. 2026-12-documents)\n")
+        raise SystemExit(2)
+    into = HISTORIES / sys.argv[1]
+    into.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("OGI_HOME", tempfile.mkdtemp(prefix="ogi-histories-"))
     os.environ.setdefault("OGI_TASK_QUEUE", TASK_QUEUE)
-    for path in asyncio.run(record_all(HISTORIES)):
+    for path in asyncio.run(record_all(into)):
         sys.stdout.write(f"{path}\n")
 
 

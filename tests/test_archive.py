@@ -131,6 +131,7 @@ class TestRecordFromState:
         assert set(CaseRecord.model_fields) == {
             "case_id", "agency", "agency_code", "applicant_kind", "channel", "received", "registered_at", "due",
             "stage", "status", "outcome", "reasons", "report_row", "closed_at", "overdue", "extended", "revision",
+            "replied_on", "late",
         }  # fmt: skip
 
 

@@ -19,8 +19,17 @@ from domain.calendar import BEIJING, load_calendar
 from domain.case import CaseState, Stage
 from domain.clock import beijing_date
 from domain.config import Role
+from domain.documents import chinese_date
 from domain.outcomes import Outcome, Reason
-from tests.workflow_support import NOTICE_2027, case_worker, start_case, state_of, time_skipping
+from tests.workflow_support import (
+    NOTICE_2027,
+    case_worker,
+    document_text,
+    settled,
+    start_case,
+    state_of,
+    time_skipping,
+)
 
 _NOTICES: list[Path] = []
 
@@ -74,11 +83,14 @@ async def skip_to(env: WorkflowEnvironment, instant: datetime) -> None:
 
 
 async def act(handle: WorkflowHandle[Any, Any], name: str, payload: dict[str, Any]) -> Any:
-    return await handle.execute_update(name, payload)
+    """Take the action, and wait until the case has sent what it issued (periods run from service)."""
+    result = await handle.execute_update(name, payload)
+    await settled(handle)
+    return result
 
 
 async def refused(handle: WorkflowHandle[Any, Any], name: str, payload: dict[str, Any]) -> str:
-    before = await state_of(handle)
+    before = await settled(handle)
     with pytest.raises(WorkflowUpdateFailedError) as info:
         await act(handle, name, payload)
     assert await state_of(handle) == before, "a refused action changed the case"
@@ -113,9 +125,9 @@ class TestCorrection:
         st = await state_of(handle)
         assert st.correction is not None and st.correction.respond_by is not None
         assert st.clock_view is not None and st.clock_view.paused
-        notice = Path(st.documents[-1]).read_text("utf-8")
+        notice = document_text(st.documents[-1])
         assert "补正告知书" in notice and all(item in notice for item in items) and "10个工作日" in notice
-        assert "第三十条" in notice and st.correction.respond_by.due.isoformat() in notice
+        assert "第三十条" in notice and chinese_date(st.correction.respond_by.due) in notice
         await act(handle, "submit_correction", {"by": "desk", "received": today.isoformat()})
         message = await refused(handle, "request_correction", {"by": "li", "items": ["again"]})
         assert "already requested" in message
@@ -163,8 +175,8 @@ class TestExtension:
         assert st.clock_view is not None
         cal = calendar()
         assert st.clock_view.due == cal.add_working_days(due, 20)
-        notice = Path(st.documents[-1]).read_text("utf-8")
-        assert "延期答复告知书" in notice and st.clock_view.due.isoformat() in notice and "第三十三条第二款" in notice
+        notice = document_text(st.documents[-1])
+        assert "延期答复告知书" in notice and chinese_date(st.clock_view.due) in notice and "第三十三条第二款" in notice
         assert "one extension" in await refused(handle, "extend", {"by": "zhao", "reason": "again", "days": 1})
 
     async def test_extension_after_the_deadline_is_refused(self, env: WorkflowEnvironment, queue: str) -> None:
@@ -193,12 +205,20 @@ class TestConsultation:
         st = await state_of(handle)
         assert [c.id for c in st.consultations] == ["c1", "c2"]
         assert st.clock_view is not None and st.clock_view.paused
-        letters = [Path(p).read_text("utf-8") for p in st.documents]
-        assert "第三十二条" in letters[0] and "由本机关依照条例的规定决定" in letters[0]
-        assert "第三十四条" in letters[1] and "视为同意公开" in letters[1]
+        letters = [document_text(p) for p in st.documents]
+        assert "第三十二条" in letters[-2] and "由本机关依照《条例》的规定决定" in letters[-2]
+        assert "第三十四条" in letters[-1] and "视为同意公开" in letters[-1]
+        # The letters go by post: no period runs before they are posted.
+        assert st.consultations[1].answer_by is None
+        await act(
+            handle,
+            "record_delivery",
+            {"by": "desk", "document": "consultation_letter:c2", "sent_on": today.isoformat()},
+        )
         await env.sleep(timedelta(days=3))
         await act(handle, "consultation_answer", {"by": "li", "consultation": "c1", "answer": "objection"})
-        assert (await state_of(handle)).clock_view.paused  # type: ignore[union-attr]
+        st = await state_of(handle)
+        assert st.clock_view is not None and st.clock_view.paused
         answer_by = st.consultations[1].answer_by
         assert answer_by is not None
         await skip_to(env, answer_by.deadline_at + timedelta(minutes=1))
@@ -207,6 +227,8 @@ class TestConsultation:
         assert c2.answer == "deemed_consent" and st.consultations[0].answer == "objection"
         assert st.clock_view is not None and not st.clock_view.paused
         cal = calendar()
+        # Presumed served 7 days after posting; 15 working days to answer from then.
+        assert answer_by.due == cal.add_working_days(today + timedelta(days=7), 15)
         stopped = cal.working_days_between(today, answer_by.due)
         assert st.clock_view.due == cal.add_working_days(today, 20 + stopped)
         assert "unknown" not in json.dumps([n["to"] for n in outbox(home, handle.id)])
@@ -222,7 +244,7 @@ class TestFees:
         await act(handle, "fee_notice", {"by": "li", "method": "volume", "pages": 250})
         st = await state_of(handle)
         assert st.stage is Stage.AWAITING_PAYMENT and st.fee is not None and st.fee.amount == 4700
-        notice = Path(st.documents[-1]).read_text("utf-8")
+        notice = document_text(st.documents[-1])
         assert "收费通知书" in notice and "4,700" in notice and "109号" in notice
         assert "次日起20个工作日内" in notice and "$" not in notice
         await env.sleep(timedelta(days=7))
@@ -255,7 +277,7 @@ class TestExcessiveAndWithdrawal:
         st = await state_of(handle)
         assert st.clock_view is not None
         assert st.clock_view.due == calendar().add_working_days(today, 60)
-        assert "第三十五条" in Path(st.documents[-1]).read_text("utf-8")
+        assert "第三十五条" in document_text(st.documents[-1])
 
     async def test_withdrawal_while_awaiting_payment_closes(self, env: WorkflowEnvironment, queue: str) -> None:
         """The applicant may withdraw at any stage before the reply."""

@@ -22,7 +22,7 @@ from domain.outcomes import Outcome, Reason
 from service.actions import perform
 from service.identities import claimed
 from service.temporal import using
-from tests.workflow_support import case_worker, start_case, state_of
+from tests.workflow_support import case_worker, document_text, settled, start_case, state_of
 
 
 @pytest.fixture
@@ -89,12 +89,18 @@ class TestHappyPath:
         assert final.outcome is Outcome.DISCLOSED
         assert final.released_by == "wang"
         reply = Path(final.reply_document or "")
-        text = reply.read_text("utf-8")
+        text = document_text(reply)
         assert "予以公开" in text and handle.id in text and "张三" in text
         assert "行政复议" not in text  # nothing withheld, so no remedies paragraph
         deliveries = [n for n in outbox(home) if n["kind"] == "reply_delivered"]
-        assert len(deliveries) == 1
-        assert [e.action for e in final.events] == ["registered", "deadline", "approve", "approve", "replied"]
+        assert len(deliveries) == 1 and deliveries[0]["to"] == "applicant" and deliveries[0]["channel"] == "email"
+        assert "/" not in json.dumps(deliveries)  # the document by its number, never a file path
+        # The acknowledgement is issued and e-mailed at the start, alongside the first actions.
+        actions = [e.action for e in final.events]
+        assert actions[:2] == ["registered", "deadline"]
+        assert [a for a in actions if a in ("approve", "replied")] == ["approve", "approve", "replied"]
+        assert actions[-3:] == ["issued", "replied", "delivery"]
+        assert (actions.count("issued"), actions.count("delivery")) == (2, 2), actions
 
 
 OUTCOME_CASES = [
@@ -116,7 +122,12 @@ OUTCOME_CASES = [
     ),
     (
         "decide",
-        {"outcome": "not_handled", "reason": "repeated_request"},
+        {
+            "outcome": "not_handled",
+            "reason": "repeated_request",
+            "earlier_reply_number": "六民依申请〔2026〕3号",
+            "earlier_reply_date": "2026-03-02",
+        },
         Outcome.NOT_HANDLED,
         [Reason.REPEATED_REQUEST],
         "重复申请",
@@ -145,7 +156,7 @@ class TestOutcomes:
         final = await handle.result()
         assert final.outcome is outcome
         assert final.reasons == reasons
-        text = Path(final.reply_document or "").read_text("utf-8")
+        text = document_text(final.reply_document or "")
         assert phrase in text
         withholding = outcome not in (Outcome.DISCLOSED, Outcome.ALREADY_PUBLIC)
         assert ("行政复议" in text) is withholding
@@ -163,7 +174,7 @@ class TestSecrecyCheck:
         await update(env.client, handle.id, "deny", {"by": "wang", "reason": "附件含第三人身份证号，需去标识化"})
         st = await state_of(handle)
         assert st.stage is Stage.REVIEW and st.decision is None
-        assert st.events[-1].detail.startswith("sent back to review")
+        assert [e for e in st.events if e.action == "deny"][-1].detail.startswith("sent back to review")
         await update(
             env.client, handle.id, "decide", {"by": "li", "outcome": "partly_disclosed", "reason": "personal_privacy"}
         )
@@ -210,7 +221,7 @@ class TestRefusals:
     ) -> None:
         """A malformed or wrong-stage action is refused with a reason a clerk can act on; state is unchanged."""
         handle = await start_case(env.client, queue, await last_working_day(env))
-        before = await state_of(handle)
+        before = await settled(handle)
         with pytest.raises(WorkflowUpdateFailedError) as info:
             await update(env.client, handle.id, name, payload)
         assert fragment in str(info.value.cause)
@@ -366,7 +377,7 @@ class TestReplyTellsTheApplicant:
         with pytest.raises(WorkflowUpdateFailedError):
             await update(env.client, handle.id, "approve", {"by": "wang", "access": "改为邮寄"})
         await update(env.client, handle.id, "approve", {"by": "wang"})
-        text = Path((await handle.result()).reply_document or "").read_text("utf-8")
+        text = document_text((await handle.result()).reply_document or "")
         assert "获取方式、途径和时间：请于5个工作日内到本机关政务服务窗口领取纸质件" in text
         assert "已核对原件" not in text and "改为邮寄" not in text
 
@@ -380,5 +391,5 @@ class TestReplyTellsTheApplicant:
             {"by": "li", "outcome": "not_handled", "reason": "petition_or_complaint", "access": "请向六安市信访局提出"},
         )
         await update(env.client, handle.id, "approve", {"by": "wang"})
-        text = Path((await handle.result()).reply_document or "").read_text("utf-8")
+        text = document_text((await handle.result()).reply_document or "")
         assert "办理途径：请向六安市信访局提出" in text

@@ -21,7 +21,7 @@ from temporalio.converter import DataConverter
 from domain.identity import id_number_problem
 from infra.log import configure_logging, get_logger
 from tests.test_e2e_cli import Stack, application_file, running_stack
-from tests.workflow_support import valid_id_number
+from tests.workflow_support import document_text, valid_id_number
 
 NAME = "欧阳测秘"
 PHONE = "13912345678"
@@ -116,7 +116,7 @@ async def test_nothing_personal_in_history_visibility_logs_or_errors(stack: Stac
         assert text
         assert leaks(text.encode()) == [], text
 
-    reply = Path(shown["reply_document"]).read_bytes()
+    reply = document_text(shown["reply_document"]).encode()
     assert "name" in leaks(reply), "positive control: the reply letter names the applicant"
 
 

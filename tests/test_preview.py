@@ -226,11 +226,12 @@ class TestClockStoppedOrRestarted:
         with pytest.raises(ActionNotAllowed, match="four-eyes"):
             actions.check("approve", {"by": "LI"}, proposed, POLICY, NOW)
 
-    def test_refer_to_goes_with_not_held_only(self) -> None:
+    @pytest.mark.parametrize("reason", ["not_ours", "not_held"])
+    def test_refer_to_goes_with_a_referral_reason_only(self, reason: str) -> None:
         """Naming the agency that holds the information makes sense only when this one does not hold it."""
-        with pytest.raises(ActionNotAllowed, match="goes with reason 'not_held'"):
+        with pytest.raises(ActionNotAllowed, match="goes with reason 'not_ours'"):
             actions.check(
                 "decide", {"by": "li", "outcome": "disclosed", "refer_to": "六安市财政局"}, case(), POLICY, NOW
             )
-        payload = {"by": "li", "outcome": "cannot_provide", "reason": "not_held", "refer_to": "六安市财政局"}
+        payload = {"by": "li", "outcome": "cannot_provide", "reason": reason, "refer_to": "六安市财政局"}
         actions.check("decide", payload, case(), POLICY, NOW)

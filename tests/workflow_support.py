@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import re
+import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -22,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.application import Application
 from domain.case import CaseInput, CasePolicy, CaseState
 from domain.config import Role
+from domain.outgoing import pending_sends
 from infra.connection import data_converter
 from worker import ACTIVITY_THREADS, build_worker
 from workflows.disclosure import DisclosureRequestWorkflow
@@ -98,13 +102,23 @@ async def start_case(
     received: date | None,
     *,
     people: dict[str, list[Role]] | None = None,
+    policy: CasePolicy | None = None,
     **changes: Any,
 ) -> WorkflowHandle[DisclosureRequestWorkflow, CaseState]:
     """Start a case directly (no intake run) with the given receipt date."""
     app = application(received=received.isoformat() if received else None, **changes)
     case_id = "T-" + uuid.uuid4().hex[:8].upper()
-    inp = CaseInput(case_id=case_id, agency_code="TEST", application=app, policy=CasePolicy(people=people or {}))
-    return await client.start_workflow(DisclosureRequestWorkflow.run, inp, id=case_id, task_queue=queue)
+    policy = policy or CasePolicy(people=people or {})
+    inp = CaseInput(case_id=case_id, agency_code="TEST", application=app, policy=policy)
+    handle = await client.start_workflow(DisclosureRequestWorkflow.run, inp, id=case_id, task_queue=queue)
+    if received is not None:
+        # Registered through intake, a case has its clock from the start; started bare, it computes it
+        # first: an action sent before that would find no clock yet.
+        for _ in range(200):
+            if (await state_of(handle)).clock_view is not None:
+                break
+            await asyncio.sleep(0.02)
+    return handle
 
 
 async def state_of(handle: WorkflowHandle[Any, Any]) -> CaseState:
@@ -117,3 +131,30 @@ def valid_id_number(first17: str = "34150219850615123") -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     check = "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
     return first17 + check
+
+
+def document_text(path: str | Path) -> str:
+    """An issued document's text: a PDF read back with pdftotext (poppler-utils), a text notice as is.
+
+    Whitespace is removed, since Chinese lines wrap anywhere in a PDF.
+    """
+    file = Path(path)
+    if file.suffix != ".pdf":
+        return file.read_text("utf-8")
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(file), "-"], capture_output=True, check=True).stdout
+    return re.sub(r"—\d+—", "", "".join(out.decode("utf-8").split()))  # page numbers (—1—) too
+
+
+async def settled(handle: WorkflowHandle[Any, Any], tries: int = 200) -> CaseState:
+    """The case once it has issued its acknowledgement and sent what it sends by itself.
+
+    Both run alongside the actions (e-mail goes out after the action that issued the document returned).
+    """
+    for _ in range(tries):
+        state = await state_of(handle)
+        acknowledged = state.received is None or any(o.kind == "acknowledgement" for o in state.outgoing)
+        if acknowledged and not pending_sends(state.outgoing):
+            return state
+        await asyncio.sleep(0.05)
+    msg = f"case {handle.id} still has deliveries to send: {pending_sends(state.outgoing)}"
+    raise AssertionError(msg)

@@ -17,6 +17,7 @@ from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUp
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.actors import current_actor
+from workflows.serving import NOTICE_DOCUMENTS, Serving, cause_of, reply_proven
 
 with workflow.unsafe.imports_passed_through():
     from activities.archive import ArchiveRequest, archive_case, case_row
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import BEIJING
     from domain.case import CaseEvent, CaseInput, CasePolicy, CaseState, Deadline, Stage, new_case
     from domain.clock import beijing_date
+    from domain.documents import DocumentKind
     from domain.errors import ActionNotAllowed
     from domain.notices import NoticeKind, notice_fields
     from domain.outcomes import Reason
@@ -38,6 +40,8 @@ with workflow.unsafe.imports_passed_through():
 
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 SHORT = timedelta(seconds=30)
+REISSUE_AFTER = timedelta(hours=1)
+"""How long a reply that could not be issued waits before the case tries again."""
 LONG_HISTORY = 10_000
 """History events after which a case continues as new (far below Temporal's 51,200 limit)."""
 SIGNAL_REFUSED = (
@@ -72,7 +76,7 @@ def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=BEIJING).astimezone(UTC)
 
 
-class DisclosureRequestWorkflow:
+class DisclosureRequestWorkflow(Serving):
     """One application for disclosure (依申请公开), from registration (登记) to reply (答复) and close.
 
     Every reviewer action is an Update (validated before it enters history, answered) and a Signal
@@ -92,12 +96,22 @@ class DisclosureRequestWorkflow:
         self._indexed: dict[str, object] = {}
         self._archived: Stage | None = None
         self._due_day: bool | None = None
+        self._serves: bool | None = None
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseState:
         """Run the case until it is closed; the final state is the result."""
-        if self._state.stage is Stage.REVIEW and self._state.clock_view is None:
+        documents = self._documents_issued()
+        st = self._state
+        # An action delivered with the start runs before this point and may already have moved the stage;
+        # since this patch the clock is computed at the start whatever the stage, so the case never lacks one.
+        if st.clock_view is None and (
+            st.stage is Stage.REVIEW or (st.clock is not None and workflow.patched("clock-whatever-the-stage"))
+        ):
             await self._recompute_clock("registered")
+        if documents and st.stage is Stage.REVIEW and not st.outgoing:
+            async with self._lock:
+                await self._issue_notice("confirm_receipt", None)
         self._index()
         while self._state.stage is not Stage.CLOSED:
             await self._archive()
@@ -107,21 +121,36 @@ class DisclosureRequestWorkflow:
             if self._state.stage is Stage.REPLYING:
                 await self._send_reply()
                 continue
+            send_at = self._next_send_at() if documents else None
+            if send_at is not None and send_at <= workflow.now():
+                await self._send_due()
+                continue
             wake = self._next_wake()
             stage = self._state.stage
             timeout = max(wake - workflow.now(), timedelta(0)) if wake is not None else None
+            if send_at is not None:
+                timeout = min(timeout, send_at - workflow.now()) if timeout is not None else send_at - workflow.now()
             try:
                 await workflow.wait_condition(
-                    lambda stage=stage, wake=wake: self._state.stage is not stage or self._next_wake() != wake,  # type: ignore[misc]
+                    lambda stage=stage, wake=wake, send_at=send_at: (  # type: ignore[misc]
+                        self._state.stage is not stage
+                        or self._next_wake() != wake
+                        or (documents and self._next_send_at() != send_at)
+                    ),
                     timeout=timeout,
                 )
             except TimeoutError:
+                if send_at is not None and (wake is None or send_at < wake):
+                    continue  # a delivery held back is due now, not a deadline
                 await self._fire_due()
                 # Since this patch what a timer changed (overdue, a lapsed period) reaches the read model at once.
                 if workflow.patched("archive-every-action"):
                     await self._archive(force=True)
+        if documents and (not reply_proven(self._state) or self._next_send_at() is not None):
+            await self._archive(force=True)
+            await self._await_service()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._archive()
+        await self._archive(force=documents)
         return self._state
 
     @workflow.signal(name="record_rejection")
@@ -174,6 +203,7 @@ class DisclosureRequestWorkflow:
 
     async def _act(self, name: str, payload: Any) -> ActionResult:
         actor = current_actor.get()
+        documents = self._documents_issued()
         async with self._lock:
             now = workflow.now()
             try:
@@ -182,6 +212,7 @@ class DisclosureRequestWorkflow:
                 # The case moved on between validation and handling (a concurrent action won).
                 actions.record_refusal(self._state, name, _sender(actor, payload), str(exc), now)
                 raise workflow_error(exc) from None
+            sent_as = actions.acts_as(name, action, self._state)
             new = actions.apply(name, action, self._state, now, self._inp.policy, actor)
             previous_ends: dict[str, Deadline] = {}
             # Since this patch a recompute also moves the ends of running periods to the new calendar.
@@ -194,17 +225,19 @@ class DisclosureRequestWorkflow:
                 self._state = await self._with_period_deadlines(new)
                 self._note_moved_ends(previous_ends)
                 if name in actions.CLOCK_ACTIONS:
-                    await self._recompute_clock(name.replace("_", " "))
+                    await self._recompute_clock(sent_as.replace("_", " "))
             except ActivityError as exc:
                 # Nothing is applied: the case goes back to exactly what it was, and says why it refused.
                 self._state = before
-                reason = f"{name} cannot be applied: {_cause(exc)}"
+                reason = f"{name} cannot be applied: {cause_of(exc)}"
                 actions.record_refusal(self._state, name, _sender(actor, payload), reason, now)
                 raise ApplicationError(
                     reason, "refused.cannot_apply", type="ActionNotAllowed", non_retryable=True
                 ) from None
-            if name in NOTICES:
-                await self._send_notice(name)
+            if documents and sent_as in NOTICE_DOCUMENTS:
+                await self._issue_notice(sent_as, new.events[-1].on)
+            elif not documents and sent_as in NOTICES:
+                await self._send_notice(sent_as)
             self._index()
             # Since this patch the read model and the audit log follow every action, not only stage changes.
             if workflow.patched("archive-every-action"):
@@ -281,7 +314,7 @@ class DisclosureRequestWorkflow:
         """Fill in the end of every new period (correction, consultation, payment) from the calendar."""
         periods = {
             key: PeriodStart(start=start, days=days)
-            for key, (start, days) in periods_without_end(new, self._inp.policy.rules).items()
+            for key, (start, days) in periods_without_end(new, self._inp.policy.rules, self._inp.policy.service).items()
         }
         if not periods:
             return new
@@ -341,7 +374,9 @@ class DisclosureRequestWorkflow:
                 try:
                     await self._recompute_clock(f"consultation {rest} lapsed")
                 except ActivityError as exc:
-                    self._needs_attention(f"the clock could not be recomputed after consultation {rest}: {_cause(exc)}")
+                    self._needs_attention(
+                        f"the clock could not be recomputed after consultation {rest}: {cause_of(exc)}"
+                    )
             self._index()
 
     async def _turn_overdue(self) -> None:
@@ -391,7 +426,26 @@ class DisclosureRequestWorkflow:
         )
         self._state.documents.append(stored.path)
 
+    async def _issue_notice(self, sent_as: str, taken_on: date | None) -> None:
+        """Issue the document an action calls for and serve it; then start the periods that run from service."""
+        kind = NOTICE_DOCUMENTS[sent_as]
+        key = self._state.consultations[-1].id if sent_as == "consult" else "main"
+        doc = await self._issue(kind, key, issued_on=taken_on)
+        if doc is None:
+            return
+        await self._route(doc, entered_late=taken_on is not None)
+        await self._start_periods_from_service()
+
+    async def _start_periods_from_service(self) -> None:
+        try:
+            self._state = await self._with_period_deadlines(self._state)
+        except ActivityError as exc:
+            self._needs_attention(f"a period could not be counted from service: {cause_of(exc)}")
+
     async def _send_reply(self) -> None:
+        if self._documents_issued():
+            await self._issue_reply()
+            return
         decision = self._state.decision
         assert decision is not None
         stored = await workflow.execute_activity(
@@ -402,7 +456,7 @@ class DisclosureRequestWorkflow:
                 decision=decision,
                 policy=self._inp.policy,
                 received=self._state.received,
-                reply_date=beijing_date(workflow.now()),
+                reply_date=self._state.replied_on or beijing_date(workflow.now()),
             ),
             start_to_close_timeout=timedelta(seconds=60),
             retry_policy=ACTIVITY_RETRY,
@@ -413,13 +467,49 @@ class DisclosureRequestWorkflow:
         self._state.reply_document = stored.path
         self._state.stage = Stage.CLOSED
         self._state.closed_at = now
+        self._state.late = actions.late_verdict(self._state, self._inp.policy)
         self._state.events.append(
             CaseEvent(at=now, action="replied", by="system", detail=f"reply sent: {decision.outcome.value}")
         )
         self._index()
 
+    async def _issue_reply(self) -> None:
+        """Issue the reply (答复书) and close the case as replied; its delivery is sent by the run after."""
+        async with self._lock:
+            st = self._state
+            decision = st.decision
+            assert decision is not None
+            today = beijing_date(workflow.now())
+            doc = await self._issue(DocumentKind.REPLY, issued_on=st.replied_on)
+        if doc is None:
+            # The decision stands, but a case is not closed without its reply: it waits, marked for
+            # attention, and tries again within the hour (a fixed template or font lets it through).
+            await workflow.sleep(REISSUE_AFTER)
+            return
+        async with self._lock:
+            now = workflow.now()
+            st = self._state
+            if st.attention and st.attention.startswith("the reply could not be issued"):
+                st.attention = None
+            st.outcome = decision.outcome
+            st.reasons = list(decision.reasons)
+            st.reply_document = doc.files[0] if doc.files else None
+            st.stage = Stage.CLOSED
+            st.closed_at = now
+            st.late = actions.late_verdict(st, self._inp.policy)
+            # A reply made after the due date leaves the case overdue, even when its timer had not fired yet.
+            st.overdue = st.overdue or bool(st.late)
+            number = f" {doc.number}" if doc.number else ""
+            st.events.append(
+                CaseEvent(at=now, action="replied", by="system", detail=f"reply{number} made: {decision.outcome.value}")
+            )
+            self._index()
+            await self._route(doc, entered_late=st.replied_on is not None and st.replied_on < today)
+
     def _needs_attention(self, reason: str) -> None:
         """Mark the case for staff: something it had to do by itself failed for good; it stays actionable."""
+        if self._state.attention == reason and self._state.served_periods:
+            return  # the same failure again (a retried reply): one entry in the trail
         self._state.attention = reason
         self._state.events.append(CaseEvent(at=workflow.now(), action="attention", by="system", detail=reason))
         workflow.logger.warning("case.attention", extra={"case_id": self._state.id})
@@ -481,15 +571,6 @@ def _sender(actor: Actor | None, payload: Any) -> str:
     if actor is not None:
         return actor.name
     return str(payload.get("by", "unknown"))[:64] if isinstance(payload, dict) else "unknown"
-
-
-def _cause(exc: BaseException) -> str:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ApplicationError):
-            return cause.message
-        cause = cause.__cause__
-    return str(exc)
 
 
 def workflow_error(exc: ActionNotAllowed) -> ApplicationError:

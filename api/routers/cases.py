@@ -73,6 +73,9 @@ async def list_cases(
     due_within: Annotated[int | None, Query(ge=0, le=365, description="Due within N working days.")] = None,
     closed: bool = False,
     attention: bool | None = None,
+    awaiting_delivery: Annotated[
+        bool | None, Query(description="Cases (open or replied) with documents to post, hand over or send again.")
+    ] = None,
     after: Annotated[str | None, Query(max_length=80, description="The 'next' of the previous page.")] = None,
     limit: Annotated[int | None, Query(ge=1, le=listings.MAX_PAGE)] = None,
 ) -> CasePage:
@@ -85,6 +88,7 @@ async def list_cases(
         due_within=due_within,
         closed=closed,
         attention=attention,
+        awaiting_delivery=awaiting_delivery,
     )
     return await listings.list_cases(query, limit, after)
 
