@@ -32,6 +32,8 @@ def _failure(exc: DeliveryFailed) -> ApplicationError:
 @activity.defn(name="deliver_by_email")
 def deliver_by_email(document: EmailDocument) -> EmailReceipt:
     """Send an issued document's PDF by e-mail; the server's acceptance, or why not."""
+    if activity.in_activity():
+        activity.heartbeat("connecting")
     try:
         receipt = send_document_email(document)
     except DeliveryFailed as exc:

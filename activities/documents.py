@@ -178,8 +178,15 @@ def _write_once(path: Path, render: Callable[[], bytes]) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _beat(step: str) -> None:
+    """Tell Temporal the worker is alive between steps, so a killed worker's attempt is retried in seconds."""
+    if activity.in_activity():
+        activity.heartbeat(step)
+
+
 def issue(request: IssueRequest) -> IssuedDocumentResult:
     """Issue one document (the body of ``issue_document``, callable outside a worker)."""
+    _beat("number")
     doc = request.document
     number = doc.number
     if doc.kind in NUMBERED_KINDS and number is None:
@@ -199,11 +206,13 @@ def issue(request: IssueRequest) -> IssuedDocumentResult:
     signer = settings().document_signer
 
     def pdf() -> bytes:
+        _beat("pdf")
         style = document_style(Path(request.seal_image) if request.seal_image else None)
         plain = render_pdf(render_html(content, style, templates_dir()))
         return sign_pdf(plain, facts, signer) or plain
 
     def docx() -> bytes:
+        _beat("docx")
         return render_docx(content, templates_dir())
 
     files = [

@@ -8,15 +8,25 @@ as ``--by``. ``--dry-run`` previews; ``--acted-by`` (records role) enters what a
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
 from cli.backend import CommandFailed, auth_on, call
+from cli.helptext import REASON_LABELS, REVIEW_OUTCOME_HELP, completion, reason_table, values
 from cli.output import AsOfOpt, DryRunOpt, JsonOpt, day_option, emit_json, fail, failed, say
-from domain.fees import FeeMethod
+from domain.fees import FEE_METHOD_LABELS, FeeMethod
 from domain.outcomes import Outcome, Reason
-from domain.vocabulary import Channel
+from domain.vocabulary import (
+    APPROVAL_KIND_LABELS,
+    CHANNEL_LABELS,
+    CONSULTATION_KIND_LABELS,
+    PARTY_ANSWER_LABELS,
+    ApprovalKind,
+    Channel,
+    ConsultationKind,
+    PartyAnswer,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -195,15 +205,13 @@ def approve(
     )
 
 
-REASON_HELP = (
-    "At review a reason code: " + ", ".join(r.value for r in Reason) + "; at the secrecy check: why it goes back."
-)
+REASON_HELP = "At review a reason code (listed below, with its report row); at the secrecy check: why it goes back."
 
 
-@app.command(rich_help_panel="Review")
+@app.command(rich_help_panel="Review", epilog=reason_table())
 def deny(
     case_id: CaseArg,
-    reason: Annotated[str, typer.Option(help=REASON_HELP)],
+    reason: Annotated[str, typer.Option(help=REASON_HELP, autocompletion=completion(REASON_LABELS))],
     by: ByOpt = None,
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     acted_by: ActedByOpt = None,
@@ -229,12 +237,20 @@ def deny(
     )
 
 
-@app.command(rich_help_panel="Review")
+@app.command(rich_help_panel="Review", epilog=reason_table())
 def decide(
     case_id: CaseArg,
-    outcome: Annotated[Outcome, typer.Option(help="The outcome of substantive review.")],
+    outcome: Annotated[
+        Outcome,
+        typer.Option(help=f"The outcome of substantive review: {REVIEW_OUTCOME_HELP}.", show_choices=False),
+    ],
     by: ByOpt = None,
-    reason: Annotated[list[Reason] | None, typer.Option(help="Reason code(s); repeat for several.")] = None,
+    reason: Annotated[
+        list[Reason] | None,
+        typer.Option(
+            help="Reason code(s), listed below with their report rows; repeat for several.", show_choices=False
+        ),
+    ] = None,
     refer_to: Annotated[
         str | None, typer.Option(help="With not_ours (or not_held): the agency that holds it (Art 36(5)).")
     ] = None,
@@ -352,7 +368,7 @@ def submit_correction(
     case_id: CaseArg,
     received: Annotated[str, typer.Option(help="When the corrected application arrived (YYYY-MM-DD).")],
     by: ByOpt = None,
-    channel: Annotated[Channel | None, typer.Option(help="How it arrived.")] = None,
+    channel: Annotated[Channel | None, typer.Option(help=f"How it arrived: {values(CHANNEL_LABELS)}.")] = None,
     acted_by: ActedByOpt = None,
     on: OnOpt = None,
     as_json: JsonOpt = False,
@@ -424,7 +440,7 @@ def set_longer_period(
 @app.command(rich_help_panel="Clock")
 def consult(
     case_id: CaseArg,
-    kind: Annotated[Literal["third_party", "agency"], typer.Option(help="third_party (Art 32) or agency (Art 34).")],
+    kind: Annotated[ConsultationKind, typer.Option(help=f"Who is consulted: {values(CONSULTATION_KIND_LABELS)}.")],
     party: Annotated[str, typer.Option(help="Who is consulted.")],
     by: ByOpt = None,
     acted_by: ActedByOpt = None,
@@ -442,7 +458,7 @@ def consult(
 def consultation_answer(
     case_id: CaseArg,
     consultation: Annotated[str, typer.Option(help="Which consultation (c1, c2, ... as in 'ogi show').")],
-    answer: Annotated[Literal["consent", "objection", "opinion"], typer.Option(help="What the party answered.")],
+    answer: Annotated[PartyAnswer, typer.Option(help=f"What the party answered: {values(PARTY_ANSWER_LABELS)}.")],
     by: ByOpt = None,
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     acted_by: ActedByOpt = None,
@@ -469,7 +485,10 @@ def consultation_answer(
 @app.command("fee-notice", rich_help_panel="Clock")
 def fee_notice(
     case_id: CaseArg,
-    method: Annotated[FeeMethod, typer.Option(help="count (per applicant per month) or volume (pages).")],
+    method: Annotated[
+        FeeMethod,
+        typer.Option(help=f"{values(FEE_METHOD_LABELS)}: count per applicant per month, volume by pages."),
+    ],
     by: ByOpt = None,
     pages: Annotated[int | None, typer.Option(help="Pages, for the volume method.")] = None,
     acted_by: ActedByOpt = None,
@@ -599,10 +618,7 @@ def sign_for(
 @app.command("request-approval", rich_help_panel="Routing")
 def request_approval(
     case_id: CaseArg,
-    kind: Annotated[
-        Literal["extension", "longer_period", "fee_waiver"],
-        typer.Option(help="extension (Art 33), longer_period (Art 35) or fee_waiver."),
-    ],
+    kind: Annotated[ApprovalKind, typer.Option(help=f"What the head approves: {values(APPROVAL_KIND_LABELS)}.")],
     reason: Annotated[str, typer.Option(help="Why: goes to the head, and into the notice when granted.")],
     days: Annotated[int | None, typer.Option(help="Working days asked for.")] = None,
     by: ByOpt = None,

@@ -18,7 +18,9 @@ from typing import Annotated
 import typer
 
 from cli.backend import CommandFailed, call, token_file
+from cli.helptext import completion, values
 from cli.output import EXIT_BAD_INPUT, EXIT_REFUSED, JsonOpt, emit_json, fail, failed, say, table
+from domain.vocabulary import ROLE_LABELS
 
 users_app = typer.Typer(
     no_args_is_help=True, help="Users of this installation (local accounts): add, list, passwords, roles."
@@ -28,6 +30,7 @@ audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log
 app = typer.Typer(no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="The user's name (compared without regard to case or width).")]
+ROLES = values(ROLE_LABELS)
 
 
 def _admin(action: str, actor: str, detail: dict[str, object]) -> None:
@@ -51,10 +54,7 @@ def _user_json(user: object) -> dict[str, object]:
 def user_add(
     name: NameArg,
     role: Annotated[
-        list[str],
-        typer.Option(
-            help="A role: intake, reviewer, secrecy_reviewer, head, supervisor, records, user_admin, key_admin, auditor (repeat)."
-        ),
+        list[str], typer.Option(help=f"A role (repeat for several): {ROLES}.", autocompletion=completion(ROLE_LABELS))
     ],
     agency: Annotated[str | None, typer.Option(help="The agency the user works for.")] = None,
     department: Annotated[str | None, typer.Option(help="The department within it.")] = None,
@@ -166,7 +166,10 @@ def user_enable(name: NameArg, as_json: JsonOpt = False) -> None:
 @users_app.command("roles")
 def user_roles(
     name: NameArg,
-    role: Annotated[list[str], typer.Option(help="The user's roles from now on (repeat).")],
+    role: Annotated[
+        list[str],
+        typer.Option(help=f"The user's roles from now on (repeat): {ROLES}.", autocompletion=completion(ROLE_LABELS)),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Replace a user's roles (checked against the separation of duties)."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import urllib.error
 
 TIMEOUT_S = 60.0
 
@@ -98,6 +98,11 @@ def call(
 
     With ``raw`` a successful answer's body is the bytes as served (a CSV's BOM, an XLSX file).
     """
+    # Imported here, not at the top: ``ogi --help`` and the calendar commands load this module too.
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
     params = {k: _param(v) for k, v in (query or {}).items() if v is not None and v is not False}
     target = path + (("?" + urllib.parse.urlencode(params, doseq=True)) if params else "")
     sent = {"Accept": "application/json", **(headers or {})}

@@ -1,38 +1,26 @@
-"""``ogi calendar``: working-day arithmetic, the year's holidays, loading new State Council and regional notices."""
+"""``ogi calendar``: working-day arithmetic, the year's holidays, loading new State Council and regional notices.
+
+The calendar itself (``domain.calendar``, with pydantic) and the home (``infra.paths``) are imported by the
+commands that use them, so ``ogi --help`` does not load them.
+"""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail
+from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, table
 from cli.recompute_cmd import recompute
-from domain.calendar import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    CalendarError,
-    WorkingCalendar,
-    installed_regions,
-    load_calendar,
-    load_notice,
-    load_regional_notice,
-    parse_date,
-    read_notice,
-    read_regional_notice,
-    regional_notice_path,
-)
-from infra.paths import notices_dir
+from domain.calendar_years import FIRST_YEAR, LAST_YEAR
+
+if TYPE_CHECKING:
+    from domain.calendar import WorkingCalendar
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
 
 RegionOpt = Annotated[
     str | None,
@@ -42,6 +30,9 @@ WEEKDAYS = "一二三四五六日"
 
 
 def _calendar(region: str | None, as_json: bool) -> WorkingCalendar:
+    from domain.calendar import CalendarError, load_calendar
+    from infra.paths import notices_dir
+
     try:
         return load_calendar(region, notices_dir())
     except CalendarError as exc:
@@ -49,6 +40,8 @@ def _calendar(region: str | None, as_json: bool) -> WorkingCalendar:
 
 
 def _date(text: str, as_json: bool) -> date:
+    from domain.calendar import CalendarError, parse_date
+
     try:
         return parse_date(text)
     except CalendarError as exc:
@@ -63,6 +56,8 @@ def add_workdays(
     as_json: JsonOpt = False,
 ) -> None:
     """The N-th working day after DATE, and the deadline instant (24:00 Beijing time of that day)."""
+    from domain.calendar import CalendarError
+
     day = _date(start, as_json)
     try:
         n = int(days)
@@ -88,6 +83,8 @@ def is_workday(
     as_json: JsonOpt = False,
 ) -> None:
     """Whether offices are open on DATE (make-up weekend days count, holidays do not)."""
+    from domain.calendar import CalendarError
+
     d = _date(day, as_json)
     cal = _calendar(region, as_json)
     try:
@@ -140,11 +137,8 @@ def year(
             }
         )
         return
-    table = Table("date", "星期", "kind", title=f"{yyyy}: {status}", caption=source)
-    for row in rows:
-        style = "green" if row["kind"].startswith("make-up") else ""
-        table.add_row(row["date"], row["weekday"], row["kind"], style=style)
-    console.print(table)
+    title = f"{yyyy}: {status}" + (f" · {source}" if source else "")
+    table(title, ["date", "星期", "kind"], [(row["date"], row["weekday"], row["kind"]) for row in rows])
 
 
 def _install_checked(install: Callable[[Path], object], region: str | None, as_json: bool) -> str:
@@ -154,6 +148,12 @@ def _install_checked(install: Callable[[Path], object], region: str | None, as_j
     installed notice that has since been damaged. Workers never see a state that was not checked.
     Returns the calendar version after the install (it depends on the data only, not the folder).
     """
+    import shutil
+    import tempfile
+
+    from domain.calendar import CalendarError, load_calendar
+    from infra.paths import notices_dir
+
     target = notices_dir()
     with tempfile.TemporaryDirectory(prefix="ogi-notices-") as tmp:
         trial = Path(tmp) / "calendar"
@@ -181,6 +181,9 @@ def load_notice_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a State Council holiday notice and install it for its year; a bad file changes nothing."""
+    from domain.calendar import CalendarError, load_calendar, load_notice, read_notice
+    from infra.paths import notices_dir
+
     target = notices_dir()
     try:
         notice = read_notice(file)
@@ -219,6 +222,16 @@ def load_regional_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Install a region's own holidays for a year (e.g. 宁夏 开斋节); they replace that year's shipped days."""
+    from domain.calendar import (
+        CalendarError,
+        installed_regions,
+        load_calendar,
+        load_regional_notice,
+        read_regional_notice,
+        regional_notice_path,
+    )
+    from infra.paths import notices_dir
+
     target = notices_dir()
     try:
         notice = read_regional_notice(file)

@@ -9,7 +9,6 @@ OGI_TEMPORAL_IP, OGI_HOME). Ctrl-C (or SIGTERM) stops the children, then the ser
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -87,6 +86,8 @@ def dev_server_command(
 
 async def _wait_and_setup(address: str, server: subprocess.Popen[bytes]) -> str:
     """Wait until the server answers, then register the search attributes; returns what setup did."""
+    import asyncio
+
     from temporalio.client import Client
 
     from cli.setup_cmd import setup_namespace
@@ -109,6 +110,8 @@ async def _wait_and_setup(address: str, server: subprocess.Popen[bytes]) -> str:
 
 async def _worker_polls(address: str, within: float) -> bool:
     """Ready means a worker polls the case task queue, not merely that its process exists."""
+    import asyncio
+
     from temporalio.api.enums.v1 import TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -228,6 +231,8 @@ def run(
     ] = False,
 ) -> None:
     """Start Temporal (database in the home; cases survive restarts), set up, and keep worker and API up."""
+    import asyncio
+
     from cli.setup_cmd import prepare_home
     from domain.errors import OgiError
     from infra.paths import ogi_home
@@ -238,11 +243,15 @@ def run(
     ui_port = _port("OGI_UI_PORT", 8233)
     api_port = _port("OGI_API_PORT", 8000)
     codec_port = _port("OGI_CODEC_PORT", 8081)
+    # Without a mail server of its own the stack keeps its e-mail locally, so delivery works out of the box.
+    local_mail = not os.environ.get("OGI_SMTP_URL")
+    mail_port = _port("OGI_MAIL_PORT", 8025)
     ports = [
         (port, "OGI_TEMPORAL_PORT"),
         (ui_port, "OGI_UI_PORT"),
         (api_port, "OGI_API_PORT"),
         (codec_port, "OGI_CODEC_PORT"),
+        *([(mail_port, "OGI_MAIL_PORT")] if local_mail else []),
     ]
     for p, var in ports:
         if _in_use(ip, p):
@@ -278,9 +287,14 @@ def run(
     env = {**os.environ, "TEMPORAL_ADDRESS": address, "OGI_HOME": str(home), "OGI_API_PORT": str(api_port)}
     # The embedded stack answers on plain http at 127.0.0.1: console cookies cannot require HTTPS there.
     env.setdefault("OGI_COOKIE_SECURE", "false")
-    logs = {name: (home / f"{name}.log").open("ab") for name in ("worker", "serve", "codec")}
+    if local_mail:
+        env |= {"OGI_SMTP_URL": f"smtp://{ip}:{mail_port}", "OGI_MAIL_FROM": env.get("OGI_MAIL_FROM") or LOCAL_SENDER}
+    logs = {name: (home / f"{name}.log").open("ab") for name in ("worker", "serve", "codec", "mail")}
     ogi = str(Path(sys.executable).parent / "ogi")
     children: list[Child] = []
+    if local_mail:
+        mail_argv = [ogi, "dev", "mail", "--host", ip, "--port", str(mail_port), "--folder", str(home / "mail")]
+        children.append(Child("mail", mail_argv, env, logs["mail"]))
     if not no_worker:
         children.append(Child("worker", [sys.executable, str(ROOT / "worker.py")], env, logs["worker"]))
     children.append(Child("serve", [ogi, "serve", "--host", ip, "--port", str(api_port)], env, logs["serve"]))
@@ -323,6 +337,8 @@ def run(
             f"Web UI:   http://{ip}:{ui_port}/namespaces/default/workflows"
             + (" (decrypted by the codec server)" if codec_url else "")
         )
+        if local_mail:
+            typer.echo(f"Mail:     kept in {home / 'mail'} as .eml files (set OGI_SMTP_URL for a real mail server)")
         typer.echo(FIRST_USERS.format(home=home))
         typer.echo("Stop:     Ctrl-C")
         sys.stdout.flush()
@@ -346,3 +362,18 @@ def run(
         if stopping:
             typer.echo("stopped; cases are kept in " + str(db))
     raise typer.Exit(code)
+
+
+LOCAL_SENDER = "政府信息公开 <gongkai@localhost>"
+
+
+@app.command("mail")
+def mail(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8025,
+    folder: Annotated[Path, typer.Option(help="Where each message is kept as a .eml file.")] = Path("mail"),
+) -> None:
+    """A local mail server for the embedded stack: keeps every message as a .eml file, relays nothing."""
+    from infra.mail_catcher import serve
+
+    serve(host, port, folder)

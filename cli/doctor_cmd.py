@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
 from cli.output import JsonOpt, emit_json, say
@@ -15,6 +13,8 @@ MARK = {"ok": "[green]  ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]
 @app.command(rich_help_panel="Admin")
 def doctor(as_json: JsonOpt = False) -> None:
     """Check Temporal (and its TLS exposure), the worker, the store, the keys, the read model; exit 1 on a failure."""
+    import asyncio
+
     from service.doctor import run
 
     report = asyncio.run(run())

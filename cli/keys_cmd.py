@@ -43,7 +43,7 @@ class Purpose(StrEnum):
 
 @app.command("rotate")
 def rotate(
-    purpose: Annotated[Purpose, typer.Argument(help="payload, token, assertion or audit.")],
+    purpose: Annotated[Purpose, typer.Argument(help=f"Which key: {', '.join(Purpose)}.")],
     as_json: JsonOpt = False,
 ) -> None:
     """Add a new key for a purpose and make it active; every old key stays to read and verify what it made."""

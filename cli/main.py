@@ -29,7 +29,9 @@ from cli import (
     supervise_cmd,
     templates_cmd,
 )
+from cli.helptext import show_flags_as_flags
 
+show_flags_as_flags()
 app = typer.Typer(
     name="ogi",
     no_args_is_help=True,

@@ -12,7 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from cli.backend import CommandFailed, call
+from cli.helptext import values
 from cli.output import EXIT_BAD_INPUT, JsonOpt, day_option, emit_json, fail, failed, is_terminal, say, table
+from domain.report_rows import REMEDY_COLUMN_LABELS, REMEDY_ROW_LABELS
 from domain.vocabulary import RESULTS_HEADING, RemedyKind, RemedyResult
 
 app = typer.Typer(no_args_is_help=True)
@@ -164,8 +166,11 @@ def report(
 @app.command(rich_help_panel="Supervision")
 def remedy(
     case_id: Annotated[str, typer.Argument(help="Tracking number of the case challenged.")],
-    kind: Annotated[RemedyKind, typer.Option(help="reconsideration, lawsuit or lawsuit_after_reconsideration.")],
-    result: Annotated[RemedyResult, typer.Option(help="maintained, corrected, other or pending.")],
+    kind: Annotated[RemedyKind, typer.Option(help=f"The remedy (表四 row): {values(REMEDY_ROW_LABELS)}.")],
+    result: Annotated[
+        RemedyResult,
+        typer.Option(help=f"Its result (表四 column): {values(REMEDY_COLUMN_LABELS, only=RemedyResult)}."),
+    ],
     by: Annotated[str | None, typer.Option("--by", help="Only with OGI_AUTH=off: who records it.")] = None,
     decided: Annotated[str | None, typer.Option(help="Date of the decision or judgment (YYYY-MM-DD).")] = None,
     as_json: JsonOpt = False,

@@ -6,7 +6,6 @@ wherever it runs.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import typer
@@ -58,6 +57,8 @@ def prepare_home() -> dict[str, Any]:
 
 
 async def _connect_and_setup() -> SetupResult:
+    import asyncio
+
     from temporalio.client import Client
 
     from infra.connection import client_options, connect_config, data_converter, describe_connect_error
@@ -77,6 +78,8 @@ async def _connect_and_setup() -> SetupResult:
 @app.command(rich_help_panel="Admin")
 def setup(as_json: JsonOpt = False) -> None:
     """Prepare ogi: search attributes in the namespace, the case store, keys, and the home; safe to repeat."""
+    import asyncio
+
     from domain.errors import OgiError
 
     try:

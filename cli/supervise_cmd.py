@@ -12,10 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from cli.backend import CommandFailed, call
+from cli.helptext import values
 from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, failed, is_terminal, say, table
-from domain.listing_sheet import listing_grid
-from domain.vocabulary import Channel, Stage
-from service import spreadsheets
+from domain.vocabulary import CHANNEL_LABELS, STAGE_LABELS, Channel, Stage
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -118,6 +117,22 @@ def _next_page_on_stderr(page: dict[str, Any]) -> None:
         sys.stderr.write(f"{shown} of {page['total']}; next page: --after '{page['next']}'\n")
 
 
+def _write_sheet(rows: list[dict[str, Any]], out: Output, sheet: str) -> None:
+    """The listing as a spreadsheet: CSV on stdout, or the XLSX file (openpyxl loads only here)."""
+    from domain.listing_sheet import listing_grid
+    from service import spreadsheets
+
+    if out.xlsx is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(spreadsheets.csv_bytes(listing_grid(rows)))
+        sys.stdout.buffer.flush()
+        return
+    try:
+        out.xlsx.write_bytes(spreadsheets.xlsx_bytes([(sheet, listing_grid(rows))]))
+    except OSError as exc:
+        fail(f"cannot write {out.xlsx}: {exc.strerror}", EXIT_BAD_INPUT)
+
+
 def _show(title: str, page: dict[str, Any], out: Output, sheet: str) -> None:
     rows = page["cases"]
     if out.as_csv and out.machine:
@@ -127,17 +142,8 @@ def _show(title: str, page: dict[str, Any], out: Output, sheet: str) -> None:
             writer.writerow([_cell(r.get(c)) for c in MACHINE_COLUMNS])
         _next_page_on_stderr(page)
         return
-    if out.as_csv:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(spreadsheets.csv_bytes(listing_grid(rows)))
-        sys.stdout.buffer.flush()
-        _next_page_on_stderr(page)
-        return
-    if out.xlsx is not None:
-        try:
-            out.xlsx.write_bytes(spreadsheets.xlsx_bytes([(sheet, listing_grid(rows))]))
-        except OSError as exc:
-            fail(f"cannot write {out.xlsx}: {exc.strerror}", EXIT_BAD_INPUT)
+    if out.as_csv or out.xlsx is not None:
+        _write_sheet(rows, out, sheet)
         _next_page_on_stderr(page)
         return
     as_json = out.as_json
@@ -208,9 +214,11 @@ def due_soon(
 
 @app.command("list", rich_help_panel="Supervision")
 def list_(
-    stage: Annotated[Stage | None, typer.Option(help="Only cases at this stage.")] = None,
+    stage: Annotated[Stage | None, typer.Option(help=f"Only cases at this stage: {values(STAGE_LABELS)}.")] = None,
     agency: AgencyFilterOpt = None,
-    channel: Annotated[Channel | None, typer.Option(help="Only this intake channel.")] = None,
+    channel: Annotated[
+        Channel | None, typer.Option(help=f"Only this intake channel: {values(CHANNEL_LABELS)}.")
+    ] = None,
     closed: Annotated[bool, typer.Option("--closed", help="Include closed cases (implied by --stage closed).")] = False,
     attention: Annotated[
         bool, typer.Option("--attention", help="Only cases that need staff attention (an input they could not use).")

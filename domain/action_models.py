@@ -7,14 +7,14 @@ decide whether an action is allowed live in ``domain.actions`` and ``domain.case
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.actor import UserName
 from domain.fees import FeeMethod
 from domain.outcomes import Outcome, Reason
-from domain.vocabulary import Channel, Delivery
+from domain.vocabulary import ApprovalKind, Channel, ConsultationKind, Delivery, PartyAnswer
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
@@ -114,7 +114,7 @@ class SetLongerPeriod(Action):
 class Consult(Action):
     """Consult a third party (Art 32) or another agency (Art 34) in writing; the clock stops meanwhile."""
 
-    kind: Literal["third_party", "agency"]
+    kind: ConsultationKind
     party: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -122,7 +122,7 @@ class ConsultationAnswer(Action):
     """Record the answer of a consulted party."""
 
     consultation: Annotated[str, StringConstraints(pattern=r"^c[0-9]{1,3}$")]
-    answer: Literal["consent", "objection", "opinion"]
+    answer: PartyAnswer
     note: Note | None = None
 
 
@@ -184,7 +184,7 @@ class SignFor(Action):
 class RequestApproval(Action):
     """A handler asks the head to approve an extension (Art 33), a longer period (Art 35) or a fee waiver."""
 
-    kind: Literal["extension", "longer_period", "fee_waiver"]
+    kind: ApprovalKind
     reason: Reasoning
     days: Annotated[int, Field(ge=1, le=250)] | None = None
     """Working days asked for (extension: at most the configured 20; longer period: the whole period)."""

@@ -1,7 +1,8 @@
 """The Chinese working-day calendar every deadline is counted on (DOMAIN.md §3).
 
-Base data from ``holidays.China``, overlaid by the shipped State Council notices (2008-2026) and any
-notice an agency loads later; regional extra holidays (e.g. Eid in Ningxia) by the agency's region.
+The shipped State Council notices (2008-2026), the later years as ``holidays.China`` predicts them
+(shipped too, see ``predicted_years``), overlaid by any notice an agency loads later; regional extra
+holidays (e.g. Eid in Ningxia) by the agency's region.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import holidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from domain.calendar_years import FIRST_YEAR as FIRST_YEAR  # re-exported
+from domain.calendar_years import LAST_YEAR as LAST_YEAR  # re-exported
 from domain.errors import OgiError
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-FIRST_YEAR = 2008
-LAST_YEAR = 2040
 MAX_WORKING_DAYS = 1000
 _FIRST_ORDINAL = date(FIRST_YEAR, 1, 1).toordinal()
 _LAST_ORDINAL = date(LAST_YEAR, 12, 31).toordinal()
@@ -285,25 +285,58 @@ def _shipped(name: str) -> Any:
     return json.loads(resources.files("domain").joinpath("data", name).read_text("utf-8"))
 
 
-def _base_year(year: int) -> YearEntry:
+PREDICTED_SOURCE = "predicted from holidays.China"
+PREDICTED_FILE = "predicted_calendar.json"
+"""The years without a shipped notice as ``holidays.China`` predicts them (``scripts/predict_calendar.py``)."""
+
+
+def predict_year(year: int) -> YearEntry:
     """A year predicted from the statutory holidays in ``holidays.China``."""
+    # Imported here: the package loads every country's rules (~0.1 s), and only regenerating the
+    # shipped prediction, or a year missing from it, needs them.
+    import holidays
+
     cn = holidays.country_holidays("CN", years=year)
     return YearEntry(
         status="provisional",
-        source="predicted from holidays.China",
+        source=PREDICTED_SOURCE,
         holidays=tuple(sorted(d for d in cn if d.year == year)),
         weekend_workdays=tuple(sorted(d for d in getattr(cn, "weekend_workdays", ()) if d.year == year)),
     )
+
+
+def predicted_years() -> dict[str, Any]:
+    """The prediction to ship: every calendar year without a shipped notice, as ``holidays.China`` has it now.
+
+    Shipped rather than computed at each start, so a command pays nothing for it and the calendar changes
+    only when the file does: a ``holidays`` release that predicts differently fails the test comparing the
+    two, and the file is regenerated on purpose (a new calendar version, then ``ogi calendar recompute``).
+    """
+    from importlib.metadata import version
+
+    official = _shipped("official_calendar.json")["years"]
+    years = [y for y in range(FIRST_YEAR, LAST_YEAR + 1) if str(y) not in official]
+    return {
+        "source": PREDICTED_SOURCE,
+        "generated_with": f"holidays {version('holidays')}",
+        "years": {str(y): predict_year(y).model_dump(mode="json", exclude={"status", "source"}) for y in years},
+    }
 
 
 @functools.cache
 def _shipped_years() -> dict[int, YearEntry]:
     data = _shipped("official_calendar.json")
     source = str(data.get("source", "shipped"))
-    years = {y: _base_year(y) for y in range(FIRST_YEAR, LAST_YEAR + 1)}
-    for key, entry in data["years"].items():
-        # A year names its own notice where it has one; the file's source covers the rest.
-        years[int(key)] = YearEntry(**{"source": source, **entry})
+    predicted = _shipped(PREDICTED_FILE)["years"]
+    years: dict[int, YearEntry] = {}
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        if (entry := data["years"].get(str(year))) is not None:
+            # A year names its own notice where it has one; the file's source covers the rest.
+            years[year] = YearEntry(**{"source": source, **entry})
+        elif (guess := predicted.get(str(year))) is not None:
+            years[year] = YearEntry(status="provisional", source=PREDICTED_SOURCE, **guess)
+        else:
+            years[year] = predict_year(year)  # not shipped (a newer LAST_YEAR): predicted here
     return years
 
 

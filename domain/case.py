@@ -11,7 +11,8 @@ from domain.actor import ActorRef
 from domain.application import ApplicantKind, Application, Channel
 from domain.config import Reminders, Role, RulesProfile, ServiceRules
 from domain.outcomes import Outcome, Reason
-from domain.outgoing import Outgoing
+from domain.outgoing import Outgoing, PendingDocument
+from domain.vocabulary import ApprovalKind
 from domain.vocabulary import Stage as Stage  # re-exported: the case's own vocabulary
 
 
@@ -225,7 +226,7 @@ class FeeNotice(BaseModel):
 class PendingRequest(BaseModel):
     """A handler's request awaiting the head's decision: an extension, a longer period, or a fee waiver."""
 
-    kind: Literal["extension", "longer_period", "fee_waiver"]
+    kind: ApprovalKind
     by: str
     by_id: str | None = None
     reason: str
@@ -289,6 +290,8 @@ class CaseState(BaseModel):
     """How many of ``events`` are in the audit log of the case store already."""
     outgoing: list[Outgoing] = []
     """The documents of the standard set the case issued, each with its number, files and deliveries."""
+    to_issue: list[PendingDocument] = []
+    """Documents actions called for that the case has yet to issue (it does so right after the action)."""
     served_periods: bool = False
     """The case issues its documents and runs the other side's periods from service (set at its start
     since that version of the workflow; cases started earlier keep counting from the day of the notice)."""

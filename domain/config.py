@@ -16,22 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from domain.outcomes import Outcome
+from domain.vocabulary import ConsultationKind
+from domain.vocabulary import Role as Role  # re-exported: defined with the vocabulary, used everywhere as config's
 
 WorkingDays = Annotated[int, Field(ge=1, le=365)]
-
-
-class Role(StrEnum):
-    """Who may do what (DOMAIN.md §1): the case roles, and the three administrators of 等保 三员."""
-
-    INTAKE = "intake"  # 登记
-    REVIEWER = "reviewer"  # 承办人
-    SECRECY_REVIEWER = "secrecy_reviewer"  # 保密审查
-    HEAD = "head"  # 负责人 of the disclosure body
-    SUPERVISOR = "supervisor"  # 监督, read-only
-    RECORDS = "records"  # 录入: enters actions a colleague took (acted_by)
-    USER_ADMIN = "user_admin"  # 系统管理员: users and their roles
-    KEY_ADMIN = "key_admin"  # 安全管理员: keys and tokens
-    AUDITOR = "auditor"  # 安全审计员: reads and verifies the audit log
 
 
 ADMIN_ROLES = frozenset({Role.USER_ADMIN, Role.KEY_ADMIN, Role.AUDITOR})
@@ -62,7 +50,7 @@ class RulesProfile(BaseModel):
     """Whether the reply clock stops while a fee is outstanding (not settled by the text)."""
     consultation_excluded: bool = True
     """Art 33 ¶3: consultation time is not counted in the reply period."""
-    consultation_excluded_kinds: list[Literal["third_party", "agency"]] = ["third_party", "agency"]
+    consultation_excluded_kinds: list[ConsultationKind] = ["third_party", "agency"]
     """Which consultations stop the clock: both since 2019 (Arts 32, 34); under 2008 Art 24 only a third party's."""
     extension_after_longer_period: bool = False
     """Whether an Art 33 extension may be added to an Art 35 longer period. Art 35 lets the agency set the

@@ -16,6 +16,9 @@ class FeeMethod(StrEnum):
     VOLUME = "volume"  # 按量计收: per application, by pages
 
 
+FEE_METHOD_LABELS: dict[str, str] = {FeeMethod.COUNT: "按件计收", FeeMethod.VOLUME: "按量计收"}
+
+
 COUNT_FREE = 10
 VOLUME_BANDS: tuple[tuple[int, int | None, int], ...] = ((1, 30, 0), (31, 100, 10), (101, 200, 20), (201, None, 40))
 """Pages from, pages to (inclusive, None = no limit), yuan per page (109号 Art 5)."""

@@ -12,7 +12,8 @@ from typing import Any
 
 from domain.outcomes import OUTCOME_LABELS
 from domain.sheets import Cell, Grid
-from domain.vocabulary import Channel, Stage
+from domain.vocabulary import CHANNEL_LABELS as CHANNEL_LABELS  # re-exported, as the stages
+from domain.vocabulary import STAGE_LABELS as STAGE_LABELS
 
 LISTING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "案件编号"),
@@ -30,23 +31,6 @@ LISTING_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 """The listing's fields and their headers, in sheet order."""
 
-STAGE_LABELS: dict[str, str] = {
-    Stage.AWAITING_RECEIPT: "待确认收到",
-    Stage.REVIEW: "办理中",
-    Stage.AWAITING_CORRECTION: "待补正",
-    Stage.SECRECY_REVIEW: "保密审查",
-    Stage.AWAITING_PAYMENT: "待缴费",
-    Stage.REPLYING: "答复送达",
-    Stage.CLOSED: "已办结",
-}
-CHANNEL_LABELS: dict[str, str] = {
-    Channel.IN_PERSON: "当面提交",
-    Channel.SIGNED_POST: "邮寄（需签收）",
-    Channel.ORDINARY_POST: "平常信函",
-    Channel.ONLINE: "互联网渠道",
-    Channel.FAX: "传真",
-    Channel.EMAIL: "电子邮件",
-}
 _OUTCOMES: dict[str, str] = {outcome.value: label for outcome, label in OUTCOME_LABELS.items()}
 _YES_NO = {True: "是", False: "否"}
 

@@ -104,6 +104,19 @@ def pending_sends(outgoing: list[Outgoing]) -> list[tuple[str, int]]:
     ]
 
 
+class PendingDocument(BaseModel):
+    """A document an action called for, waiting for the case to issue it (the action has answered already)."""
+
+    kind: str
+    key: str = "main"
+    issued_on: date | None = None
+    """The day it is dated: the day the action was taken (today when None)."""
+    entered_late: bool = False
+    """The action was entered after the fact: the document is issued for the record, not sent."""
+    served_ref: str | None = None
+    """For a service receipt: the document it is the receipt of."""
+
+
 PERIOD_DOCUMENTS: dict[str, str] = {"fee": "fee_notice", "correction": "correction_notice"}
 """The document a period of the other side runs from (consultations: ``consultation_letter`` by id)."""
 

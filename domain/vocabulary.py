@@ -1,12 +1,14 @@
-"""The vocabulary of a case as plain enumerations: stages, channels, applicant kinds, forms and deliveries.
+"""The vocabulary of a case as plain enumerations: stages, channels, applicant kinds, forms, deliveries, roles.
 
 Kept apart from the models that use them so that a command's options (``--stage``, ``--channel``) cost
-nothing to import.
+nothing to import; each enumeration a clerk chooses from has its Chinese labels here too, for the
+listings' spreadsheets and the command help.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 
 class Stage(StrEnum):
@@ -26,6 +28,17 @@ class Stage(StrEnum):
         return self is not Stage.CLOSED
 
 
+STAGE_LABELS: dict[str, str] = {
+    Stage.AWAITING_RECEIPT: "待确认收到",
+    Stage.REVIEW: "办理中",
+    Stage.AWAITING_CORRECTION: "待补正",
+    Stage.SECRECY_REVIEW: "保密审查",
+    Stage.AWAITING_PAYMENT: "待缴费",
+    Stage.REPLYING: "答复送达",
+    Stage.CLOSED: "已办结",
+}
+
+
 class Channel(StrEnum):
     """How the application reached the agency (Art 31 fixes the receipt date per channel)."""
 
@@ -35,6 +48,16 @@ class Channel(StrEnum):
     ONLINE = "online"  # 互联网渠道
     FAX = "fax"  # 传真
     EMAIL = "email"  # 电子邮件
+
+
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.IN_PERSON: "当面提交",
+    Channel.SIGNED_POST: "邮寄（需签收）",
+    Channel.ORDINARY_POST: "平常信函",
+    Channel.ONLINE: "互联网渠道",
+    Channel.FAX: "传真",
+    Channel.EMAIL: "电子邮件",
+}
 
 
 class ApplicantKind(StrEnum):
@@ -81,6 +104,53 @@ class RemedyResult(StrEnum):
     CORRECTED = "corrected"  # 结果纠正
     OTHER = "other"  # 其他结果
     PENDING = "pending"  # 尚未审结
+
+
+ConsultationKind = Literal["third_party", "agency"]
+"""Who is consulted before the reply: a third party (Art 32) or another agency (Art 34)."""
+CONSULTATION_KIND_LABELS: dict[str, str] = {
+    "third_party": "征求第三方意见（第三十二条）",
+    "agency": "征求其他机关意见（第三十四条）",
+}
+
+PartyAnswer = Literal["consent", "objection", "opinion"]
+"""What a consulted party answered."""
+PARTY_ANSWER_LABELS: dict[str, str] = {"consent": "同意公开", "objection": "不同意公开", "opinion": "提出意见"}
+
+ApprovalKind = Literal["extension", "longer_period", "fee_waiver"]
+"""What a handler asks the head of the disclosure body to approve."""
+APPROVAL_KIND_LABELS: dict[str, str] = {
+    "extension": "延长答复期限（第三十三条）",
+    "longer_period": "延迟答复（第三十五条）",
+    "fee_waiver": "减免信息处理费",
+}
+
+
+class Role(StrEnum):
+    """Who may do what (DOMAIN.md §1): the case roles, and the three administrators of 等保 三员."""
+
+    INTAKE = "intake"  # 登记
+    REVIEWER = "reviewer"  # 承办人
+    SECRECY_REVIEWER = "secrecy_reviewer"  # 保密审查
+    HEAD = "head"  # 负责人 of the disclosure body
+    SUPERVISOR = "supervisor"  # 监督, read-only
+    RECORDS = "records"  # 录入: enters actions a colleague took (acted_by)
+    USER_ADMIN = "user_admin"  # 系统管理员: users and their roles
+    KEY_ADMIN = "key_admin"  # 安全管理员: keys and tokens
+    AUDITOR = "auditor"  # 安全审计员: reads and verifies the audit log
+
+
+ROLE_LABELS: dict[str, str] = {
+    Role.INTAKE: "登记",
+    Role.REVIEWER: "承办人",
+    Role.SECRECY_REVIEWER: "保密审查",
+    Role.HEAD: "负责人",
+    Role.SUPERVISOR: "监督（只读）",
+    Role.RECORDS: "录入",
+    Role.USER_ADMIN: "系统管理员",
+    Role.KEY_ADMIN: "安全管理员",
+    Role.AUDITOR: "安全审计员",
+}
 
 
 RESULTS_HEADING = "三、本年度办理结果"

@@ -14,8 +14,8 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.application import Application
-from domain.case import CasePolicy, CaseState
-from domain.outgoing import Outgoing
+from domain.case import CasePolicy, CaseState, Stage
+from domain.outgoing import Outgoing, pending_sends
 from infra import audit_log
 from infra.settings import settings
 from infra.store import StoreUnavailable
@@ -119,6 +119,8 @@ def state_json(state: CaseState) -> dict[str, Any]:
         "pending_department": state.pending_department,
         "pending_request": state.pending_request.model_dump(mode="json") if state.pending_request else None,
         "outgoing": [outgoing_json(doc) for doc in state.outgoing],
+        # Still doing what its last action called for: the reply, a notice to issue, an e-mail to send.
+        "busy": state.stage is Stage.REPLYING or bool(state.to_issue or pending_sends(state.outgoing)),
         "events": [e.model_dump(mode="json") for e in state.events],
     }
 

@@ -23,7 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import BEIJING, load_calendar
 from domain.clock import beijing_date
 from infra.connection import TASK_QUEUE
-from tests.workflow_support import NOTICE_2027, application, case_worker, start_case, state_of, time_skipping
+from tests.workflow_support import NOTICE_2027, application, case_worker, settled, start_case, state_of, time_skipping
 from workflows.intake import IntakeWorkflow, intake_workflow_id
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -112,7 +112,7 @@ async def consultations_lapse(env: WorkflowEnvironment, queue: str) -> list[Hand
     await _act(h, "consult", {"by": "li", "kind": "agency", "party": "六安市财政局"})
     await _act(h, "consultation_answer", {"by": "li", "consultation": "c1", "answer": "objection"})
     # The letter goes by post: the agency's period to answer runs from its presumed service.
-    posted = (await state_of(h)).outgoing[-1].issued_on.isoformat()
+    posted = (await settled(h)).outgoing[-1].issued_on.isoformat()
     await _act(h, "record_delivery", {"by": "desk", "document": "consultation_letter:c2", "sent_on": posted})
     st = await state_of(h)
     answer_by = st.consultations[1].answer_by

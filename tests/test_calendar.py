@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import UTC, date, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.calendar import BEIJING, CalendarError, load_calendar, load_notice, load_regional_notice, read_notice
+from domain.calendar import (
+    BEIJING,
+    PREDICTED_FILE,
+    CalendarError,
+    load_calendar,
+    load_notice,
+    load_regional_notice,
+    predicted_years,
+    read_notice,
+)
 from tests.workflow_support import NOTICE_2027
 
 DATA = Path(__file__).parent / "data"
@@ -183,3 +193,10 @@ def test_notice_can_override_an_official_year(tmp_path: Path) -> None:
     load_notice(notice, tmp_path / "calendar")
     assert base
     assert not load_calendar(None, tmp_path / "calendar").is_working_day(date(2026, 3, 16))
+
+
+def test_shipped_prediction_is_what_holidays_china_predicts() -> None:
+    """The shipped years without a notice equal holidays.China's prediction (else run scripts/predict_calendar.py)."""
+    shipped = json.loads(resources.files("domain").joinpath("data", PREDICTED_FILE).read_text("utf-8"))
+    assert shipped["years"] == predicted_years()["years"]
+    assert all(CAL.status(int(year)) == "provisional" for year in shipped["years"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import json
 import os
 import signal
@@ -42,9 +44,12 @@ class DevRun:
             "OGI_UI_PORT": str(self.ui_port),
             "OGI_API_PORT": str(self.api_port),
             "OGI_CODEC_PORT": str(self.codec_port),
+            "OGI_MAIL_PORT": str(free_port()),
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.port}",
         }
         self.env.pop("OGI_KEYS_FILE", None)  # make run's default: the home's own key, made on first use
+        for name in ("OGI_SMTP_URL", "OGI_MAIL_FROM"):  # make run's default: its own local mail server
+            self.env.pop(name, None)
         self.proc: subprocess.Popen[str] | None = None
         self.out = home / "dev-run.out"
 
@@ -133,6 +138,17 @@ def test_dev_run_comes_up_serves_cases_stops_cleanly_and_keeps_them(dev: DevRun)
     case_id = json.loads(submitted.stdout)["id"]
     shown = run([ogi, "show", case_id, "--json"], env)
     assert shown.returncode == 0, shown.stderr
+    assert "Mail:" in banner and str(dev.home / "mail") in banner
+
+    # E-mail works out of the box: the acknowledgement reaches the stack's local mail server.
+    for _ in range(100):
+        kept = list((dev.home / "mail").glob("*.eml"))
+        if kept:
+            break
+        time.sleep(0.2)
+    assert kept, "no e-mail reached the local mail server"
+    message = email.message_from_bytes(kept[0].read_bytes(), policy=email.policy.default)
+    assert message["X-Ogi-Case"] == case_id and message["To"] == app["email"]
 
     # Encrypted by default: the server's database holds no personal data in plaintext ...
     stored = b"".join(p.read_bytes() for p in dev.home.glob("temporal.sqlite*"))

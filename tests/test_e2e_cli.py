@@ -216,6 +216,18 @@ class TestApplicantStatus:
         assert (closed["outcome"], closed["due"]) == ("申请人撤回", None)
         assert "query code" in stack.ogi("submit", str(application_file(stack.home))).stdout
 
+    def test_suggested_status_command_runs_as_printed(self, stack: Stack) -> None:
+        """On a pipe submit suggests the applicant's command on one line, with the real code: it runs as printed."""
+        done = stack.ogi("submit", str(application_file(stack.home)))
+        assert done.returncode == 0, done.stderr
+        prefix = "the applicant's view: "
+        line = next(ln for ln in done.stdout.splitlines() if ln.startswith(prefix))
+        program, *args = line.removeprefix(prefix).split()
+        assert (program, args[0], args[2]) == ("ogi", "status", "--code")
+        status = stack.ogi(*args, "--json")
+        assert status.returncode == 0, status.stderr
+        assert json.loads(status.stdout)["case_id"] == args[1]
+
 
 class TestApplicantKeyAcrossWorkers:
     def test_worker_with_another_key_refuses_then_registers_once_fixed(

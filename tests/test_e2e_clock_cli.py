@@ -6,7 +6,6 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from domain.calendar import load_calendar
 from domain.clock import beijing_date
 from tests.test_e2e_cli import Stack, application_file, running_stack
-from tests.workflow_support import NOTICE_2027
+from tests.workflow_support import NOTICE_2027, document_text
 
 pytestmark = pytest.mark.e2e
 
@@ -115,7 +114,7 @@ class TestEveryClockBranchThroughTheCli:
         stack.ogi_json("approve", case_id, "--by", "wang")
         final = closed(stack, case_id)
         assert final["outcome"] == "disclosed"
-        texts = [Path(p).read_text("utf-8") for p in final["documents"]]
+        texts = [document_text(p) for p in final["documents"]]
         for title in ("补正告知书", "延期答复告知书", "征求意见函", "收费通知书"):
             assert any(title in t for t in texts), title
         accepted = [e["action"] for e in final["events"] if e["accepted"]]

@@ -146,14 +146,15 @@ def document_text(path: str | Path) -> str:
 
 
 async def settled(handle: WorkflowHandle[Any, Any], tries: int = 200) -> CaseState:
-    """The case once it has issued its acknowledgement and sent what it sends by itself.
+    """The case once it has issued its documents and sent what it sends by itself.
 
-    Both run alongside the actions (e-mail goes out after the action that issued the document returned).
+    Both follow the actions that call for them: an action answers first, its notice is issued and e-mailed
+    right after.
     """
     for _ in range(tries):
         state = await state_of(handle)
         acknowledged = state.received is None or any(o.kind == "acknowledgement" for o in state.outgoing)
-        if acknowledged and not pending_sends(state.outgoing):
+        if acknowledged and not state.to_issue and not pending_sends(state.outgoing):
             return state
         await asyncio.sleep(0.05)
     msg = f"case {handle.id} still has deliveries to send: {pending_sends(state.outgoing)}"

@@ -111,7 +111,7 @@ class DisclosureRequestWorkflow(Serving):
             await self._recompute_clock("registered")
         if documents and st.stage is Stage.REVIEW and not st.outgoing:
             async with self._lock:
-                await self._issue_notice("confirm_receipt", None)
+                self._queue_document(DocumentKind.ACKNOWLEDGEMENT)
         self._index()
         while self._state.stage is not Stage.CLOSED:
             await self._archive()
@@ -120,6 +120,9 @@ class DisclosureRequestWorkflow(Serving):
                 workflow.continue_as_new(self._inp.model_copy(update={"resume": self._state}))
             if self._state.stage is Stage.REPLYING:
                 await self._send_reply()
+                continue
+            if documents and self._state.to_issue:
+                await self._issue_queued()
                 continue
             send_at = self._next_send_at() if documents else None
             if send_at is not None and send_at <= workflow.now():
@@ -135,7 +138,7 @@ class DisclosureRequestWorkflow(Serving):
                     lambda stage=stage, wake=wake, send_at=send_at: (  # type: ignore[misc]
                         self._state.stage is not stage
                         or self._next_wake() != wake
-                        or (documents and self._next_send_at() != send_at)
+                        or (documents and (self._next_send_at() != send_at or bool(self._state.to_issue)))
                     ),
                     timeout=timeout,
                 )
@@ -146,7 +149,7 @@ class DisclosureRequestWorkflow(Serving):
                 # Since this patch what a timer changed (overdue, a lapsed period) reaches the read model at once.
                 if workflow.patched("archive-every-action"):
                     await self._archive(force=True)
-        if documents and (not reply_proven(self._state) or self._next_send_at() is not None):
+        if documents and (not reply_proven(self._state) or self._next_send_at() is not None or self._state.to_issue):
             await self._archive(force=True)
             await self._await_service()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -214,6 +217,8 @@ class DisclosureRequestWorkflow(Serving):
                 raise workflow_error(exc) from None
             sent_as = actions.acts_as(name, action, self._state)
             new = actions.apply(name, action, self._state, now, self._inp.policy, actor)
+            # What the action did, as its own trail entry says (documents and deadlines follow it).
+            done = new.events[-1].detail
             previous_ends: dict[str, Deadline] = {}
             # Since this patch a recompute also moves the ends of running periods to the new calendar.
             if name == "recompute_clock" and workflow.patched("recompute-period-ends"):
@@ -235,7 +240,13 @@ class DisclosureRequestWorkflow(Serving):
                     reason, "refused.cannot_apply", type="ActionNotAllowed", non_retryable=True
                 ) from None
             if documents and sent_as in NOTICE_DOCUMENTS:
-                await self._issue_notice(sent_as, new.events[-1].on)
+                taken_on = new.events[-1].on
+                self._queue_document(
+                    NOTICE_DOCUMENTS[sent_as],
+                    self._state.consultations[-1].id if sent_as == "consult" else "main",
+                    issued_on=taken_on,
+                    entered_late=taken_on is not None,
+                )
             elif not documents and sent_as in NOTICES:
                 await self._send_notice(sent_as)
             self._index()
@@ -248,7 +259,7 @@ class DisclosureRequestWorkflow(Serving):
                 id=self._state.id,
                 stage=self._state.stage,
                 status="open" if self._state.stage.is_open else "closed",
-                detail=self._state.events[-1].detail if self._state.events else "",
+                detail=done,
                 due=view.due if view else None,
             )
 
@@ -426,16 +437,6 @@ class DisclosureRequestWorkflow(Serving):
         )
         self._state.documents.append(stored.path)
 
-    async def _issue_notice(self, sent_as: str, taken_on: date | None) -> None:
-        """Issue the document an action calls for and serve it; then start the periods that run from service."""
-        kind = NOTICE_DOCUMENTS[sent_as]
-        key = self._state.consultations[-1].id if sent_as == "consult" else "main"
-        doc = await self._issue(kind, key, issued_on=taken_on)
-        if doc is None:
-            return
-        await self._route(doc, entered_late=taken_on is not None)
-        await self._start_periods_from_service()
-
     async def _start_periods_from_service(self) -> None:
         try:
             self._state = await self._with_period_deadlines(self._state)
@@ -475,22 +476,20 @@ class DisclosureRequestWorkflow(Serving):
 
     async def _issue_reply(self) -> None:
         """Issue the reply (答复书) and close the case as replied; its delivery is sent by the run after."""
-        async with self._lock:
-            st = self._state
-            decision = st.decision
-            assert decision is not None
-            today = beijing_date(workflow.now())
-            doc = await self._issue(DocumentKind.REPLY, issued_on=st.replied_on)
-        if doc is None:
+        st = self._state
+        decision = st.decision
+        assert decision is not None
+        today = beijing_date(workflow.now())
+        issued = await self._issue_file(DocumentKind.REPLY, "main", st.replied_on or today)
+        if issued is None:
             # The decision stands, but a case is not closed without its reply: it waits, marked for
-            # attention, and tries again within the hour (a fixed template or font lets it through).
+            # attention, and tries again within the hour (facts supplied meanwhile let it through).
             await workflow.sleep(REISSUE_AFTER)
             return
         async with self._lock:
-            now = workflow.now()
             st = self._state
-            if st.attention and st.attention.startswith("the reply could not be issued"):
-                st.attention = None
+            doc = self._record_issued(DocumentKind.REPLY, "main", issued)
+            now = workflow.now()
             st.outcome = decision.outcome
             st.reasons = list(decision.reasons)
             st.reply_document = doc.files[0] if doc.files else None

@@ -27,15 +27,22 @@ with workflow.unsafe.imports_passed_through():
     from domain.clock import beijing_date
     from domain.documents import DocumentKind
     from domain.masking import mask_address, mask_email, mask_phone
-    from domain.outgoing import DeliveryStatus, Dispatch, Outgoing, by_ref, pending_sends, sent
+    from domain.outgoing import DeliveryStatus, Dispatch, Outgoing, PendingDocument, by_ref, pending_sends, sent
     from infra.delivery.email import EmailDocument
     from infra.delivery.sms import SmsMessage
 
 DOCUMENT_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=5
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=["DocumentInputError"],
 )
-"""Issuing is local work: a failure that five tries do not cure (a broken template, a missing font)
-needs a person, and the case says so instead of retrying for ever."""
+"""A document must go out: issuing is tried until it succeeds (a full disk or a broken template, once
+repaired, lets it through within a minute); facts the case lacks fail at once."""
+HEARTBEAT = timedelta(seconds=20)
+"""Issuing and e-mail beat between their steps: an attempt on a worker that died is retried after this,
+not after the whole start-to-close timeout."""
+SLOW_ISSUE = timedelta(minutes=5)
+"""Issuing that has not succeeded by then marks the case for attention while it keeps trying."""
 MAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=30),
     backoff_coefficient=2.0,
@@ -104,17 +111,25 @@ class Serving:
             st.served_periods = self._serves
         return self._serves
 
-    async def _issue(
-        self, kind: DocumentKind, key: str = "main", *, issued_on: date | None = None, served: Outgoing | None = None
-    ) -> Outgoing | None:
-        """Issue a document of the case as it stands, dated ``issued_on`` (today when None).
+    def _queue_document(
+        self, kind: DocumentKind, key: str = "main", *, issued_on: date | None = None, entered_late: bool = False
+    ) -> None:
+        """Put a document on the case's list to issue next (the caller holds the lock)."""
+        pending = PendingDocument(kind=kind.value, key=key, issued_on=issued_on, entered_late=entered_late)
+        self._state.to_issue.append(pending)
 
-        None, and the case marked for attention, if it cannot be issued. Called with the case's lock held.
+    async def _issue_file(
+        self, kind: DocumentKind, key: str, issued_on: date, served: Outgoing | None = None
+    ) -> IssuedDocumentResult | None:
+        """Issue a document of the case as it stands (numbered, rendered, stored), without holding the lock.
+
+        Tried until it succeeds, the case marked for attention if that takes long; None, and the case
+        marked, if the case lacks facts the document needs.
         """
-        issued_on = issued_on or beijing_date(workflow.now())
+        what = kind.value.replace("_", " ")
         to = "consulted_party" if kind is DocumentKind.CONSULTATION_LETTER else "applicant"
         try:
-            issued: IssuedDocumentResult = await workflow.execute_activity(
+            task = workflow.start_activity(
                 issue_case_document,
                 CaseDocumentRequest(
                     kind=kind,
@@ -127,11 +142,29 @@ class Serving:
                     served=served,
                 ),
                 start_to_close_timeout=timedelta(minutes=2),
+                heartbeat_timeout=HEARTBEAT,
                 retry_policy=DOCUMENT_RETRY,
             )
+            done, _ = await workflow.wait([task], timeout=SLOW_ISSUE.total_seconds())
+            if not done:
+                async with self._lock:
+                    self._needs_attention(
+                        f"the {what} is not issued yet: issuing keeps failing and is retried every minute "
+                        "(the worker's log and the case's pending activity say why)"
+                    )
+            issued: IssuedDocumentResult = await task
         except ActivityError as exc:
-            self._needs_attention(f"the {kind.value.replace('_', ' ')} could not be issued: {cause_of(exc)}")
+            async with self._lock:
+                self._needs_attention(f"the {what} could not be issued: {cause_of(exc)}")
             return None
+        return issued
+
+    def _record_issued(self, kind: DocumentKind, key: str, issued: IssuedDocumentResult) -> Outgoing:
+        """Enter an issued document on the case (the caller holds the lock)."""
+        st = self._state
+        what = kind.value.replace("_", " ")
+        if st.attention and st.attention.startswith(f"the {what} is not issued yet"):
+            st.attention = None
         doc = Outgoing(
             kind=issued.kind,
             key=key if kind is not DocumentKind.SERVICE_RECEIPT else issued.key,
@@ -139,16 +172,30 @@ class Serving:
             number=issued.number,
             issued_on=issued.issued_on,
             files=[f.path for f in issued.files],
-            to=to,
+            to="consulted_party" if kind is DocumentKind.CONSULTATION_LETTER else "applicant",
             needs_service=kind not in (DocumentKind.ACKNOWLEDGEMENT, DocumentKind.SERVICE_RECEIPT),
         )
-        st = self._state
         st.outgoing.append(doc)
         if doc.files:
             st.documents.append(doc.files[0])
         number = f" {doc.number}" if doc.number else ""
         st.events.append(CaseEvent(at=workflow.now(), action="issued", by="system", detail=f"{doc.title}{number}"))
         return doc
+
+    async def _issue_queued(self) -> None:
+        """Issue the first document on the list, enter it, route it, and start the periods from its service."""
+        pending = self._state.to_issue[0]
+        kind = DocumentKind(pending.kind)
+        served = by_ref(self._state.outgoing, pending.served_ref) if pending.served_ref else None
+        issued_on = pending.issued_on or beijing_date(workflow.now())
+        issued = await self._issue_file(kind, pending.key, issued_on, served)
+        async with self._lock:
+            self._state.to_issue = [p for p in self._state.to_issue if p != pending]
+            if issued is None:
+                return
+            doc = self._record_issued(kind, pending.key, issued)
+            await self._route(doc, entered_late=pending.entered_late)
+            await self._start_periods_from_service()
 
     def _channel_for(self, to: str) -> str:
         if to == "consulted_party":
@@ -166,6 +213,8 @@ class Serving:
         """
         app = self._inp.application
         channel = self._channel_for(doc.to)
+        if doc.kind == DocumentKind.SERVICE_RECEIPT.value:
+            return  # it goes with the document it is the receipt of, to be signed and returned
         if doc.kind == DocumentKind.ACKNOWLEDGEMENT.value:
             # Handed over at the counter or shown on the portal; e-mailed too where there is an address.
             if app.email and not entered_late:
@@ -188,12 +237,13 @@ class Serving:
             phone = app.applicant.phone
             if phone:
                 doc.deliveries.append(_to_send("sms", mask_phone(phone)))
-        ref = doc.ref
+        if doc.to == "applicant" and channel in ("post", "collect") and DocumentKind(doc.kind) in SERVICE_RECEIPT_FOR:
+            self._state.to_issue.append(
+                PendingDocument(
+                    kind=DocumentKind.SERVICE_RECEIPT.value, key=doc.ref.replace(":", "-"), served_ref=doc.ref
+                )
+            )
         await self._notify_document(doc)
-        current = by_ref(self._state.outgoing, ref)
-        receipt_needed = current is not None and DocumentKind(current.kind) in SERVICE_RECEIPT_FOR
-        if current is not None and receipt_needed and current.to == "applicant" and channel in ("post", "collect"):
-            await self._issue(DocumentKind.SERVICE_RECEIPT, served=current)
 
     async def _notify_document(self, doc: Outgoing) -> None:
         """One notification (outbox or webhook) of where a document went and how it stands; no file path."""
@@ -290,6 +340,7 @@ class Serving:
                     pdf_path=pdf,
                 ),
                 start_to_close_timeout=timedelta(minutes=2),
+                heartbeat_timeout=timedelta(seconds=90),  # the mail server may take its 30 s timeout
                 retry_policy=MAIL_RETRY,
             )
         except ActivityError as exc:
@@ -344,7 +395,10 @@ class Serving:
         """
         days = self._inp.policy.service.wait_for_service_days
         until = workflow.now() + timedelta(days=days)
-        while not reply_proven(self._state) or self._next_send_at() is not None:
+        while not reply_proven(self._state) or self._next_send_at() is not None or self._state.to_issue:
+            if self._state.to_issue:
+                await self._issue_queued()
+                continue
             send_at = self._next_send_at()
             if send_at is not None and send_at <= workflow.now():
                 await self._send_due()
@@ -352,7 +406,9 @@ class Serving:
             wake = min(until, send_at) if send_at else until
             try:
                 await workflow.wait_condition(
-                    lambda send_at=send_at: reply_proven(self._state) or self._next_send_at() != send_at,  # type: ignore[misc]
+                    lambda send_at=send_at: (  # type: ignore[misc]
+                        reply_proven(self._state) or self._next_send_at() != send_at or bool(self._state.to_issue)
+                    ),
                     timeout=max(wake - workflow.now(), timedelta(seconds=1)),
                 )
             except TimeoutError:
