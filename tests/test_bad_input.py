@@ -25,7 +25,7 @@ from domain.clock import beijing_date
 from domain.config import Agency, OgiConfig, Role
 from domain.errors import ApplicationRejected
 from domain.intake import check_intake
-from tests.workflow_support import case_worker, start_case, state_of, valid_id_number
+from tests.workflow_support import case_worker, settled, start_case, state_of, valid_id_number
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE: dict[str, Any] = json.loads((DATA / "application.json").read_text("utf-8"))
@@ -223,7 +223,7 @@ async def test_bad_actions_are_refused_as_updates_and_recorded_as_signals(env: W
     """Every bad action: an Update is refused with a reason and changes nothing; a Signal is recorded as refused."""
     async with case_worker(env.client) as queue:
         handle = await start_case(env.client, queue, beijing_date(await env.get_current_time()), people=PEOPLE)
-        before = await state_of(handle)
+        before = await settled(handle)
         assert before.stage is Stage.REVIEW
         messages: dict[str, str] = {}
         for name, payload, fragment in BAD_ACTIONS:

@@ -187,7 +187,7 @@ class TestSecrecyCheck:
         """The person who proposed the answer is refused at the secrecy check and the case is unchanged."""
         handle = await start_case(env.client, queue, await last_working_day(env))
         await update(env.client, handle.id, "approve", {"by": "li"})
-        before = await state_of(handle)
+        before = await settled(handle)
         with pytest.raises(WorkflowUpdateFailedError) as info:
             await update(env.client, handle.id, "approve", {"by": "li"})
         assert "four-eyes" in str(info.value.cause)
@@ -234,7 +234,7 @@ class TestRefusals:
         """A refused fire-and-forget signal lands in the audit trail as refused, and nothing else changes."""
         handle = await start_case(env.client, queue, await last_working_day(env))
         await update(env.client, handle.id, "approve", {"by": "li"})
-        before = await state_of(handle)
+        before = await settled(handle)
         await handle.signal("approve", {"by": "li"})
         await handle.signal("decide", {"by": "zhou", "outcome": "disclosed"})
         after = await state_of(handle)

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import WorkingCalendar, load_calendar, load_notice
 from domain.clock import beijing_date
 from tests.test_replay import load, replayer
-from tests.workflow_support import NOTICE_2027, case_worker, start_case, state_of
+from tests.workflow_support import NOTICE_2027, case_worker, settled, start_case, state_of
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ async def test_recompute_after_loading_a_notice_moves_the_due_date(
     """Provisional before the notice, official after; the event names both calendar versions; history replays."""
     handle, today = await case_received_today(time_skipping_env, queue)
     await handle.execute_update("set_longer_period", {"by": "zhao", "reason": "本月第40件申请", "days": 60})
-    before = await state_of(handle)
+    before = await settled(handle)
     assert before.clock_view is not None
     assert before.clock_view.provisional
     assert before.clock_view.due.year == 2027
@@ -84,7 +84,7 @@ async def test_recompute_without_a_change_records_nothing_new(
 ) -> None:
     """Recomputing with the same calendar leaves the due date and adds no deadline event."""
     handle, _ = await case_received_today(time_skipping_env, queue)
-    before = await state_of(handle)
+    before = await settled(handle)
     await handle.execute_update("recompute_clock", {"by": "admin"})
     after = await state_of(handle)
     assert after.clock_view == before.clock_view
@@ -99,7 +99,7 @@ async def test_recompute_moves_the_end_of_a_running_correction_period(
     """A 60-working-day correction period reaching 2027 is provisional; after the notice it is counted on it."""
     handle, _ = await case_received_today(time_skipping_env, queue)
     await handle.execute_update("request_correction", {"by": "li", "items": ["请写明文件名称"], "period_days": 60})
-    before = await state_of(handle)
+    before = await settled(handle)
     assert before.correction is not None and before.correction.respond_by is not None
     assert before.correction.respond_by.provisional and before.correction.respond_by.due.year == 2027
 

@@ -145,7 +145,7 @@ def document_text(path: str | Path) -> str:
     return re.sub(r"—\d+—", "", "".join(out.decode("utf-8").split()))  # page numbers (—1—) too
 
 
-async def settled(handle: WorkflowHandle[Any, Any], tries: int = 200) -> CaseState:
+async def settled(handle: WorkflowHandle[Any, Any], tries: int = 600) -> CaseState:
     """The case once it has issued its documents and sent what it sends by itself.
 
     Both follow the actions that call for them: an action answers first, its notice is issued and e-mailed
