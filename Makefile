@@ -36,7 +36,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	@for b in working_days lifecycle supervision api cli; do \
+	@for b in working_days lifecycle supervision api cli console; do \
 		echo "== bench/$$b"; $(BIN)/python -m bench.$$b || exit 1; \
 	done
 	@if [ -n "$$SOAK_MINUTES" ]; then echo "== bench/soak ($$SOAK_MINUTES min)"; $(BIN)/python -m bench.soak; fi

@@ -12,15 +12,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
-from api.routers import audit, cases, documents, imports, public, session, supervision
+from api.routers import attachments, audit, cases, documents, imports, portal, public, session, supervision
+from infra import web_sessions
 from infra.log import get_logger
 from infra.settings import settings
+from infra.store import StoreUnavailable
 from service import intake
 from service.errors import ServiceError
+from web import app as web_app
 
 log = get_logger("api")
 SETTLE_EVERY_S = 300
@@ -29,17 +33,28 @@ SETTLE_EVERY_S = 300
 class BodyLimit:
     """Refuse a request body larger than the limit with 413, whether it says its length or streams."""
 
-    def __init__(self, app: ASGIApp, limit: int, larger: dict[str, tuple[int, str]] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        larger: dict[str, tuple[int, str]] | None = None,
+        uploads: tuple[int, str] | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
         self.larger = larger or {}
         """Paths with a limit of their own (an import's file), each with the setting that sets it."""
+        self.uploads = uploads
+        """The limit of the routes that take attachments (the application form, attachments), and its setting."""
 
     def _limit(self, scope: Scope) -> tuple[int, str]:
         path = str(scope.get("path", ""))
         for prefix, limit in self.larger.items():
             if path == prefix or path.startswith(prefix + "/"):
                 return limit
+        takes_files = path == "/apply" or path.endswith("/attachments")
+        if self.uploads is not None and takes_files and scope.get("method") == "POST":
+            return self.uploads
         return self.limit, "OGI_MAX_BODY_BYTES"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,6 +97,10 @@ async def _settle_forever() -> None:
     while True:
         await asyncio.sleep(SETTLE_EVERY_S)
         try:
+            await asyncio.to_thread(web_sessions.purge)  # console sessions past their end
+        except (StoreUnavailable, SQLAlchemyError, OSError) as exc:
+            log.warning("sessions.purge_failed", error=type(exc).__name__)
+        try:
             settled = await intake.settle_allocations()
         except (ServiceError, OSError, RuntimeError) as exc:
             log.warning("intake.settle_failed", error=str(exc))
@@ -123,9 +142,21 @@ def create_app() -> FastAPI:
         ],
     )
     problems.install(app)
-    routers = (cases.router, documents.router, imports.router, supervision.router, public.router, session.router)
-    for router in (*routers, audit.router):
+    routers = (
+        cases.router,
+        attachments.router,
+        documents.router,
+        imports.router,
+        supervision.router,
+        public.router,
+        portal.router,
+        session.router,
+        audit.router,
+    )
+    for router in routers:
         app.include_router(router)
+    # The staff console and the applicant pages (HTML) beside the API.
+    web_app.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, Any]:
@@ -135,5 +166,6 @@ def create_app() -> FastAPI:
         BodyLimit,
         limit=settings().max_body_bytes,
         larger={"/v1/imports": (settings().max_import_bytes, "OGI_MAX_IMPORT_BYTES")},
+        uploads=(web_app.upload_limit(), "OGI_ATTACHMENT_MAX_BYTES"),
     )
     return app

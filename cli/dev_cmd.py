@@ -218,6 +218,7 @@ First users (no account exists until you make one; run these in a second termina
   ogi user add li --role reviewer               # handles cases
   ogi user add wang --role secrecy_reviewer     # signs the secrecy check
   ogi user add zhao --role head                 # approves extensions
+  ogi user add portal --role intake             # the online portal (/apply) registers as this user
   ogi user passwd li                            # a password, to sign in to the console or 'ogi login'
   export OGI_TOKEN=$(ogi token issue --user clerk)   # or: ogi login --user li
 """
@@ -284,6 +285,8 @@ def run(
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     env = {**os.environ, "TEMPORAL_ADDRESS": address, "OGI_HOME": str(home), "OGI_API_PORT": str(api_port)}
+    # The embedded stack answers on plain http at 127.0.0.1: console cookies cannot require HTTPS there.
+    env.setdefault("OGI_COOKIE_SECURE", "false")
     if local_mail:
         env |= {"OGI_SMTP_URL": f"smtp://{ip}:{mail_port}", "OGI_MAIL_FROM": env.get("OGI_MAIL_FROM") or LOCAL_SENDER}
     logs = {name: (home / f"{name}.log").open("ab") for name in ("worker", "serve", "codec", "mail")}
@@ -329,6 +332,7 @@ def run(
         ready = time.monotonic() - started
         typer.echo(f"ogi is up in {ready:.1f} s — Temporal at {address} ({setup_note}), data in {home}")
         typer.echo(f"API:      http://{ip}:{api_port}  (docs at /docs)")
+        typer.echo(f"Console:  http://{ip}:{api_port}/console   Applicants: /apply, /status")
         typer.echo(
             f"Web UI:   http://{ip}:{ui_port}/namespaces/default/workflows"
             + (" (decrypted by the codec server)" if codec_url else "")

@@ -1,4 +1,4 @@
-"""``ogi serve``: the HTTP API (and, next, the console) on uvicorn; ``make run`` starts it."""
+"""``ogi serve``: the HTTP API, the staff console and the applicant pages on uvicorn; ``--public`` for the internet zone."""
 
 from __future__ import annotations
 
@@ -26,25 +26,45 @@ def prepare() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default OGI_API_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default OGI_API_PORT, 8000).")] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Internet zone: only /apply and /status, reaching the internal ogi serve at OGI_INTERNAL_API_URL "
+            "with OGI_PORTAL_TOKEN (no Temporal, no store).",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the HTTP API: OpenAPI at /openapi.json, docs at /docs (one Temporal client per process)."""
+    """Serve the HTTP API (OpenAPI at /openapi.json), the console (/console) and the applicant pages (/apply, /status)."""
     import uvicorn
 
     from domain.errors import OgiError
     from infra.log import configure_logging, get_logger
+    from infra.paths import make_home
     from infra.settings import settings
 
     configure_logging()
     log = get_logger("serve")
     try:
         current = settings()
-        prepare()
+        if public:
+            if not (current.internal_api_url and current.portal_token):
+                msg = (
+                    "--public reaches the internal service over HTTP: set OGI_INTERNAL_API_URL and OGI_PORTAL_TOKEN "
+                    "(the same token the internal ogi serve has)"
+                )
+                fail(msg, EXIT_BAD_INPUT)
+            make_home()  # the anti-abuse secret lives in its keys folder; nothing else is kept here
+        else:
+            prepare()
     except OgiError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
-    if not current.auth_on:
+    if not current.auth_on and not public:
         log.warning("authentication is off (OGI_AUTH=off): actions are recorded under the names callers claim")
+    if not current.cookie_secure:
+        log.warning("cookies are sent over plain http (OGI_COOKIE_SECURE=false): for localhost only")
     uvicorn.run(
-        "api.app:create_app",
+        "web.app:create_public_app" if public else "api.app:create_app",
         factory=True,
         host=host or current.api_host,
         port=port or current.api_port,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
 from domain.read_model import CaseRow
+from domain.report import CaseRecord
 from infra.schema import cases
 from infra.store import read_engine
 
@@ -62,6 +63,12 @@ class Filters:
     department: str | None = None
     not_proposed_by: str | None = None
     """Leave out cases whose answer this user proposed (the secrecy queue never offers them)."""
+    stages: Sequence[str] | None = None
+    """Any of these stages (``stage`` narrows to one)."""
+    clock_paused: bool | None = None
+    """The reply clock stands still (at review: a consultation is out, Art 33 ¶3)."""
+    awaiting_approval: bool | None = None
+    """A request awaits the head's approval (extension, longer period, fee waiver)."""
     awaiting_delivery: bool | None = None
     """Cases with documents waiting to be posted, handed over or sent again (closed ones included)."""
 
@@ -99,10 +106,26 @@ def _where(f: Filters) -> list[ColumnElement[bool]]:
         clauses.append(cases.c.awaiting_delivery > 0 if f.awaiting_delivery else cases.c.awaiting_delivery == 0)
     if f.not_proposed_by is not None:
         clauses.append(or_(cases.c.proposed_by_id.is_(None), cases.c.proposed_by_id != f.not_proposed_by))
+    if f.stages is not None:
+        clauses.append(cases.c.stage.in_(list(f.stages)))
+    if f.clock_paused is not None:
+        clauses.append(cases.c.clock_paused == (true() if f.clock_paused else false()))
+    if f.awaiting_approval is not None:
+        pending = cases.c.pending_request
+        clauses.append(pending.is_not(None) if f.awaiting_approval else pending.is_(None))
     return clauses
 
 
-def _after(cursor: Cursor) -> ColumnElement[bool]:
+def _after(cursor: Cursor, descending: bool = False) -> ColumnElement[bool]:
+    if descending:
+        # The reverse order: latest due first, ties by id descending, cases without a due date still last.
+        if cursor.due is None:
+            return and_(cases.c.due.is_(None), cases.c.case_id < cursor.case_id)
+        return or_(
+            cases.c.due < cursor.due,
+            and_(cases.c.due == cursor.due, cases.c.case_id < cursor.case_id),
+            cases.c.due.is_(None),
+        )
     if cursor.due is None:
         return and_(cases.c.due.is_(None), cases.c.case_id > cursor.case_id)
     return or_(
@@ -125,20 +148,28 @@ class Page:
 _FIELDS = [c for c in cases.columns if c.name != "archived_at"]
 
 
-def page(filters: Filters, limit: int, after: Cursor | None = None) -> Page:
-    """The ``limit`` cases after ``after`` in (due, id) order (no due date last), with the total and the cursor."""
+def page(filters: Filters, limit: int, after: Cursor | None = None, *, descending: bool = False) -> Page:
+    """The ``limit`` cases after ``after`` in (due, id) order (no due date last), with the total and the cursor.
+
+    ``descending`` walks the dated cases latest first (the undated ones still come last).
+    """
     where = _where(filters)
-    order = [cases.c.due.is_(None), cases.c.due, cases.c.case_id]
+    if descending:
+        order = [cases.c.due.is_(None), cases.c.due.desc(), cases.c.case_id.desc()]
+    else:
+        order = [cases.c.due.is_(None), cases.c.due, cases.c.case_id]
     query = select(*_FIELDS).where(*where)
     if after is not None:
-        query = query.where(_after(after))
+        query = query.where(_after(after, descending))
     query = query.order_by(*order).limit(limit + 1)
     with read_engine().connect() as conn:
         found = [CaseRow.model_validate(dict(r._mapping)) for r in conn.execute(query)]
         total = conn.execute(select(func.count()).select_from(cases).where(*where)).scalar_one()
         before = 0
         if after is not None:
-            before = conn.execute(select(func.count()).select_from(cases).where(*where, ~_after(after))).scalar_one()
+            before = conn.execute(
+                select(func.count()).select_from(cases).where(*where, ~_after(after, descending))
+            ).scalar_one()
     more = len(found) > limit
     rows = found[:limit]
     cursor = Cursor(rows[-1].due, rows[-1].case_id) if more and rows else None
@@ -157,3 +188,13 @@ def total(filters: Filters) -> int:
     """How many cases match."""
     with read_engine().connect() as conn:
         return int(conn.execute(select(func.count()).select_from(cases).where(*_where(filters))).scalar_one())
+
+
+def closed_between(since: datetime, until: datetime, agency: str | None = None) -> list[CaseRecord]:
+    """The counting records of cases closed in ``[since, until)`` (by the ``closed_at`` index), one agency's or all."""
+    fields = [c for c in cases.columns if c.name in CaseRecord.model_fields]
+    query = select(*fields).where(cases.c.closed_at >= since, cases.c.closed_at < until)
+    if agency is not None:
+        query = query.where(or_(cases.c.agency == agency, cases.c.agency_code == agency))
+    with read_engine().connect() as conn:
+        return [CaseRecord.model_validate(dict(r._mapping)) for r in conn.execute(query.order_by(cases.c.case_id))]

@@ -260,6 +260,14 @@ def load_keyring() -> KeyRing | None:
     return _first_use_ring(default_keys_file())
 
 
+def sealing_keyring() -> KeyRing:
+    """The keys files at rest are sealed with: the configured payload keys, else the home's own (made on first use).
+
+    Unlike payloads, such files (applicants' attachments) are sealed even with ``OGI_ENCRYPTION=off``.
+    """
+    return load_keyring() or _first_use_ring(default_keys_file())
+
+
 class EncryptionCodec(PayloadCodec):
     """AES-256-GCM over whole payloads: metadata ``encoding=binary/encrypted`` and ``encryption-key-id``.
 

@@ -6,6 +6,7 @@ every event whatever the renderer.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -49,6 +50,37 @@ def mask_personal_data(_: Any, __: str, event_dict: MutableMapping[str, Any]) ->
     return event_dict
 
 
+class _CurrentStderr:
+    """A structlog logger writing to whatever ``sys.stderr`` is at each call.
+
+    Bound to the stream of the moment it was configured, a logger breaks once that stream is closed
+    (a replaced stderr); a log line must never be what fails an activity.
+    """
+
+    def msg(self, message: str) -> None:
+        # No stream to write to: the line is lost, the work goes on.
+        with contextlib.suppress(ValueError, OSError):
+            sys.stderr.write(message + "\n")
+            sys.stderr.flush()
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
+def _current_stderr(*_: Any) -> _CurrentStderr:
+    return _CurrentStderr()
+
+
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stdlib handler writing to the ``sys.stderr`` of the moment, for the same reason."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass  # never a traceback about a closed stream in the middle of someone's work
+
+
 def configure_logging(level: str | None = None, *, json_output: bool | None = None) -> None:
     """Configure structlog (and stdlib logging through it) once per process.
 
@@ -71,10 +103,10 @@ def configure_logging(level: str | None = None, *, json_output: bool | None = No
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping().get(level_name, 20)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_current_stderr,
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderrHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],

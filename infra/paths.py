@@ -101,3 +101,8 @@ def database_url() -> str:
 def config_path() -> Path | None:
     """The agency configuration file named by ``OGI_CONFIG``, if any."""
     return settings().config
+
+
+def attachments_dir() -> Path:
+    """Applicants' attachments (identity scans, licences, powers of attorney), encrypted, one folder per case."""
+    return ogi_home() / "attachments"

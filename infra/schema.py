@@ -213,6 +213,24 @@ notifications = Table(
 )
 """The once-per-key ledger of notifications, shared by every worker: ``sending`` until the sink took it."""
 
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("kind", String(12), nullable=False),
+    Column("user_id", String(40), nullable=True),
+    Column("via", String(10), nullable=True),
+    Column("csrf", String(64), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_sessions_user", "user_id"),
+    Index("ix_web_sessions_expires", "expires_at"),
+)
+"""Console sessions, server side: the cookie carries a random id, the store only its SHA-256, so a copy of
+the store opens no session. ``kind`` is ``session`` (signed in) or ``login`` (an OIDC sign-in under way)."""
+
 document_counters = Table(
     "document_counters",
     metadata,
@@ -332,6 +350,10 @@ def _m10_deliveries(conn: Connection) -> None:
     _add_columns(conn, cases, ("awaiting_delivery", "reply_served_on"))
 
 
+def _m11_web_sessions(conn: Connection) -> None:
+    web_sessions.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "tracking numbers", _m1_tracking_numbers),
     (2, "case archive and remedies", _m2_case_archive),
@@ -343,6 +365,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (8, "reply dates and verdicts, transfers and requests in the read model", _m8_effective_dates_and_routing),
     (9, "document numbers (文号) and issued documents", _m9_documents),
     (10, "documents awaiting delivery and the reply's day of service in the read model", _m10_deliveries),
+    (11, "console sessions, server side", _m11_web_sessions),
 ]
 """Every schema change, in order; append only."""
 

@@ -70,6 +70,34 @@ class Settings(BaseSettings):
     oidc_agency_claim: str = "agency"
     oidc_department_claim: str = "department"
 
+    oidc_client_id: str | None = None
+    """The console's client id at the identity platform (authorization code + PKCE); local accounts when unset."""
+    oidc_client_secret: SecretStr | None = None
+    """Only for a confidential client; a public client relies on PKCE alone."""
+    oidc_scopes: str = "openid profile"
+
+    console_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    """A console session unused this long ends (the user signs in again)."""
+    console_max_hours: Annotated[int, Field(ge=1, le=7 * 24)] = 12
+    """A console session ends this long after sign-in, however busy."""
+    cookie_secure: bool = True
+    """Cookies only over HTTPS; ``false`` for a console on plain-http localhost (development, tests)."""
+    public_url: str | None = None
+    """The address users reach ``ogi serve`` at (e.g. ``https://foi.example.gov.cn``): the OIDC redirect is built
+    from it; from the request's own address when unset."""
+
+    portal_user: str = "portal"
+    """The intake user the online portal registers applications as (``ogi user add portal --role intake``)."""
+    portal_token: SecretStr | None = None
+    """Shared secret between ``ogi serve --public`` and the internal ``ogi serve``: it opens ``/v1/portal/*``
+    (online applications, status, attachments) and nothing else."""
+    internal_api_url: str | None = None
+    """With ``ogi serve --public``: the internal ``ogi serve`` the portal reaches over HTTP."""
+    attachment_max_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 5 * 1024 * 1024
+    """Largest attachment (identity document scan, business licence, power of attorney) accepted."""
+    apply_challenge_after: Annotated[int, Field(ge=0, le=1000)] = 2
+    """Online applications from one address in an hour after which the form asks a question first."""
+
     codec_token: SecretStr | None = None
     codec_port: Port = 8081
     temporal_ip: str = "127.0.0.1"
@@ -130,7 +158,7 @@ class Settings(BaseSettings):
     sms_hours: str = "08:00-21:00"
     """Beijing hours in which SMS may go out (``domain.quiet_hours``); none at night (PowerEasy practice)."""
 
-    @field_validator("api_url")
+    @field_validator("api_url", "internal_api_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

@@ -83,6 +83,11 @@ class Query:
     assignee: str | None = None
     department: str | None = None
     not_proposed_by: str | None = None
+    stages: tuple[Stage, ...] | None = None
+    clock_paused: bool | None = None
+    awaiting_approval: bool | None = None
+    descending: bool = False
+    """Latest due date first (cases without one still last)."""
     awaiting_delivery: bool | None = None
 
 
@@ -130,6 +135,9 @@ def filters_for(query: Query, calendars: AgencyCalendars) -> tuple[Filters, dict
         assignee=query.assignee,
         department=query.department,
         not_proposed_by=query.not_proposed_by,
+        stages=[s.value for s in query.stages] if query.stages is not None else None,
+        clock_paused=query.clock_paused,
+        awaiting_approval=query.awaiting_approval,
         awaiting_delivery=query.awaiting_delivery,
     )
     return filters, through
@@ -189,7 +197,7 @@ def _list_now(query: Query, limit: int | None, after: str | None, every: bool) -
         raise BadInput(str(exc), "bad_input.cursor", field="after") from None
     filters, through = filters_for(query, calendars)
     try:
-        found = case_listing.page(filters, 10**9 if every else size, cursor)
+        found = case_listing.page(filters, 10**9 if every else size, cursor, descending=query.descending)
     except StoreUnavailable as exc:
         raise Unavailable(str(exc), "unavailable.store") from None
     today = _today()

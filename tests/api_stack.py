@@ -82,6 +82,46 @@ class ApiStack:
         msg = f"ogi serve did not answer; see {self.home / 'serve.log'}"
         raise RuntimeError(msg)
 
+    def start_public(self, **env: str) -> str:
+        """``ogi serve --public`` as the internet zone: its own home, no Temporal, intake over HTTP; its URL."""
+        port = free_port()
+        home = self.home / "public-zone"
+        home.mkdir(exist_ok=True)
+        zone = {
+            **self.env,
+            "OGI_HOME": str(home),
+            "TEMPORAL_ADDRESS": "127.0.0.1:1",  # nothing listens there: the zone must not need Temporal
+            "OGI_DATABASE_URL": f"sqlite:///{home / 'must-not-exist.sqlite'}",
+            "OGI_INTERNAL_API_URL": self.base,
+            "OGI_API_PORT": str(port),
+            **env,
+        }
+        log = (self.home / "public.log").open("ab")
+        self.procs.append(
+            subprocess.Popen(
+                [OGI, "serve", "--public", "--port", str(port)],
+                env=zone,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    return base
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        msg = f"ogi serve --public did not answer; see {self.home / 'public.log'}"
+        raise RuntimeError(msg)
+
+    def password(self, name: str, password: str) -> None:
+        """Set a user's password (``ogi user passwd --password-stdin``)."""
+        done = self.ogi("user", "passwd", name, "--password-stdin", stdin=password + "\n")
+        assert done.returncode == 0, done.stderr
+
     def stop(self) -> None:
         """SIGTERM to every process, SIGKILL if it lingers."""
         for proc in self.procs:
