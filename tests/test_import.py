@@ -305,7 +305,11 @@ class TestOpenCasesRunOn:
         await perform(claimed("wang"), case.case_id, "approve", {})
         final = await replied(env, case.case_id)
         assert (final.stage, final.late, final.replied_on) == (Stage.CLOSED, False, TODAY)
-        record = store.case_record(case.case_id)
+        for _ in range(200):  # the read model follows the case a moment after it closes
+            record = store.case_record(case.case_id)
+            if record is not None and record.status == "closed":
+                break
+            await asyncio.sleep(0.05)
         assert record is not None and (record.status, record.late) == ("closed", False)
 
     async def test_an_overdue_case_is_overdue_and_its_reply_late(self, env: WorkflowEnvironment) -> None:
