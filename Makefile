@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format bench clean
+.PHONY: install run test test-fast lint format messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The gettext catalogs (infra/locale): new messages from the code, then each .po compiled to its .mo.
+messages: $(STAMP)
+	$(BIN)/python -m scripts.messages
 
 bench: $(STAMP)
 	@for b in working_days lifecycle supervision api cli console; do \

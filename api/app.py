@@ -17,8 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
+from api.language import Language
 from api.routers import attachments, audit, cases, documents, imports, portal, public, session, supervision
+from domain.messages import Msg
 from infra import web_sessions
+from infra.i18n import translate
 from infra.log import get_logger
 from infra.settings import settings
 from infra.store import StoreUnavailable
@@ -76,13 +79,15 @@ class BodyLimit:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     # Raised inside the app's own reading of the body: answered by the problem handler.
-                    raise StarletteHTTPException(413, self._detail(limit, setting))
+                    raise StarletteHTTPException(413, translate(self._detail(limit, setting)))
             return message
 
         await self.app(scope, limited, send)
 
-    def _detail(self, limit: int, setting: str) -> str:
-        return f"the request body is larger than the {limit:,} bytes allowed ({setting})"
+    def _detail(self, limit: int, setting: str) -> Msg:
+        return Msg(
+            "the request body is larger than the {limit:,} bytes allowed ({setting})", limit=limit, setting=setting
+        )
 
     async def _too_large(self, scope: Scope, send: Send, limit: int, setting: str) -> None:
         response = problems.problem(413, "bad_input.too_large", self._detail(limit, setting))
@@ -168,4 +173,5 @@ def create_app() -> FastAPI:
         larger={"/v1/imports": (settings().max_import_bytes, "OGI_MAX_IMPORT_BYTES")},
         uploads=(web_app.upload_limit(), "OGI_ATTACHMENT_MAX_BYTES"),
     )
+    app.add_middleware(Language)  # outermost: every answer, a refused body's too, in the reader's language
     return app

@@ -2,12 +2,15 @@
 
 Every error the API answers has this shape: the service's errors with their code and status, request
 validation (422, naming the field), unknown routes (404), oversized bodies (413), and anything
-unexpected (500, logged with a reference, never a traceback in the answer).
+unexpected (500, logged with a reference, never a traceback in the answer). ``title`` and ``detail`` are
+in the request's language (``Accept-Language``, else ``OGI_LANG``: Chinese by default, named in
+``Content-Language``); ``code``, ``type`` and ``field`` never change with it.
 """
 
 from __future__ import annotations
 
 import secrets
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +19,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.input_problems import input_problem
+from domain.messages import Msg, Text, plural_msg
+from infra.i18n import current_lang, translate
 from infra.log import get_logger
 from service.errors import ServiceError
 
@@ -38,19 +44,19 @@ class Problem(BaseModel):
     """Every item at fault, where a request has many (an import's refused rows: ``line``, ``column``, ``message``)."""
 
 
-TITLES = {
-    400: "Bad request",
-    401: "Unauthenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Refused",
-    413: "Too large",
-    415: "Unsupported media type",
-    422: "Bad input",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Unavailable",
+TITLES: dict[int, Msg] = {
+    400: Msg("Bad request"),
+    401: Msg("Unauthenticated"),
+    403: Msg("Forbidden"),
+    404: Msg("Not found"),
+    405: Msg("Method not allowed"),
+    409: Msg("Refused"),
+    413: Msg("Too large"),
+    415: Msg("Unsupported media type"),
+    422: Msg("Bad input"),
+    429: Msg("Too many requests"),
+    500: Msg("Internal error"),
+    503: Msg("Unavailable"),
 }
 
 
@@ -78,25 +84,26 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def problem(
     status: int,
     code: str,
-    detail: str,
+    detail: Text,
     *,
     field: str | None = None,
     request: Request | None = None,
     errors: list[dict[str, Any]] | None = None,
     **headers: str,
 ) -> JSONResponse:
-    """A problem+json response."""
+    """A problem+json response, its title and detail in the current language."""
+    lang = current_lang()
     body = Problem(
         type=f"urn:ogi:problem:{code}",
-        title=TITLES.get(status, "Error"),
+        title=translate(TITLES.get(status, Msg("Error")), lang),
         status=status,
-        detail=detail,
+        detail=translate(detail, lang),
         code=code,
         field=field,
         instance=str(request.url.path) if request is not None else None,
         errors=errors,
     )
-    extra = dict(headers)
+    extra = {"Content-Language": lang, **headers}
     if status == 401:
         extra.setdefault("WWW-Authenticate", 'Bearer realm="ogi"')
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM, headers=extra)
@@ -114,25 +121,36 @@ def install(app: FastAPI) -> None:
     async def _service(request: Request, exc: ServiceError) -> JSONResponse:
         headers = {"Retry-After": "60"} if exc.status in (429, 503) else {}
         errors = getattr(exc, "errors", None)
-        return problem(exc.status, exc.code, str(exc), field=exc.field, request=request, errors=errors, **headers)
+        return problem(exc.status, exc.code, exc.message, field=exc.field, request=request, errors=errors, **headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        first = errors[0] if errors else {"loc": (), "type": "missing"}
         field = _field(first.get("loc", ()))
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        detail = f"{field}: {first.get('msg', 'invalid')}{more}"
+        detail = Msg("{field}: {problem}", field=field, problem=input_problem(first))
+        if len(errors) > 1:
+            detail = more_problems(detail, len(errors) - 1)
         return problem(422, "bad_input", detail, field=field, request=request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "bad_input.method", 413: "bad_input.too_large", 415: "bad_input.media_type"}
-        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "error")
+        detail: Text = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, Msg("Error"))
+        if isinstance(exc.detail, str) and exc.detail == HTTPStatus(exc.status_code).phrase:
+            # Starlette's own words for a route or method that does not exist.
+            title = TITLES.get(exc.status_code, Msg("Error"))
+            detail = Msg("no such resource: {path}", path=request.url.path) if exc.status_code == 404 else title
         return problem(exc.status_code, code.get(exc.status_code, "bad_input"), detail, request=request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         ref = secrets.token_hex(6)
         log.error("api.unexpected", ref=ref, path=request.url.path, error=type(exc).__name__)
-        return problem(500, "internal", f"an unexpected error; the server log has it under reference {ref}")
+        detail = Msg("an unexpected error; the server log has it under reference {ref}", ref=ref)
+        return problem(500, "internal", detail)
+
+
+def more_problems(first: Text, more: int) -> Msg:
+    """The first problem of several, and how many more there are."""
+    return plural_msg("{first} (and {n} more problem)", "{first} (and {n} more problems)", more, first=first)

@@ -14,8 +14,11 @@ import typer
 
 from cli.backend import CommandFailed, auth_on, call
 from cli.helptext import REASON_LABELS, REVIEW_OUTCOME_HELP, completion, reason_table, values
-from cli.output import AsOfOpt, DryRunOpt, JsonOpt, day_option, emit_json, fail, failed, say
+from cli.output import AsOfOpt, DryRunOpt, JsonOpt, day_option, emit_json, fail, failed, marked, say, words
+from cli.show_cmd import said_detail
+from domain.clock import pause_kind
 from domain.fees import FEE_METHOD_LABELS, FeeMethod
+from domain.messages import Msg, Term, plural_msg
 from domain.outcomes import Outcome, Reason
 from domain.vocabulary import (
     APPROVAL_KIND_LABELS,
@@ -73,20 +76,24 @@ def act(
     if auth_on():
         if by is not None:
             fail(
-                "with authentication on you act as the user of your token (OGI_TOKEN or ogi login); leave out --by "
-                "(to enter what a colleague did, use --acted-by with the records role)",
+                Msg(
+                    "with authentication on you act as the user of your token (OGI_TOKEN or ogi login); leave out --by "
+                    "(to enter what a colleague did, use --acted-by with the records role)"
+                ),
                 as_json=as_json,
                 error_code="bad_input.by",
             )
     elif by is None:
-        fail("--by is required with OGI_AUTH=off: who takes the action", as_json=as_json, error_code="bad_input.by")
+        fail(
+            Msg("--by is required with OGI_AUTH=off: who takes the action"), as_json=as_json, error_code="bad_input.by"
+        )
     else:
         body["by"] = by
     if acted_by is not None:
         body["acted_by"] = acted_by
     if as_of is not None:
         if not dry_run:
-            fail("--as-of imagines the action on another day, so it needs --dry-run", as_json=as_json)
+            fail(Msg("--as-of imagines the action on another day, so it needs --dry-run"), as_json=as_json)
         day_option(as_of, "--as-of", as_json)
     query = {"dry_run": dry_run, "as_of": as_of, "wait": None if wait else "false"}
     try:
@@ -100,9 +107,11 @@ def act(
         if exc.status == 422 and exc.field:
             field = exc.field.split(".")[0]
             option = LIST_OPTIONS.get(field, "--" + field.replace("_", "-"))
-            failed(CommandFailed(f"{exc} (option {option})", exc.code, exc.status), as_json)
+            said = words(Msg("{problem} (option {option})", problem=str(exc), option=option))
+            failed(CommandFailed(said, exc.code, exc.status), as_json)
         if dry_run and exc.status == 409:
-            failed(CommandFailed(f"would be refused: {exc} (dry run: nothing was sent)", exc.code, 409), as_json)
+            said = words(Msg("would be refused: {problem} (dry run: nothing was sent)", problem=str(exc)))
+            failed(CommandFailed(said, exc.code, 409), as_json)
         failed(exc, as_json)
     result = answer.body
     if dry_run:
@@ -111,24 +120,40 @@ def act(
     if as_json:
         emit_json(result)
     elif answer.status == 202:
-        say(f"{case_id}: {name} accepted by the case; its result: {result['poll']}")
+        say(
+            Msg("{id}: {action} accepted by the case; its result: {poll}", id=case_id, action=name, poll=result["poll"])
+        )
     else:
-        say(f"{result['id']}: {result['detail']} → stage [bold]{result['stage']}[/]")
+        stage = f"[bold]{words(Term('stage', result['stage']))}[/]"
+        say(Msg("{id}: {detail} → stage {stage}", id=result["id"], detail=said_detail(result), stage=stage))
 
 
 def _clock_line(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
     if after is None:
-        return "no reply clock runs (receipt not confirmed)"
+        return words(Msg("no reply clock runs (receipt not confirmed)"))
     if before is None:
-        return f"the clock starts: due {after['due']} ({after['left']} working days left)"
+        return words(
+            plural_msg(
+                "the clock starts: due {due} ({n} working day left)",
+                "the clock starts: due {due} ({n} working days left)",
+                after["left"],
+                due=after["due"],
+            )
+        )
     moved = _days(before["due"], after["due"])
-    shift = f" ({moved:+d} days)" if moved else " (unchanged)"
-    stopped = " · the clock stops" if after["paused"] and not before["paused"] else ""
-    restarted = " · the clock runs again" if before["paused"] and not after["paused"] else ""
-    return (
-        f"due {before['due']} → {after['due']}{shift} · working days left {before['left']} → {after['left']}"
-        f"{stopped}{restarted}"
+    shift = plural_msg("{moved} day", "{moved} days", abs(moved), moved=f"{moved:+d}") if moved else Msg("unchanged")
+
+    line = Msg(
+        "due {before} → {after} ({shift}) · working days left {left_before} → {left_after}",
+        before=before["due"],
+        after=after["due"],
+        shift=shift,
+        left_before=before["left"],
+        left_after=after["left"],
     )
+    stopped = " · " + words(Msg("the clock stops")) if after["paused"] and not before["paused"] else ""
+    restarted = " · " + words(Msg("the clock runs again")) if before["paused"] and not after["paused"] else ""
+    return words(line) + stopped + restarted
 
 
 def _days(a: str, b: str) -> int:
@@ -138,33 +163,58 @@ def _days(a: str, b: str) -> int:
 
 
 def _print_preview(result: dict[str, Any], as_json: bool, as_of: str | None) -> None:
-    when = "" if as_of is None else f" on {result['as_of']}"
     if not result["accepted"]:
+        if as_of is None:
+            refusal = Msg("would be refused: {refusal} (dry run: nothing was sent)", refusal=result["refusal"])
+        else:
+            refusal = Msg(
+                "would be refused on {day}: {refusal} (dry run: nothing was sent)",
+                day=result["as_of"],
+                refusal=result["refusal"],
+            )
         unplayed = result.get("not_simulated") or []
-        more = f"; not played before then: {'; '.join(unplayed)}" if unplayed else ""
-        fail(
-            f"would be refused{when}: {result['refusal']} (dry run: nothing was sent){more}",
-            1,
-            as_json,
-            "refused",
-        )
+        if unplayed:
+            refusal = Msg("{refusal}; not played before then: {lines}", refusal=refusal, lines="; ".join(unplayed))
+        fail(refusal, 1, as_json, result.get("refusal_code") or "refused")
     if as_json:
         emit_json({**result, "due_moves_by": result.get("due_moves")})
         return
-    say(
-        f"[bold]{result['case_id']}[/] · {result['action']}{when}: [green]would be accepted[/] (dry run: nothing was sent)"
+    accepted = marked("green", Msg("would be accepted"))
+    if as_of is None:
+        head = Msg(
+            "{id} · {action}: {accepted} (dry run: nothing was sent)",
+            id=f"[bold]{result['case_id']}[/]",
+            action=result["action"],
+            accepted=accepted,
+        )
+    else:
+        head = Msg(
+            "{id} · {action} on {day}: {accepted} (dry run: nothing was sent)",
+            id=f"[bold]{result['case_id']}[/]",
+            action=result["action"],
+            day=result["as_of"],
+            accepted=accepted,
+        )
+    say(head)
+    say(f"  {said_detail(result)}")
+    stages = Msg(
+        "stage {before} → {after}",
+        before=Term("stage", result["stage_before"]),
+        after=Term("stage", result["stage_after"]),
     )
-    say(f"  {result['detail']}")
-    say(f"  stage {result['stage_before']} → {result['stage_after']}")
+    say("  " + words(stages))
     say(f"  {_clock_line(result.get('clock_before'), result.get('clock_after'))}")
     for key, end in (result.get("periods") or {}).items():
-        say(f"  {key} period ends {end['due']} (24:00 Beijing time)")
+        say(
+            "  " + words(Msg("{period} period ends {due} (24:00 Beijing time)", period=pause_kind(key), due=end["due"]))
+        )
     for line in (result.get("clock_after") or {}).get("explanation", []):
         say(f"  [dim]· {line}[/]")
     for line in result.get("not_simulated") or []:
-        say(f"  [yellow]not played before{when}:[/] {line}")
+        label = Msg("not played before:") if as_of is None else Msg("not played before {day}:", day=result["as_of"])
+        say("  " + marked("yellow", label) + " " + line)
     if result.get("calendar_note"):
-        say(f"  [yellow]calendar:[/] {result['calendar_note']}")
+        say("  " + marked("yellow", Msg("calendar:")) + " " + result["calendar_note"])
 
 
 AccessOpt = Annotated[

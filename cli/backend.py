@@ -108,9 +108,12 @@ def call(
     import urllib.parse
     import urllib.request
 
+    from infra.i18n import current_lang
+
     params = {k: _param(v) for k, v in (query or {}).items() if v is not None and v is not False}
     target = path + (("?" + urllib.parse.urlencode(params, doseq=True)) if params else "")
-    sent = {"Accept": "application/json", **(headers or {})}
+    # The service's words (problems, warnings) come back in the command's language (OGI_LANG).
+    sent = {"Accept": "application/json", "Accept-Language": current_lang(), **(headers or {})}
     bearer = token if token is not None else stored_token()
     if bearer and auth_on():
         sent["Authorization"] = f"Bearer {bearer}"
@@ -130,9 +133,16 @@ def call(
     except urllib.error.HTTPError as exc:
         raise _failure(exc) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        from domain.messages import Msg
+        from infra.i18n import translate
+
         reason = getattr(exc, "reason", exc)
-        msg = f"cannot reach ogi serve at {api_base()} ({reason}); start it with 'make run' or set OGI_API_URL"
-        raise CommandFailed(msg, "unavailable", 503) from None
+        msg = Msg(
+            "cannot reach ogi serve at {url} ({reason}); start it with 'make run' or set OGI_API_URL",
+            url=api_base(),
+            reason=str(reason),
+        )
+        raise CommandFailed(translate(msg), "unavailable", 503) from None
 
 
 _local: Any = None
@@ -161,7 +171,7 @@ def _in_process(method: str, target: str, body: bytes | None, headers: dict[str,
     kind = response.headers.get("content-type", "")
     if response.status_code >= 400:
         problem = response.json() if "json" in kind else {}
-        detail = problem.get("detail") or f"the API answered {response.status_code}"
+        detail = problem.get("detail") or _answered(response.status_code)
         code = problem.get("code") or "error"
         raise CommandFailed(detail, code, response.status_code, problem.get("field"), problem.get("errors"))
     if raw:
@@ -180,8 +190,19 @@ def _failure(exc: urllib.error.HTTPError) -> CommandFailed:
         problem = json.loads(exc.read())
     except (ValueError, OSError):
         problem = {}
-    detail = problem.get("detail") or f"ogi serve answered {exc.code}"
+    from domain.messages import Msg
+    from infra.i18n import translate
+
+    detail = problem.get("detail") or _answered(exc.code)
     code = problem.get("code") or "error"
     if exc.code == 401:
-        detail += "; set OGI_TOKEN (ogi token issue --user NAME) or run 'ogi login'"
+        hint = Msg("{detail}; set OGI_TOKEN (ogi token issue --user NAME) or run 'ogi login'", detail=detail)
+        detail = translate(hint)
     return CommandFailed(detail, code, exc.code, problem.get("field"), problem.get("errors"))
+
+
+def _answered(status: int) -> str:
+    from domain.messages import Msg
+    from infra.i18n import translate
+
+    return translate(Msg("ogi serve answered {status}", status=str(status)))

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, table
+from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, table, words
 from cli.recompute_cmd import recompute
 from domain.calendar_years import FIRST_YEAR, LAST_YEAR
+from domain.messages import Msg, Words, plural_msg
 
 if TYPE_CHECKING:
     from domain.calendar import WorkingCalendar
@@ -36,7 +37,7 @@ def _calendar(region: str | None, as_json: bool) -> WorkingCalendar:
     try:
         return load_calendar(region, notices_dir())
     except CalendarError as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+        fail(exc.message, EXIT_BAD_INPUT, as_json)
 
 
 def _date(text: str, as_json: bool) -> date:
@@ -45,7 +46,7 @@ def _date(text: str, as_json: bool) -> date:
     try:
         return parse_date(text)
     except CalendarError as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+        fail(exc.message, EXIT_BAD_INPUT, as_json)
 
 
 @app.command("add-workdays", context_settings={"ignore_unknown_options": True})
@@ -62,18 +63,22 @@ def add_workdays(
     try:
         n = int(days)
     except ValueError:
-        fail(f"N must be a whole number of working days, not {days!r}", EXIT_BAD_INPUT, as_json)
+        fail(Msg("N must be a whole number of working days, not {days}", days=repr(days)), EXIT_BAD_INPUT, as_json)
     cal = _calendar(region, as_json)
     try:
         due = cal.due(day, n)
     except CalendarError as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+        fail(exc.message, EXIT_BAD_INPUT, as_json)
     if as_json:
         emit_json({**due.model_dump(mode="json"), "region": region})
         return
     typer.echo(due.due.isoformat())
     if due.provisional:
-        typer.echo(f"provisional: {due.provisional_reason}", err=True)
+        from domain.calendar import provisional_reason_message
+
+        reason = provisional_reason_message(due.provisional_reason or "")
+
+        typer.echo(words(Msg("provisional: {reason}", reason=reason)), err=True)
 
 
 @app.command("is-workday")
@@ -90,7 +95,7 @@ def is_workday(
     try:
         working = cal.is_working_day(d)
     except CalendarError as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+        fail(exc.message, EXIT_BAD_INPUT, as_json)
     if as_json:
         emit_json(
             {
@@ -102,7 +107,7 @@ def is_workday(
             }
         )
         return
-    typer.echo("yes" if working else "no")
+    typer.echo(words(Msg("yes") if working else Msg("no")))
 
 
 def year_rows(cal: WorkingCalendar, year: int) -> list[dict[str, Any]]:
@@ -137,8 +142,28 @@ def year(
             }
         )
         return
-    title = f"{yyyy}: {status}" + (f" · {source}" if source else "")
-    table(title, ["date", "星期", "kind"], [(row["date"], row["weekday"], row["kind"]) for row in rows])
+    said_status = Msg("official") if status == "official" else Msg("provisional")
+    title = Msg("{year}: {status}", year=str(yyyy), status=said_status)
+    heading = f"{words(title)} · {source}" if source else title
+    kinds = {"holiday": Msg("holiday"), "make-up working day": Msg("make-up working day")}
+    lines = [(row["date"], weekday(row["weekday"]), kinds.get(row["kind"], row["kind"])) for row in rows]
+    table(heading, [Msg("date"), Msg("weekday"), Msg("kind")], lines)
+
+
+def weekday(chinese: str) -> Msg:
+    """A weekday (一 to 日, as the JSON gives it) in the reader's language."""
+    return _WEEKDAY_NAMES[WEEKDAYS.index(chinese)]
+
+
+_WEEKDAY_NAMES = (
+    Msg("Monday"),
+    Msg("Tuesday"),
+    Msg("Wednesday"),
+    Msg("Thursday"),
+    Msg("Friday"),
+    Msg("Saturday"),
+    Msg("Sunday"),
+)
 
 
 def _install_checked(install: Callable[[Path], object], region: str | None, as_json: bool) -> str:
@@ -163,15 +188,20 @@ def _install_checked(install: Callable[[Path], object], region: str | None, as_j
             install(trial)
             version = load_calendar(region, trial).version
         except CalendarError as exc:
-            fail(f"{str(exc).replace(str(trial), str(target))}; nothing was installed", EXIT_BAD_INPUT, as_json)
+            problem = str(exc).replace(str(trial), str(target)) if not isinstance(exc.message, Msg) else exc.message
+            fail(Msg("{problem}; nothing was installed", problem=problem), EXIT_BAD_INPUT, as_json)
         except OSError as exc:
-            fail(
-                f"cannot read the installed notices in {target}: {exc}; nothing was installed", EXIT_BAD_INPUT, as_json
+            msg = Msg(
+                "cannot read the installed notices in {folder} ({detail}); nothing was installed",
+                folder=str(target),
+                detail=str(exc),
             )
+            fail(msg, EXIT_BAD_INPUT, as_json)
     try:
         install(target)
     except OSError as exc:
-        fail(f"cannot install into {target}: {exc}; check its permissions", EXIT_BAD_INPUT, as_json)
+        msg = Msg("cannot install into {folder} ({detail}); check its permissions", folder=str(target), detail=str(exc))
+        fail(msg, EXIT_BAD_INPUT, as_json)
     return version
 
 
@@ -188,7 +218,7 @@ def load_notice_cmd(
     try:
         notice = read_notice(file)
     except CalendarError as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+        fail(exc.message, EXIT_BAD_INPUT, as_json)
     before: str | None
     try:
         before = load_calendar(None, target).version
@@ -205,9 +235,14 @@ def load_notice_cmd(
         "calendar_version_before": before,
         "calendar_version": after,
     }
-    text = (
-        f"installed {notice.year} ({notice.status}): {len(notice.holidays)} holidays, "
-        f"{len(notice.weekend_workdays)} make-up working days; calendar {before or '(unreadable)'} → {after}"
+    text = Msg(
+        "installed {year} ({status}): {holidays}, {makeup}; calendar {before} → {after}",
+        year=str(notice.year),
+        status=Msg("official") if notice.status == "official" else Msg("provisional"),
+        holidays=plural_msg("{n} holiday", "{n} holidays", len(notice.holidays)),
+        makeup=plural_msg("{n} make-up working day", "{n} make-up working days", len(notice.weekend_workdays)),
+        before=before or Msg("(unreadable)"),
+        after=after,
     )
     _report_install(result, text, as_json)
 
@@ -236,15 +271,16 @@ def load_regional_cmd(
     try:
         notice = read_regional_notice(file)
     except CalendarError as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+        fail(exc.message, EXIT_BAD_INPUT, as_json)
     known = installed_regions(target)
     if notice.region not in known and not new_region:
-        fail(
-            f"region {notice.region!r} is not known here (known: {', '.join(sorted(known))}); "
+        msg = Msg(
+            "region {region} is not known here (known: {known}); "
             "correct the region in the file, or repeat with --new-region to add it",
-            EXIT_BAD_INPUT,
-            as_json,
+            region=repr(notice.region),
+            known=Words(sorted(known)),
         )
+        fail(msg, EXIT_BAD_INPUT, as_json)
     before: str | None = None
     if notice.region in known:
         try:
@@ -262,17 +298,24 @@ def load_regional_cmd(
         "calendar_version_before": before,
         "calendar_version": after,
     }
-    label = before or ("(new region)" if notice.region not in known else "(unreadable)")
-    text = f"installed {notice.region} {notice.year}: {len(notice.days)} regional holidays; calendar {label} → {after}"
+    label = before or (Msg("(new region)") if notice.region not in known else Msg("(unreadable)"))
+    text = Msg(
+        "installed {region} {year}: {days}; calendar {before} → {after}",
+        region=notice.region,
+        year=str(notice.year),
+        days=plural_msg("{n} regional holiday", "{n} regional holidays", len(notice.days)),
+        before=label,
+        after=after,
+    )
     _report_install(result, text, as_json)
 
 
-def _report_install(result: dict[str, Any], text: str, as_json: bool) -> None:
+def _report_install(result: dict[str, Any], text: Msg, as_json: bool) -> None:
     if as_json:
         emit_json(result)
         return
-    typer.echo(text)
-    typer.echo("open cases keep their due dates until you run: ogi calendar recompute --by YOU")
+    typer.echo(words(text))
+    typer.echo(words(Msg("open cases keep their due dates until you run: ogi calendar recompute --by YOU")))
 
 
 app.command("recompute")(recompute)

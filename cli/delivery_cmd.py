@@ -11,6 +11,7 @@ import typer
 from cli.actions_cmd import ActedByOpt, ByOpt, OnOpt, act
 from cli.backend import CommandFailed, call
 from cli.output import DryRunOpt, JsonOpt, day_option, emit_json, fail, failed, say, table
+from domain.messages import Msg, plural_msg
 
 app = typer.Typer(no_args_is_help=True)
 """``ogi delivery ...``."""
@@ -80,8 +81,9 @@ def batch(
         emit_json(answer)
         return
     rows = [(d["case_id"], d["kind"], d.get("number") or "", str(d["pages"])) for d in answer["documents"]]
-    table(f"post of {answer['agency_code']} on {answer['day']}", ["case", "document", "number", "pages"], rows)
-    say(f"batch: {output or answer['path']}")
+    title = Msg("post of {agency} on {day}", agency=answer["agency_code"], day=answer["day"])
+    table(title, [Msg("case"), Msg("document"), Msg("number"), Msg("pages")], rows)
+    say(Msg("batch: {file}", file=str(output or answer["path"])))
 
 
 def _today() -> date:
@@ -98,12 +100,12 @@ def _download(path: str, output: Path, as_json: bool, query: dict[str, str] | No
     except CommandFailed as exc:
         failed(exc, as_json)
     if output.exists() and output.is_dir():
-        fail(f"{output} is a folder; give a file name", as_json=as_json)
+        fail(Msg("{path} is a folder; give a file name", path=str(output)), as_json=as_json)
     output.write_bytes(data)
     if as_json:
         emit_json({"path": str(output), "bytes": len(data)})
     else:
-        say(f"wrote {output} ({len(data):,} bytes)")
+        say(plural_msg("wrote {file} ({n:,} byte)", "wrote {file} ({n:,} bytes)", len(data), file=str(output)))
 
 
 @files_app.command("document", rich_help_panel="Cases")

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from cli.backend import CommandFailed, call
-from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, is_terminal, say, table
+from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, is_terminal, marked, say, table, words
+from domain.messages import Msg, Term, plural_msg
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -25,8 +26,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _where(problem: dict[str, Any]) -> str:
-    column = f", {problem['column']}" if problem.get("column") else ""
-    return f"line {problem['line']}{column}: {problem['message']}"
+    if problem.get("column"):
+        where = Msg(
+            "line {line}, {column}: {problem}",
+            line=problem["line"],
+            column=problem["column"],
+            problem=problem["message"],
+        )
+    else:
+        where = Msg("line {line}: {problem}", line=problem["line"], problem=problem["message"])
+    return words(where)
 
 
 def _write_template(target: str, as_json: bool) -> None:
@@ -39,15 +48,20 @@ def _write_template(target: str, as_json: bool) -> None:
     elif path.suffix.lower() == ".xlsx":
         data = xlsx_bytes([(CASES_SHEET, template_grid()), (INSTRUCTIONS_SHEET, instructions_grid())])
     else:
-        fail(f"--template {target}: name a .xlsx or a .csv file", EXIT_BAD_INPUT, as_json)
+        fail(Msg("--template {file}: name a .xlsx or a .csv file", file=target), EXIT_BAD_INPUT, as_json)
     try:
         path.write_bytes(data)
     except OSError as exc:
-        fail(f"cannot write {target}: {exc.strerror}", EXIT_BAD_INPUT, as_json)
+        fail(Msg("cannot write {file}: {reason}", file=target, reason=exc.strerror or ""), EXIT_BAD_INPUT, as_json)
     if as_json:
         emit_json({"template": str(path)})
     else:
-        say(f"template written to {path}: fill in one row per case (the 说明 sheet documents each column)")
+        msg = Msg(
+            "template written to {file}: fill in one row per case (the sheet {sheet} documents each column)",
+            file=str(path),
+            sheet=INSTRUCTIONS_SHEET,
+        )
+        say(msg)
 
 
 @app.command("import", rich_help_panel="Intake")
@@ -75,14 +89,14 @@ def import_cases(
         return
     if file is None:
         fail(
-            "give the file to import (ogi import FILE), or --template FILE for the empty template",
+            Msg("give the file to import (ogi import FILE), or --template FILE for the empty template"),
             EXIT_BAD_INPUT,
             as_json,
         )
     try:
         raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror}", EXIT_BAD_INPUT, as_json)
+        fail(Msg("cannot read {file}: {reason}", file=file, reason=exc.strerror or ""), EXIT_BAD_INPUT, as_json)
     kind = XLSX if raw.startswith(b"PK\x03\x04") else "text/csv"
     source = "stdin" if file == "-" else Path(file).name
     try:
@@ -113,9 +127,13 @@ def _refused(exc: CommandFailed, as_json: bool) -> None:
         sys.stderr.write(json.dumps(body, ensure_ascii=False) + "\n")
         raise typer.Exit(exc.exit_code)
     if exc.errors:
-        sys.stderr.write(
-            f"error: {len({e['line'] for e in exc.errors})} rows cannot be imported; nothing was imported\n"
+        rows = len({e["line"] for e in exc.errors})
+        msg = plural_msg(
+            "{n} row cannot be imported; nothing was imported",
+            "{n} rows cannot be imported; nothing was imported",
+            rows,
         )
+        sys.stderr.write(words(Msg("error: {message}", message=msg)) + "\n")
         for problem in exc.errors:
             sys.stderr.write(f"  {_where(problem)}\n")
         raise typer.Exit(exc.exit_code)
@@ -123,31 +141,45 @@ def _refused(exc: CommandFailed, as_json: bool) -> None:
 
 
 def _print(plan: dict[str, Any]) -> None:
-    verb = "would import" if plan["dry_run"] else "imported"
-    say(
-        f"{plan['source']} ({plan['format']}): {plan['rows']} rows — {verb} {plan['new']} cases "
-        f"({plan['closed']} closed into the archive, {plan['open']} open at their stage)"
-        + (f"; {plan['imported_before']} imported before" if plan["imported_before"] else "")
-        + (f"; [red]{plan['refused_rows']} refused[/]" if plan["refused_rows"] else "")
-    )
+    counts = {
+        "rows": plural_msg("{n} row", "{n} rows", plan["rows"]),
+        "cases": plural_msg("{n} case", "{n} cases", plan["new"]),
+        "closed": plan["closed"],
+        "open": plan["open"],
+    }
+    if plan["dry_run"]:
+        summary = Msg(
+            "{rows} — would import {cases} ({closed} closed into the archive, {open} open at their stage)", **counts
+        )
+    else:
+        summary = Msg(
+            "{rows} — imported {cases} ({closed} closed into the archive, {open} open at their stage)", **counts
+        )
+    line = f"{plan['source']} ({plan['format']}): " + words(summary)
+    if plan["imported_before"]:
+        line += words(Msg("; {n} imported before", n=plan["imported_before"]))
+    if plan["refused_rows"]:
+        line += "; " + marked("red", Msg("{n} refused", n=plan["refused_rows"]))
+    say(line)
     if plan["refused"]:
         for problem in plan["refused"]:
             say(f"  {_where(problem)}")
-        say("nothing is imported while any row is refused: fix the rows above and run the command again")
+        say(Msg("nothing is imported while any row is refused: fix the rows above and run the command again"))
         return
     cases = plan["cases"]
     if len(cases) > SHOWN and is_terminal():
-        say(f"(--json lists the {len(cases)} cases)")
+        say(Msg("(--json lists the {n} cases)", n=len(cases)))
         return
     rows = [
         [
             c["line"],
             c["original_number"],
             c["case_id"] or "",
-            c["stage"] or c["status"],
+            Term("stage", c["stage"]) if c["stage"] else c["status"],
             c["due"] or "",
-            c["outcome"] or "",
+            Term("outcome", c["outcome"]) if c["outcome"] else "",
         ]
         for c in cases
     ]
-    table("", ["line", "原编号", "case", "stage", "due", "outcome"], rows)
+    columns = [Msg("line"), Msg("original number"), Msg("case"), Msg("stage"), Msg("due"), Msg("outcome")]
+    table("", columns, rows)

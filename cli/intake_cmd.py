@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from cli.backend import CommandFailed, call
-from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, failed, say
+from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, failed, marked, say, words
+from domain.messages import Msg, Words
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -21,7 +22,12 @@ def read_file(source: str, as_json: bool) -> bytes:
     try:
         return sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
-        fail(f"cannot read {source}: {exc.strerror}", EXIT_BAD_INPUT, as_json)
+        fail(Msg("cannot read {file}: {reason}", file=source, reason=exc.strerror or ""), EXIT_BAD_INPUT, as_json)
+
+
+def to_correct(warning: str) -> Msg:
+    """An intake warning (as the service said it) as a line: what a correction request should ask for."""
+    return Msg("{label} {item}", label=marked("yellow", Msg("to correct:")), item=warning)
 
 
 @app.command(rich_help_panel="Intake")
@@ -36,15 +42,23 @@ def submit(file: FileArg, as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json(result)
         return
-    due = result["due"] or "starts when receipt is confirmed"
+    due = result["due"] or words(Msg("starts when receipt is confirmed"))
+    case = f"[bold]{result['id']}[/]"
     if result.get("duplicate"):
-        say(f"already registered as [bold]{result['id']}[/] (same external_ref) · due {due}")
+        say(Msg("already registered as {id} (same external_ref) · due {due}", id=case, due=due))
     else:
-        say(f"registered [bold]{result['id']}[/] · received {result['received'] or '—'} · due {due}")
-    say(f"query code for the applicant (查询码): [bold]{result['query_code']}[/]")
-    say(f"the applicant's view: ogi status {result['id']} --code {result['query_code']}")
+        say(
+            Msg(
+                "registered {id} · received {received} · due {due}",
+                id=case,
+                received=result["received"] or "—",
+                due=due,
+            )
+        )
+    say(Msg("query code for the applicant: {code}", code=f"[bold]{result['query_code']}[/]"))
+    say(Msg("the applicant's view: {command}", command=f"ogi status {result['id']} --code {result['query_code']}"))
     for warning in result.get("warnings", []):
-        say(f"[yellow]to correct:[/] {warning}")
+        say(to_correct(warning))
 
 
 @app.command(rich_help_panel="Intake")
@@ -56,12 +70,15 @@ def validate(file: FileArg, as_json: JsonOpt = False) -> None:
     try:
         application = parse_application(read_file(file, as_json), file)
     except ServiceError as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json, exc.code)
+        fail(exc.message, EXIT_BAD_INPUT, as_json, exc.code)
     missing = application.missing_items()
     if as_json:
-        emit_json({"valid": True, "missing_items": missing})
+        emit_json({"valid": True, "missing_items": [words(m) for m in missing]})
         return
-    say("valid application" + (": to correct: " + "; ".join(missing) if missing else ""))
+    if not missing:
+        say(Msg("valid application"))
+        return
+    say(Msg("valid application; to correct: {items}", items=Words(missing)))
 
 
 @app.command(rich_help_panel="Intake")
@@ -70,7 +87,7 @@ def schema(
 ) -> None:
     """Print the JSON Schema of a document the outside world sends (generated from the models)."""
     if document != "application":
-        fail(f"unknown document '{document}'; known: application", EXIT_BAD_INPUT)
+        fail(Msg("unknown document '{document}'; known: application", document=document), EXIT_BAD_INPUT)
     from domain.application import Application
 
     emit_json(Application.model_json_schema())

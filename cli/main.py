@@ -107,24 +107,38 @@ def run() -> None:
             sys.stdout.write(ctx.get_help() + "\n")
             code = 0
         else:
-            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            message = f"{' '.join(exc.format_message().split())}{where}"
+            from cli.usage import usage_message
+            from domain.messages import Msg
+            from infra.i18n import translate
+
+            problem = usage_message(exc)
+            message = (
+                Msg("{problem} (see '{command} --help')", problem=problem, command=ctx.command_path) if ctx else problem
+            )
+            said = translate(message)
             if "--json" in sys.argv[1:]:
-                sys.stderr.write(json.dumps({"error": message, "code": "bad_input"}, ensure_ascii=False) + "\n")
+                sys.stderr.write(json.dumps({"error": said, "code": "bad_input"}, ensure_ascii=False) + "\n")
             else:
-                sys.stderr.write(f"error: {message}\n")
+                sys.stderr.write(translate(Msg("error: {message}", message=said)) + "\n")
             code = exc.exit_code
     except typer.Abort:
-        sys.stderr.write("aborted\n")
+        sys.stderr.write(_said("aborted") + "\n")
         code = 130
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write(_said("interrupted") + "\n")
         code = 130
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _said(word: str) -> str:
+    from domain.messages import Msg
+    from infra.i18n import translate
+
+    return translate(Msg("aborted") if word == "aborted" else Msg("interrupted"))
 
 
 if __name__ == "__main__":

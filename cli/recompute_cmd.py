@@ -14,6 +14,7 @@ import typer
 
 from cli.backend import CommandFailed, auth_on, call
 from cli.output import JsonOpt, emit_json, fail, failed, say, table
+from domain.messages import Msg, plural_msg
 
 PARALLEL = 8
 KINDS = ("moved", "unchanged", "skipped", "failed")
@@ -37,7 +38,7 @@ def recompute(
 ) -> None:
     """Make every open case recompute its due date with the calendar now loaded (after load-notice)."""
     if not auth_on() and by is None:
-        fail("--by is required with OGI_AUTH=off: who recomputes", as_json=as_json)
+        fail(Msg("--by is required with OGI_AUTH=off: who recomputes"), as_json=as_json)
     cases: list[dict[str, Any]] = []
     cursor: str | None = None
     try:
@@ -55,15 +56,25 @@ def recompute(
     if as_json:
         emit_json({"open_cases": len(rows), **counts, "cases": rows})
     else:
+        results = {
+            "moved": Msg("moved"),
+            "unchanged": Msg("unchanged"),
+            "skipped": Msg("skipped"),
+            "failed": Msg("failed"),
+        }
         changed = [
-            (r["id"], r["result"], r["from"] or "", r["to"] or "", r.get("detail", ""))
+            (r["id"], results[r["result"]], r["from"] or "", r["to"] or "", r.get("detail", ""))
             for r in rows
             if r["result"] != "unchanged"
         ]
-        table("recomputed open cases", ["case", "result", "due before", "due now", "detail"], changed)
-        say(
-            f"{len(rows)} open cases: {counts['moved']} moved, {counts['unchanged']} unchanged, "
-            f"{counts['skipped']} skipped, {counts['failed']} failed"
+        columns = [Msg("case"), Msg("result"), Msg("due before"), Msg("due now"), Msg("detail")]
+        table(Msg("recomputed open cases"), columns, changed)
+        summary = plural_msg(
+            "{n} open case: {moved} moved, {unchanged} unchanged, {skipped} skipped, {failed} failed",
+            "{n} open cases: {moved} moved, {unchanged} unchanged, {skipped} skipped, {failed} failed",
+            len(rows),
+            **counts,
         )
+        say(summary)
     if counts["failed"]:
         raise typer.Exit(3)

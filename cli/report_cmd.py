@@ -13,7 +13,20 @@ import typer
 
 from cli.backend import CommandFailed, call
 from cli.helptext import values
-from cli.output import EXIT_BAD_INPUT, JsonOpt, day_option, emit_json, fail, failed, is_terminal, say, table
+from cli.output import (
+    EXIT_BAD_INPUT,
+    JsonOpt,
+    day_option,
+    emit_json,
+    fail,
+    failed,
+    is_terminal,
+    marked,
+    say,
+    table,
+    words,
+)
+from domain.messages import Msg, Term, Words, plural_msg
 from domain.report_rows import REMEDY_COLUMN_LABELS, REMEDY_ROW_LABELS
 from domain.vocabulary import RESULTS_HEADING, RemedyKind, RemedyResult
 
@@ -35,10 +48,15 @@ def _write_file(data: bytes, output: Path | None, fmt: ReportFormat, json_errors
         try:
             output.write_bytes(data)
         except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror}", EXIT_BAD_INPUT, json_errors)
+            fail(
+                Msg("cannot write {file}: {reason}", file=str(output), reason=exc.strerror or ""),
+                EXIT_BAD_INPUT,
+                json_errors,
+            )
         return
     if fmt is ReportFormat.XLSX and is_terminal():
-        fail("xlsx is a binary file: give --output FILE (or redirect stdout to a file)", EXIT_BAD_INPUT, json_errors)
+        msg = Msg("xlsx is a binary file: give --output FILE (or redirect stdout to a file)")
+        fail(msg, EXIT_BAD_INPUT, json_errors)
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
@@ -49,6 +67,7 @@ def _indent(key: str, label: str) -> str:
 
 
 def _print_report(report: dict[str, Any]) -> None:
+    # The tables are the national form (国办公开办函〔2021〕30号): their headings and rows are its own Chinese words.
     who = report.get("agency") or "全部机关"
     through = report.get("through")
     period = f"{report['year']} 年度" if through is None else f"{report['year']} 年 1 月 1 日至 {through} 止"
@@ -70,16 +89,21 @@ def _print_report(report: dict[str, Any]) -> None:
         remedy_rows,
         data=False,
     )
-    say(f"[dim]共统计 {report['cases']} 件 · 一 + 二 = 三(七) + 四 holds in every column[/]")
+    counted = plural_msg(
+        "{n} case counted · rows I + II = III(7) + IV add up in every column",
+        "{n} cases counted · rows I + II = III(7) + IV add up in every column",
+        report["cases"],
+    )
+    say(marked("dim", counted))
 
 
 def _print_timeliness(rows: list[dict[str, Any]]) -> None:
     if not rows or rows[-1]["closed"] == 0:
-        say("[dim]办理时效: no case with a confirmed receipt closed in the year[/]")
+        say(marked("dim", Msg("timeliness: no case with a confirmed receipt closed in the year")))
         return
     lines = [
         (
-            "合计 total" if row["agency"] == "total" else row["agency"],
+            Msg("total") if row["agency"] == "total" else row["agency"],
             row["closed"],
             row["on_time"],
             row["late"],
@@ -90,23 +114,30 @@ def _print_timeliness(rows: list[dict[str, Any]]) -> None:
         for row in rows
     ]
     table(
-        "办理时效 · timeliness of replies (a supplement, not part of the form)",
+        Msg("timeliness of replies (a supplement, not part of the form)"),
         [
-            "机关 agency",
-            "办结 closed",
-            "按期 on time",
-            "逾期 late",
-            "延期 extended",
-            "工作日 median / max",
-            "most days late",
+            Msg("agency"),
+            Msg("closed"),
+            Msg("on time"),
+            Msg("late"),
+            Msg("extended"),
+            Msg("working days, median / longest"),
+            Msg("most days late"),
         ],
         lines,
         data=False,
     )
     late = rows[-1].get("late_cases") or []
     if late:
-        shown = ", ".join(late[:10]) + (f" and {len(late) - 10} more (see --json)" if len(late) > 10 else "")
-        say(f"[red]answered late:[/] {shown}")
+        shown: Msg | Words = Words(late)
+        if len(late) > 10:
+            shown = plural_msg(
+                "{cases} and {n} more (see --json)",
+                "{cases} and {n} more (see --json)",
+                len(late) - 10,
+                cases=Words(late[:10]),
+            )
+        say(marked("red", Msg("answered late:")) + " " + words(shown))
 
 
 @app.command(rich_help_panel="Supervision")
@@ -142,7 +173,8 @@ def report(
     json_errors = fmt is ReportFormat.JSON
     spreadsheet = fmt in (ReportFormat.CSV, ReportFormat.XLSX)
     if output is not None and not spreadsheet:
-        fail("--output writes the csv or xlsx format; add --format csv or --format xlsx", EXIT_BAD_INPUT, json_errors)
+        msg = Msg("--output writes the csv or xlsx format; add --format csv or --format xlsx")
+        fail(msg, EXIT_BAD_INPUT, json_errors)
     cutoff = day_option(through, "--through", json_errors).isoformat() if through is not None else None
     query = {"agency": agency, "through": cutoff, "format": fmt.value if spreadsheet else "json"}
     try:
@@ -154,7 +186,7 @@ def report(
         return
     result = answer.body
     if result.get("timeliness_error"):
-        sys.stderr.write(f"warning: {result['timeliness_error']}\n")
+        sys.stderr.write(words(Msg("warning: {problem}", problem=result["timeliness_error"])) + "\n")
     if fmt is ReportFormat.JSON:
         emit_json(result)
         return
@@ -192,5 +224,22 @@ def remedy(
     if as_json:
         emit_json(rec)
     else:
-        when = f" (decided {day})" if day else ""
-        say(f"{case_id}: {kind.value} → {result.value}{when}, recorded by {rec.get('recorded_by')}")
+        remedy, said = Term("remedy_kind", kind.value), Term("remedy_result", result.value)
+        if day:
+            line = Msg(
+                "{id}: {kind} → {result} (decided {day}), recorded by {by}",
+                id=case_id,
+                kind=remedy,
+                result=said,
+                day=day,
+                by=rec.get("recorded_by"),
+            )
+        else:
+            line = Msg(
+                "{id}: {kind} → {result}, recorded by {by}",
+                id=case_id,
+                kind=remedy,
+                result=said,
+                by=rec.get("recorded_by"),
+            )
+        say(line)

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from cli.backend import CommandFailed, call
-from cli.output import JsonOpt, emit_json, failed, say, table
+from cli.intake_cmd import to_correct
+from cli.output import JsonOpt, emit_json, failed, marked, say, table, words
+from domain.messages import Msg, Term, Text, Words, plural_msg
 
 app = typer.Typer(no_args_is_help=True)
 BEIJING = timezone(timedelta(hours=8))
@@ -22,11 +24,13 @@ def _when(at: str) -> str:
 def print_case(view: dict[str, Any]) -> None:
     """A case on the terminal: stage, clock and why, what it waits for, documents, the audit trail."""
     say(f"[bold]{view['id']}[/] · {view['agency']}")
-    say(f"stage [bold]{view['stage']}[/] ({view['status']})" + (" · [red]OVERDUE[/]" if view["overdue"] else ""))
+    status = Msg("open") if view["status"] == "open" else Msg("closed")
+    stage = Msg("stage {stage} ({status})", stage=f"[bold]{words(Term('stage', view['stage']))}[/]", status=status)
+    say(words(stage) + (" · " + marked("red", Msg("OVERDUE")) if view["overdue"] else ""))
     holders = [
-        f"department {view['department']}" if view.get("department") else "",
-        f"assigned to {view['assignee']}" if view.get("assignee") else "",
-        f"[yellow]transferred to {view['pending_department']}, to be signed for[/]"
+        words(Msg("department {name}", name=view["department"])) if view.get("department") else "",
+        words(Msg("assigned to {name}", name=view["assignee"])) if view.get("assignee") else "",
+        marked("yellow", Msg("transferred to {name}, to be signed for", name=view["pending_department"]))
         if view.get("pending_department")
         else "",
     ]
@@ -34,81 +38,164 @@ def print_case(view: dict[str, Any]) -> None:
         say(" · ".join(h for h in holders if h))
     request = view.get("pending_request")
     if request:
-        days = f", {request['days']} working days" if request.get("days") else ""
-        say(
-            f"[yellow]awaits the head:[/] {request['kind']}{days} asked by {request['by']} on {request['on']}: {request['reason']}"
-        )
+        kind = Term("approval_kind", request["kind"])
+        if request.get("days"):
+            asked = Msg(
+                "{kind}, {days} working days asked by {by} on {on}: {reason}",
+                kind=kind,
+                days=request["days"],
+                by=request["by"],
+                on=request["on"],
+                reason=request["reason"],
+            )
+        else:
+            asked = Msg(
+                "{kind} asked by {by} on {on}: {reason}",
+                kind=kind,
+                by=request["by"],
+                on=request["on"],
+                reason=request["reason"],
+            )
+        say(marked("yellow", Msg("awaits the head:")) + " " + words(asked))
     if view.get("replied_on"):
-        verdict = {True: " · [red]late[/]", False: " · on time", None: ""}[view.get("late")]
-        say(f"reply made on {view['replied_on']}{verdict}")
+        verdict = {True: " · " + marked("red", Msg("late")), False: " · " + words(Msg("on time")), None: ""}
+        say(words(Msg("reply made on {day}", day=view["replied_on"])) + verdict[view.get("late")])
     if view.get("attention"):
-        say(f"[red]needs attention:[/] {view['attention']}")
+        say(marked("red", Msg("needs attention:")) + " " + view["attention"])
     if view.get("outcome"):
-        reasons = f" ({', '.join(view['reasons'])})" if view.get("reasons") else ""
-        say(f"outcome {view['outcome']}{reasons}")
+        outcome = Term("outcome", view["outcome"])
+        if view.get("reasons"):
+            reasons = Words(Term("reason", r) for r in view["reasons"])
+            say(Msg("outcome {outcome} ({reasons})", outcome=outcome, reasons=reasons))
+        else:
+            say(Msg("outcome {outcome}", outcome=outcome))
     clock = view.get("clock")
     if clock:
-        if view["status"] != "open":
-            progress = ""
-        elif view["overdue"]:
-            progress = " · [red]the reply period has run out[/]"
-        else:
-            progress = f" · {clock['used']} working days used, {clock['left']} left"
-        provisional = f" · [yellow]provisional[/]: {clock['provisional_reason']}" if clock.get("provisional") else ""
-        stopped = " · clock stopped" if clock["paused"] else ""
-        say(f"received {view['received']} · due {clock['due']}{progress}{stopped}{provisional}")
-        for line in clock.get("explanation", []):
-            say(f"  [dim]· {line}[/]")
+        _print_clock(view, clock)
     for warning in view.get("intake_warnings", []):
-        say(f"[yellow]to correct:[/] {warning}")
+        say(to_correct(warning))
     if view.get("same_content_as"):
         say(
-            f"[yellow]same content as earlier:[/] {', '.join(view['same_content_as'])} — if already answered, a "
-            "repeated application is not handled again (Art 36(6): decide --outcome not_handled --reason repeated_request)"
+            marked("yellow", Msg("same content as earlier:"))
+            + " "
+            + words(
+                Msg(
+                    "{cases} — if already answered, a repeated application is not handled again "
+                    "(Art 36(6): decide --outcome not_handled --reason repeated_request)",
+                    cases=Words(view["same_content_as"]),
+                )
+            )
         )
     correction = view.get("correction")
     if correction and correction.get("respond_by") and view["stage"] == "awaiting_correction":
-        say(f"correction requested: answer by {correction['respond_by']['due']}")
+        say(Msg("correction requested: answer by {due}", due=correction["respond_by"]["due"]))
     for c in view.get("consultations", []):
-        answer = c.get("answer") or (f"pending, answer by {c['answer_by']['due']}" if c.get("answer_by") else "pending")
-        say(f"consultation {c['id']} ({c['kind']}) {c['party']}: {answer}")
+        if c.get("answer"):
+            answer: Msg | Term = Term("party_answer", c["answer"])
+        elif c.get("answer_by"):
+            answer = Msg("pending, answer by {due}", due=c["answer_by"]["due"])
+        else:
+            answer = Msg("pending")
+        kind = Term("consultation_kind", c["kind"])
+        say(Msg("consultation {id} ({kind}) {party}: {answer}", id=c["id"], kind=kind, party=c["party"], answer=answer))
     fee = view.get("fee")
     if fee:
-        state = fee.get("settlement") or (f"unpaid, pay by {fee['pay_by']['due']}" if fee.get("pay_by") else "unpaid")
-        say(f"fee ¥{fee['amount']:,} ({fee['method']}, {fee['quantity']}): {state}")
+        if fee.get("settlement"):
+            state: Msg = Msg("paid") if fee["settlement"] == "paid" else Msg("waived")
+        elif fee.get("pay_by"):
+            state = Msg("unpaid, pay by {due}", due=fee["pay_by"]["due"])
+        else:
+            state = Msg("unpaid")
+        method = Msg("by count") if fee["method"] == "count" else Msg("by volume")
+        say(
+            Msg(
+                "fee ¥{amount:,} ({method}, {quantity}): {state}",
+                amount=fee["amount"],
+                method=method,
+                quantity=fee["quantity"],
+                state=state,
+            )
+        )
     outgoing = view.get("outgoing") or []
     if outgoing:
-        table("documents", ["document", "number", "issued", "delivery", "served"], [_outgoing_row(d) for d in outgoing])
+        headers: list[Text] = [Msg("document"), Msg("number"), Msg("issued"), Msg("delivery"), Msg("served")]
+        table(Msg("documents"), headers, [_outgoing_row(d) for d in outgoing])
     else:
         for doc in view.get("documents", []):
-            say(f"[dim]document {doc}[/]")
+            say(f"[dim]{words(Msg('document {path}', path=doc))}[/]")
     application = view.get("application")
     if application:
         applicant = application["applicant"]
-        say(f"applicant {applicant['name']} ({applicant['kind']}) · {application['description'][:80]}")
+        say(
+            Msg(
+                "applicant {name} ({kind}) · {description}",
+                name=applicant["name"],
+                kind=Term("applicant_kind", applicant["kind"]),
+                description=application["description"][:80],
+            )
+        )
     rows = [
         (
             _when(e["at"]),
-            e["by"] + (f" (entered by {e['recorded_by']})" if e.get("recorded_by") else ""),
+            e["by"] + (words(Msg(" (entered by {name})", name=e["recorded_by"])) if e.get("recorded_by") else ""),
             e["action"],
-            "✓" if e["accepted"] else ("refused" + (f" ×{e['count']}" if e.get("count", 1) > 1 else "")),
-            e["detail"] if not e.get("on") else f"[taken {e['on']}] {e['detail']}",
+            "✓" if e["accepted"] else _refused(e.get("count", 1)),
+            said_detail(e),
         )
         for e in view.get("events", [])
     ]
-    table("audit trail", ["when (Beijing)", "who", "action", "", "detail"], rows)
+    columns: list[Text] = [Msg("when (Beijing)"), Msg("who"), Msg("action"), "", Msg("detail")]
+    table(Msg("audit trail"), columns, rows)
+
+
+def _print_clock(view: dict[str, Any], clock: dict[str, Any]) -> None:
+    if view["status"] != "open":
+        progress = ""
+    elif view["overdue"]:
+        progress = " · " + marked("red", Msg("the reply period has run out"))
+    else:
+        used = plural_msg("{n} working day used", "{n} working days used", clock["used"])
+        progress = " · " + words(Msg("{used}, {left} left", used=used, left=clock["left"]))
+    provisional = ""
+    if clock.get("provisional"):
+        provisional = " · " + marked("yellow", Msg("provisional:")) + " " + str(clock["provisional_reason"])
+    stopped = " · " + words(Msg("clock stopped")) if clock["paused"] else ""
+    received = words(Msg("received {received} · due {due}", received=view["received"], due=clock["due"]))
+    say(received + progress + stopped + provisional)
+    for line in clock.get("explanation", []):
+        say(f"  [dim]· {line}[/]")
+
+
+def _refused(count: int) -> str:
+    return words(Msg("refused")) + (f" ×{count}" if count > 1 else "")
+
+
+def said_detail(event: dict[str, Any]) -> str:
+    """An audit-trail entry's detail as the trail keeps it, with the day it was taken when entered later."""
+    if event.get("on"):
+        return words(Msg("[taken {day}] {detail}", day=event["on"], detail=event["detail"]))
+    return str(event["detail"])
 
 
 def _outgoing_row(doc: dict[str, Any]) -> tuple[str, ...]:
-    deliveries = "; ".join(
-        f"{d['channel']} to {d['to']}: {d['status']}" + (f" ({d['reference']})" if d.get("reference") else "")
+    sends = [
+        words(
+            Msg(
+                "{channel} to {to}: {status}",
+                channel=Term("delivery_channel", d["channel"]),
+                to=Term("recipient", d["to"]),
+                status=Term("delivery_status", d["status"]),
+            )
+        )
+        + (f" ({d['reference']})" if d.get("reference") else "")
         for d in doc.get("deliveries", [])
-    )
+    ]
+    deliveries = words(Words(sends)) if sends else ""
     served = doc.get("served_on") or ""
     if served and not doc.get("service_proven"):
-        served += " (presumed)"
+        served = words(Msg("{day} (presumed)", day=served))
     if doc.get("awaiting"):
-        deliveries = f"[yellow]{deliveries or 'to send'}[/]"
+        deliveries = marked("yellow", deliveries or Msg("to send"))
     return (doc["ref"], doc.get("number") or "", doc["issued_on"], deliveries, served)
 
 
@@ -151,18 +238,19 @@ def status(
     if result.get("received"):
         due = ""
         if result.get("due"):
-            due = (
-                f" · reply due no earlier than {result['due']}"
-                if result.get("due_is_earliest")
-                else f" · reply due by {result['due']}"
-            )
+            if result.get("due_is_earliest"):
+                due = " · " + words(Msg("reply due no earlier than {due}", due=result["due"]))
+            else:
+                due = " · " + words(Msg("reply due by {due}", due=result["due"]))
             if result.get("due_provisional"):
-                due += " (provisional: that year's holidays are not yet announced, so the date may move)"
-        say(f"received {result['received']}{due}")
+                due += words(Msg(" (provisional: that year's holidays are not yet announced, so the date may move)"))
+        say(words(Msg("received {day}", day=result["received"])) + due)
     if result.get("clock_stopped"):
-        say("the reply period is stopped while waiting for:")
+        say(Msg("the reply period is stopped while waiting for:"))
     for wait in result.get("waiting_for", []):
         say(f"  · {wait}")
     if result.get("outcome"):
-        closed = f" (closed {result['closed_on']})" if result.get("closed_on") else ""
-        say(f"outcome: {result['outcome']}{closed}")
+        if result.get("closed_on"):
+            say(Msg("outcome: {outcome} (closed {day})", outcome=result["outcome"], day=result["closed_on"]))
+        else:
+            say(Msg("outcome: {outcome}", outcome=result["outcome"]))

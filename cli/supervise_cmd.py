@@ -13,7 +13,8 @@ import typer
 
 from cli.backend import CommandFailed, call
 from cli.helptext import values
-from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, failed, is_terminal, say, table
+from cli.output import EXIT_BAD_INPUT, JsonOpt, emit_json, fail, failed, is_terminal, say, table, words
+from domain.messages import Msg, Term, Words
 from domain.vocabulary import CHANNEL_LABELS, STAGE_LABELS, Channel, Stage
 
 app = typer.Typer(no_args_is_help=True)
@@ -76,16 +77,20 @@ class Output:
         """Exit 2 when the options ask for two formats at once."""
         chosen = [name for name, on in (("--json", self.as_json), ("--csv", self.as_csv), ("--xlsx", self.xlsx)) if on]
         if len(chosen) > 1:
-            fail(f"{' and '.join(chosen)} are {len(chosen)} formats; choose one", EXIT_BAD_INPUT, self.as_json)
+            fail(
+                Msg("{options} ask for several formats; choose one", options=Words(chosen)),
+                EXIT_BAD_INPUT,
+                self.as_json,
+            )
         if self.machine and not self.as_csv:
-            fail("--machine shapes the --csv output; add --csv", EXIT_BAD_INPUT, self.as_json)
+            fail(Msg("--machine shapes the --csv output; add --csv"), EXIT_BAD_INPUT, self.as_json)
 
 
 def _fetch(params: dict[str, Any], limit: int | None, after: str | None, every: bool, out: Output) -> dict[str, Any]:
     out.check()
     as_json = out.as_json
     if every and (limit is not None or after is not None):
-        fail("--all lists every case; leave out --limit and --after", EXIT_BAD_INPUT, as_json)
+        fail(Msg("--all lists every case; leave out --limit and --after"), EXIT_BAD_INPUT, as_json)
     try:
         if not every:
             first: dict[str, Any] = call("GET", "/v1/cases", query={**params, "limit": limit, "after": after}).body
@@ -114,7 +119,10 @@ def _next_page_on_stderr(page: dict[str, Any]) -> None:
     """Where the next page starts, on stderr, so the exported file stays a clean table."""
     if page.get("next"):
         shown = page["offset"] + len(page["cases"])
-        sys.stderr.write(f"{shown} of {page['total']}; next page: --after '{page['next']}'\n")
+        line = Msg(
+            "{shown} of {total}; next page: --after '{cursor}'", shown=shown, total=page["total"], cursor=page["next"]
+        )
+        sys.stderr.write(words(line) + "\n")
 
 
 def _write_sheet(rows: list[dict[str, Any]], out: Output, sheet: str) -> None:
@@ -130,10 +138,10 @@ def _write_sheet(rows: list[dict[str, Any]], out: Output, sheet: str) -> None:
     try:
         out.xlsx.write_bytes(spreadsheets.xlsx_bytes([(sheet, listing_grid(rows))]))
     except OSError as exc:
-        fail(f"cannot write {out.xlsx}: {exc.strerror}", EXIT_BAD_INPUT)
+        fail(Msg("cannot write {file}: {reason}", file=str(out.xlsx), reason=exc.strerror or ""), EXIT_BAD_INPUT)
 
 
-def _show(title: str, page: dict[str, Any], out: Output, sheet: str) -> None:
+def _show(title: Msg, page: dict[str, Any], out: Output, sheet: str) -> None:
     rows = page["cases"]
     if out.as_csv and out.machine:
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -150,13 +158,16 @@ def _show(title: str, page: dict[str, Any], out: Output, sheet: str) -> None:
     if as_json:
         emit_json(page)
         return
-    shown = (
-        f"{page['offset'] + 1}–{page['offset'] + len(rows)} of {page['total']}" if rows else f"none of {page['total']}"
-    )
+    if rows:
+        shown = Msg(
+            "{first}–{last} of {total}", first=page["offset"] + 1, last=page["offset"] + len(rows), total=page["total"]
+        )
+    else:
+        shown = Msg("none of {total}", total=page["total"])
     lines = [
         (
             r["id"],
-            r["stage"],
+            Term("stage", r["stage"]),
             r["due"] or "—",
             "" if r.get("left") is None else r["left"],
             r.get("applicant") or "",
@@ -165,9 +176,10 @@ def _show(title: str, page: dict[str, Any], out: Output, sheet: str) -> None:
         )
         for r in rows
     ]
-    table(f"{title} ({shown})", ["case", "stage", "due", "left", "applicant", "request", "agency"], lines)
+    columns = [Msg("case"), Msg("stage"), Msg("due"), Msg("left"), Msg("applicant"), Msg("request"), Msg("agency")]
+    table(Msg("{title} ({shown})", title=title, shown=shown), columns, lines)
     if page.get("next"):
-        hint = f"next page: the same command with --after '{page['next']}'"
+        hint = words(Msg("next page: the same command with --after '{cursor}'", cursor=page["next"]))
         if is_terminal():
             say(f"[dim]{hint}[/]")
         else:
@@ -188,7 +200,7 @@ def overdue(
     """Open cases whose reply deadline has passed (逾期未答复), most overdue first."""
     out = Output(as_json, as_csv, machine, xlsx)
     page = _fetch({"overdue": "true", "agency": agency}, limit, after, every, out)
-    _show("overdue cases", page, out, "逾期案件")
+    _show(Msg("overdue cases"), page, out, "逾期案件")
 
 
 @app.command("due-soon", rich_help_panel="Supervision")
@@ -206,10 +218,9 @@ def due_soon(
     """Open cases due within N working days (each agency's calendar), not overdue, clock running; soonest first."""
     out = Output(as_json, as_csv, machine, xlsx)
     page = _fetch({"due_within": days, "agency": agency}, limit, after, every, out)
-    title = f"due by {page.get('through')}"
     regions = page.get("through_by_region") or {}
-    title += "".join(f", {region} {day}" for region, day in regions.items() if region != "national")
-    _show(title, page, out, "即将到期")
+    through = [page.get("through"), *(f"{region} {day}" for region, day in regions.items() if region != "national")]
+    _show(Msg("due by {days}", days=Words(through)), page, out, "即将到期")
 
 
 @app.command("list", rich_help_panel="Supervision")
@@ -253,7 +264,7 @@ def list_(
         "awaiting_delivery": "true" if awaiting_delivery else None,
     }
     out = Output(as_json, as_csv, machine, xlsx)
-    _show("cases", _fetch(params, limit, after, every, out), out, "案件列表")
+    _show(Msg("cases"), _fetch(params, limit, after, every, out), out, "案件列表")
 
 
 def _void_numbers(as_json: bool) -> None:
@@ -265,18 +276,30 @@ def _void_numbers(as_json: bool) -> None:
         emit_json(answer)
         return
     rows = [(n["id"], n["agency"], n["voided_at"] or "", n["void_reason"] or "") for n in answer["numbers"]]
-    table(f"void tracking numbers ({answer['count']})", ["number", "agency", "voided at", "why"], rows)
+    title = Msg("void tracking numbers ({count})", count=answer["count"])
+    table(title, [Msg("number"), Msg("agency"), Msg("voided at"), Msg("why")], rows)
 
 
 def _stats_lines(stats: dict[str, Any]) -> None:
-    say(
-        f"open [bold]{stats['open']}[/] · overdue [red]{stats['overdue']}[/] · due this week {stats['due_this_week']}"
-        + (f" · needs attention {stats['attention']}" if stats.get("attention") else "")
-        + (f" · documents to deliver {stats['awaiting_delivery']}" if stats.get("awaiting_delivery") else "")
+    parts = [
+        words(Msg("open {count}", count=f"[bold]{stats['open']}[/]")),
+        words(Msg("overdue {count}", count=f"[red]{stats['overdue']}[/]")),
+        words(Msg("due this week {count}", count=stats["due_this_week"])),
+    ]
+    if stats.get("attention"):
+        parts.append(words(Msg("needs attention {count}", count=stats["attention"])))
+    if stats.get("awaiting_delivery"):
+        parts.append(words(Msg("documents to deliver {count}", count=stats["awaiting_delivery"])))
+    say(" · ".join(parts))
+    groups = (
+        ("by_stage", Msg("open by stage"), Msg("stage"), "stage"),
+        ("by_agency", Msg("open by agency"), Msg("agency"), None),
+        ("by_channel", Msg("open by channel"), Msg("channel"), "channel"),
     )
-    for key, title in (("by_stage", "stage"), ("by_agency", "agency"), ("by_channel", "channel")):
+    for key, title, column, kind in groups:
         counts = stats.get(key) or {}
-        table(f"open by {title}", [title, "cases"], [(k, v) for k, v in counts.items()])
+        rows = [(Term(kind, k) if kind else k, v) for k, v in counts.items()]
+        table(title, [column, Msg("cases")], rows)
 
 
 @app.command(rich_help_panel="Supervision")
@@ -288,7 +311,7 @@ def stats(
 ) -> None:
     """Open cases per stage, agency and channel; overdue and due this week (read model)."""
     if watch and as_json:
-        fail("--watch redraws a table; leave out --json", EXIT_BAD_INPUT)
+        fail(Msg("--watch redraws a table; leave out --json"), EXIT_BAD_INPUT)
     while True:
         try:
             result = call("GET", "/v1/stats", query={"agency": agency}).body

@@ -59,6 +59,8 @@ from domain.config import Role
 from domain.effective_dates import check_effective_day, effective_now
 from domain.errors import ActionNotAllowed, MalformedAction
 from domain.fees import FeeMethod, count_fee_for, volume_fee
+from domain.input_problems import input_problem
+from domain.messages import Msg, Term, Words, plural_msg
 from domain.outcomes import (
     NEEDS_REASON,
     REASONS,
@@ -131,32 +133,49 @@ def parse(name: str, payload: Any) -> Action:
     """Validate an action's JSON payload, with an error that names the field and the fix."""
     model = ACTIONS.get(name)
     if model is None:
-        msg = f"unknown action '{name}'; known actions: {', '.join(sorted(ACTIONS))}"
-        raise ActionNotAllowed(msg)
+        msg = Msg("unknown action '{name}'; known actions: {known}", name=name, known=Words(sorted(ACTIONS)))
+        raise ActionNotAllowed(msg, "refused.unknown_action")
     if isinstance(payload, BaseModel):
         payload = payload.model_dump(mode="json", exclude_none=True)
     if not isinstance(payload, dict):
-        msg = f'{name}: the input must be one JSON object such as {{"by": "li"}}'
-        raise ActionNotAllowed(msg)
+        msg = Msg('{name}: the input must be one JSON object such as {{"by": "li"}}', name=name)
+        raise ActionNotAllowed(msg, "refused.malformed")
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "input"
-        hint = ""
-        if field in ("reason", "reasons", "reasons.0") and name in ("decide",):
-            hint = f"; reason codes: {', '.join(r.value for r in Reason)}"
+        problem = input_problem(err)
         if field == "outcome":
-            hint = f"; outcomes: {', '.join(o.value for o in REVIEW_OUTCOMES)}"
-        msg = f"{name}: {field}: {err['msg']}{hint}"
+            outcomes = Words(o.value for o in REVIEW_OUTCOMES)
+            msg = Msg(
+                "{name}: {field}: {problem}; outcomes: {codes}", name=name, field=field, problem=problem, codes=outcomes
+            )
+        elif field in ("reason", "reasons", "reasons.0") and name in ("decide",):
+            codes = Words(r.value for r in Reason)
+            msg = Msg(
+                "{name}: {field}: {problem}; reason codes: {codes}",
+                name=name,
+                field=field,
+                problem=problem,
+                codes=codes,
+            )
+        else:
+            msg = Msg("{name}: {field}: {problem}", name=name, field=field, problem=problem)
         raise MalformedAction(msg, field) from None
 
 
-def _require_role(actor: Actor, role: Role, what: str) -> None:
+def _require_role(actor: Actor, role: Role, what: Msg) -> None:
     if actor.has(role):
         return
-    held = sorted(r.value for r in actor.roles or ())
-    msg = f"{actor.name} may not {what}: that needs the role '{role.value}' (roles of {actor.name}: {', '.join(held) or 'none'})"
+    held = Words(Term("role", r.value) for r in sorted(actor.roles or ()))
+    msg = Msg(
+        "{name} may not {what}: that needs the role '{role}' (roles of {name}: {held})",
+        name=actor.name,
+        what=what,
+        role=Term("role", role.value),
+        held=held,
+    )
     raise ActionNotAllowed(msg, "forbidden.role")
 
 
@@ -170,14 +189,24 @@ def acting(action: Action, policy: CasePolicy, actor: Actor | None) -> Actor:
     if actor is None:
         return Actor.claimed(action.by, policy.people)
     if action.by.casefold() != actor.name.casefold():
-        msg = f"the action names {action.by} but was sent by {actor.name}; an action is recorded under its sender"
+        msg = Msg(
+            "the action names {named} but was sent by {sender}; an action is recorded under its sender",
+            named=action.by,
+            sender=actor.name,
+        )
         raise ActionNotAllowed(msg, "forbidden.actor")
     return actor
 
 
-def _wrong_stage(name: str, state: CaseState, allowed: str) -> ActionNotAllowed:
+def _wrong_stage(name: str, state: CaseState, allowed: Msg) -> ActionNotAllowed:
     return ActionNotAllowed(
-        f"{name} is not possible now: case {state.id} is at stage '{state.stage.value}'; {allowed}",
+        Msg(
+            "{name} is not possible now: case {id} is at stage '{stage}'; {allowed}",
+            name=name,
+            id=state.id,
+            stage=Term("stage", state.stage.value),
+            allowed=allowed,
+        ),
         "refused.wrong_stage",
     )
 
@@ -186,8 +215,12 @@ def _decision_from_deny(action: Deny, now: datetime) -> Decision:
     try:
         reason = Reason(action.reason)
     except ValueError:
-        msg = f"deny: '{action.reason}' is not a reason code; use one of: {', '.join(r.value for r in Reason)}"
-        raise ActionNotAllowed(msg) from None
+        msg = Msg(
+            "deny: '{reason}' is not a reason code; use one of: {codes}",
+            reason=action.reason,
+            codes=Words(r.value for r in Reason),
+        )
+        raise ActionNotAllowed(msg, "refused.reason") from None
     return Decision(outcome=REASONS[reason].outcome, reasons=[reason], by=action.by, note=action.note, at=now)
 
 
@@ -197,35 +230,55 @@ def _decision_from_decide(action: Decide, now: datetime) -> Decision:
         reasons.insert(0, action.reason)
     outcome = action.outcome
     if outcome not in REVIEW_OUTCOMES:
-        msg = f"decide: outcome '{outcome.value}' is not a review outcome; use one of {', '.join(sorted(o.value for o in REVIEW_OUTCOMES))}"
-        raise ActionNotAllowed(msg)
+        msg = Msg(
+            "decide: outcome '{outcome}' is not a review outcome; use one of {codes}",
+            outcome=outcome.value,
+            codes=Words(sorted(o.value for o in REVIEW_OUTCOMES)),
+        )
+        raise ActionNotAllowed(msg, "refused.outcome")
     if outcome in NEEDS_REASON and not reasons:
-        msg = f"decide: outcome '{outcome.value}' needs --reason (the legal ground and report sub-row)"
-        raise ActionNotAllowed(msg)
+        msg = Msg(
+            "decide: outcome '{outcome}' needs --reason (the legal ground and report sub-row)", outcome=outcome.value
+        )
+        raise ActionNotAllowed(msg, "refused.reason")
     if outcome not in NEEDS_REASON and reasons:
-        msg = f"decide: outcome '{outcome.value}' takes no reason code"
-        raise ActionNotAllowed(msg)
+        msg = Msg("decide: outcome '{outcome}' takes no reason code", outcome=outcome.value)
+        raise ActionNotAllowed(msg, "refused.reason")
     for reason in reasons:
         expected = REASONS[reason].outcome
         if outcome is Outcome.PARTLY_DISCLOSED:
             if reason not in WITHHOLDING_REASONS:
-                msg = f"decide: '{reason.value}' cannot justify withholding part of the information; use a 不予公开 reason (Arts 14-16)"
-                raise ActionNotAllowed(msg)
+                msg = Msg(
+                    "decide: '{reason}' cannot justify withholding part of the information; use a withholding "
+                    "(not_disclosed) reason (Arts 14-16)",
+                    reason=reason.value,
+                )
+                raise ActionNotAllowed(msg, "refused.reason")
         elif expected is not outcome:
-            msg = f"decide: reason '{reason.value}' belongs to outcome '{expected.value}', not '{outcome.value}'"
-            raise ActionNotAllowed(msg)
+            msg = Msg(
+                "decide: reason '{reason}' belongs to outcome '{expected}', not '{outcome}'",
+                reason=reason.value,
+                expected=expected.value,
+                outcome=outcome.value,
+            )
+            raise ActionNotAllowed(msg, "refused.reason")
     if (action.earlier_reply_number is None) != (action.earlier_reply_date is None):
-        msg = "decide: the earlier reply is named by its number and its date: give both, or neither"
+        msg = Msg("decide: the earlier reply is named by its number and its date: give both, or neither")
         raise ActionNotAllowed(msg, "bad_input.earlier_reply")
     if action.earlier_reply_number is not None and Reason.REPEATED_REQUEST not in reasons:
-        msg = f"decide: the earlier reply goes with reason '{Reason.REPEATED_REQUEST.value}'; leave it out"
+        msg = Msg(
+            "decide: the earlier reply goes with reason '{reason}'; leave it out", reason=Reason.REPEATED_REQUEST.value
+        )
         raise ActionNotAllowed(msg, "bad_input.earlier_reply")
     if action.refer_to is not None and not REFERRAL_REASONS & set(reasons):
-        msg = (
+        msg = Msg(
             "decide: --refer-to names the agency that holds the information, so it goes with reason "
-            f"'{Reason.NOT_OURS.value}' (Art 36(5)) or '{Reason.NOT_HELD.value}'; leave it out for this outcome"
+            "'{not_ours}' (Art 36(5)) or '{not_held}'; leave it out for this outcome",
+            not_ours=Reason.NOT_OURS.value,
+            not_held=Reason.NOT_HELD.value,
         )
-        raise ActionNotAllowed(msg)
+        raise ActionNotAllowed(msg, "refused.refer_to")
+
     return Decision(
         outcome=outcome,
         reasons=reasons,
@@ -245,32 +298,41 @@ def _reasons_have_their_facts(name: str, decision: Decision, state: CaseState) -
         if reason is Reason.UNCLEAR_AFTER_CORRECTION and (
             state.correction is None or state.correction.corrected_on is None
         ):
-            msg = (
-                f"{name}: '{reason.value}' needs a corrected application on the case (Art 30), and this case has "
-                "none; request a correction first, or choose another reason"
+            msg = Msg(
+                "{name}: '{reason}' needs a corrected application on the case (Art 30), and this case has "
+                "none; request a correction first, or choose another reason",
+                name=name,
+                reason=reason.value,
             )
-            raise ActionNotAllowed(msg)
+            raise ActionNotAllowed(msg, "refused.reason_facts")
         if reason is Reason.CORRECTION_NOT_MADE and state.correction is None:
-            msg = f"{name}: '{reason.value}' needs a correction request on the case, and none was sent"
-            raise ActionNotAllowed(msg)
+            msg = Msg(
+                "{name}: '{reason}' needs a correction request on the case, and none was sent",
+                name=name,
+                reason=reason.value,
+            )
+            raise ActionNotAllowed(msg, "refused.reason_facts")
         if (
             reason is Reason.REPEATED_REQUEST
             and state.served_periods
             and not state.same_content_as
             and decision.earlier_reply_number is None
         ):
-            msg = (
-                f"{name}: a repeated-request reply (Art 36(6)) names the earlier reply; no earlier case of this "
+            msg = Msg(
+                "{name}: a repeated-request reply (Art 36(6)) names the earlier reply; no earlier case of this "
                 "applicant with the same content is on record, so give it: decide --outcome not_handled --reason "
-                "repeated_request --earlier-reply-number 文号 --earlier-reply-date YYYY-MM-DD"
+                "repeated_request --earlier-reply-number NUMBER --earlier-reply-date YYYY-MM-DD",
+                name=name,
             )
             raise ActionNotAllowed(msg, "bad_input.earlier_reply")
         if reason is Reason.FEE_NOT_PAID and state.fee is None:
-            msg = (
-                f"{name}: '{reason.value}' needs a fee notice on the case, and none was sent "
-                "(an unpaid notice closes the case by itself when its period runs out)"
+            msg = Msg(
+                "{name}: '{reason}' needs a fee notice on the case, and none was sent "
+                "(an unpaid notice closes the case by itself when its period runs out)",
+                name=name,
+                reason=reason.value,
             )
-            raise ActionNotAllowed(msg)
+            raise ActionNotAllowed(msg, "refused.reason_facts")
 
 
 def check(
@@ -284,57 +346,71 @@ def check(
     action = parse(name, payload)
     who = acting(action, policy, actor)
     if not state.stage.is_open and name not in AFTER_CLOSE_ACTIONS:
-        msg = f"case {state.id} is closed ({state.outcome.value if state.outcome else 'no outcome'}); no further action is possible"
+        if state.outcome is not None:
+            msg = Msg(
+                "case {id} is closed ({outcome}); no further action is possible",
+                id=state.id,
+                outcome=Term("outcome", state.outcome.value),
+            )
+        else:
+            msg = Msg("case {id} is closed (no outcome); no further action is possible", id=state.id)
         raise ActionNotAllowed(msg, "refused.closed")
     if action.on is not None:
         check_effective_day(name, action.on, state, policy, who, now)
     now = effective_now(action.on, now)  # from here on, every rule reads the day the action was taken
     if state.pending_department is not None and name in HANDLING_ACTIONS:
-        msg = (
-            f"{name} is not possible now: case {state.id} was transferred to {state.pending_department}, which "
-            "signs for it (sign_for) before anyone handles it"
+        msg = Msg(
+            "{name} is not possible now: case {id} was transferred to {department}, which "
+            "signs for it (sign_for) before anyone handles it",
+            name=name,
+            id=state.id,
+            department=state.pending_department,
         )
         raise ActionNotAllowed(msg, "refused.awaiting_sign_for")
     match action:
         case Approve() | Deny() if state.stage is Stage.REVIEW:
-            _require_role(who, Role.REVIEWER, "decide at substantive review")
+            _require_role(who, Role.REVIEWER, Msg("decide at substantive review"))
             if isinstance(action, Deny):
                 _reasons_have_their_facts(name, _decision_from_deny(action, now), state)
         case Approve() | Deny() if state.stage is Stage.SECRECY_REVIEW:
-            _require_role(who, Role.SECRECY_REVIEWER, "sign the secrecy and privacy check")
+            _require_role(who, Role.SECRECY_REVIEWER, Msg("sign the secrecy and privacy check"))
             assert state.decision is not None
             if isinstance(action, Approve) and action.access is not None:
-                msg = (
+                msg = Msg(
                     "approve: the access text is part of the answer proposed at review; the secrecy check signs "
                     "that answer as it is (deny sends it back to be changed)"
                 )
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.access_at_secrecy_check")
             if who.same_person(state.decision.by_id, state.decision.by):
-                msg = (
-                    f"{who.name} proposed this answer, so {who.name} cannot also sign its secrecy check: "
-                    "a different person must approve or deny (four-eyes rule)"
+                msg = Msg(
+                    "{name} proposed this answer, so {name} cannot also sign its secrecy check: "
+                    "a different person must approve or deny (four-eyes rule)",
+                    name=who.name,
                 )
                 raise ActionNotAllowed(msg, "refused.four_eyes")
         case Approve() | Deny():
-            raise _wrong_stage(name, state, "approve and deny act at 'review' and 'secrecy_review'")
+            raise _wrong_stage(name, state, Msg("approve and deny act at 'review' and 'secrecy_review'"))
         case Decide():
             if state.stage is not Stage.REVIEW:
-                raise _wrong_stage(name, state, "an outcome is decided at 'review'")
-            _require_role(who, Role.REVIEWER, "decide at substantive review")
+                raise _wrong_stage(name, state, Msg("an outcome is decided at 'review'"))
+            _require_role(who, Role.REVIEWER, Msg("decide at substantive review"))
             _reasons_have_their_facts(name, _decision_from_decide(action, now), state)
         case ConfirmReceipt():
             if state.stage is not Stage.AWAITING_RECEIPT:
-                raise _wrong_stage(name, state, "receipt is confirmed only while 'awaiting_receipt'")
-            _require_role(who, Role.INTAKE, "confirm receipt")
+                raise _wrong_stage(name, state, Msg("receipt is confirmed only while 'awaiting_receipt'"))
+            _require_role(who, Role.INTAKE, Msg("confirm receipt"))
             registered = registered_on(state) or beijing_date(now)
             # A receipt may precede registration (a letter registered the next morning), never by a year: a
             # date that far back is a typo, and one outside the calendar could not be counted at all.
             earliest = max(EARLIEST_RECEIPT, registered - timedelta(days=366))
-            _day_between(name, "received", action.received, earliest, "a year before registration", beijing_date(now))
+            _day_between(
+                name, "received", action.received, earliest, Msg("a year before registration"), beijing_date(now)
+            )
         case Withdraw():
             if state.stage is Stage.REPLYING:
-                raise _wrong_stage(name, state, "the reply is already being sent")
-            _require_role(who, Role.INTAKE, "record a withdrawal")
+                raise _wrong_stage(name, state, Msg("the reply is already being sent"))
+            _require_role(who, Role.INTAKE, Msg("record a withdrawal"))
+
         case Assign() | Transfer() | SignFor() | RequestApproval() | DecideRequest():
             case_routing.check(name, action, state, policy, now, who, _underlying_check)
         case RecordDelivery():
@@ -360,13 +436,14 @@ def _check_clock_action(
     match action:
         case RequestCorrection():
             if state.stage is not Stage.REVIEW:
-                raise _wrong_stage(name, state, "a correction is requested during 'review'")
-            _require_role(who, Role.REVIEWER, "request a correction")
+                raise _wrong_stage(name, state, Msg("a correction is requested during 'review'"))
+            _require_role(who, Role.REVIEWER, Msg("request a correction"))
             if state.correction is not None:
-                msg = (
-                    f"a correction was already requested on {state.correction.requested_on.isoformat()}; "
+                msg = Msg(
+                    "a correction was already requested on {day}; "
                     "Art 30 allows one request listing every item — decide the case instead "
-                    "(e.g. cannot_provide / unclear_after_correction)"
+                    "(e.g. cannot_provide / unclear_after_correction)",
+                    day=state.correction.requested_on,
                 )
                 raise ActionNotAllowed(msg, "refused.once")
             if view is None or view.correction_notice_by is None or now >= view.correction_notice_by:
@@ -375,106 +452,146 @@ def _check_clock_action(
                     if view and view.correction_notice_by
                     else None
                 )
-                when = f"ended at {end.strftime('%Y-%m-%d %H:%M')} Beijing time" if end else "has not started"
-                msg = f"the 7-working-day window for a correction request (Art 30) {when}; decide the case instead"
+                if end is not None:
+                    msg = Msg(
+                        "the 7-working-day window for a correction request (Art 30) ended at {end} Beijing time; "
+                        "decide the case instead",
+                        end=end.strftime("%Y-%m-%d %H:%M"),
+                    )
+                else:
+                    msg = Msg(
+                        "the 7-working-day window for a correction request (Art 30) has not started; "
+                        "decide the case instead"
+                    )
                 raise ActionNotAllowed(msg, "refused.out_of_time")
         case SubmitCorrection():
             if state.stage is not Stage.AWAITING_CORRECTION or state.correction is None:
-                raise _wrong_stage(name, state, "a corrected application is registered while 'awaiting_correction'")
-            _require_role(who, Role.INTAKE, "register a corrected application")
+                raise _wrong_stage(
+                    name, state, Msg("a corrected application is registered while 'awaiting_correction'")
+                )
+            _require_role(who, Role.INTAKE, Msg("register a corrected application"))
             _day_between(
-                name, "received", action.received, state.correction.requested_on, "the correction was requested", today
+                name,
+                "received",
+                action.received,
+                state.correction.requested_on,
+                Msg("the correction was requested"),
+                today,
             )
         case Extend():
             if state.stage not in (Stage.REVIEW, Stage.SECRECY_REVIEW):
-                raise _wrong_stage(name, state, "the reply period is extended during 'review' or 'secrecy_review'")
-            _require_role(who, policy.extension_approver, "approve an extension (Art 33 ¶2)")
+                raise _wrong_stage(name, state, Msg("the reply period is extended during 'review' or 'secrecy_review'"))
+            _require_role(who, policy.extension_approver, Msg("approve an extension (Art 33 ¶2)"))
             if state.extension is not None:
-                msg = f"the reply period was already extended on {state.extension.on.isoformat()}; Art 33 allows one extension"
+                msg = Msg(
+                    "the reply period was already extended on {day}; Art 33 allows one extension",
+                    day=state.extension.on,
+                )
                 raise ActionNotAllowed(msg, "refused.once")
             if view is None:
-                raise _wrong_stage(name, state, "the clock has not started")
+                raise _wrong_stage(name, state, Msg("the clock has not started"))
             if _deadline_passed(view, now):
-                msg = (
-                    f"the reply deadline {view.due.isoformat()} has passed; "
-                    "Art 33 allows an extension only before the deadline"
+                msg = Msg(
+                    "the reply deadline {due} has passed; Art 33 allows an extension only before the deadline",
+                    due=view.due,
                 )
                 raise ActionNotAllowed(msg, "refused.out_of_time")
             if action.days is not None and action.days > policy.rules.extension_days:
-                msg = f"extend: at most {policy.rules.extension_days} working days (Art 33 ¶2), not {action.days}"
-                raise ActionNotAllowed(msg)
-            if state.longer_period is not None and not policy.rules.extension_after_longer_period:
-                msg = (
-                    f"extend: a longer reply period of {state.longer_period.days} working days was set on "
-                    f"{state.longer_period.on.isoformat()} (Art 35); it replaces the Art 33 period, so no extension "
-                    "is added on top (an agency that allows it sets extension_after_longer_period = true)"
+                msg = Msg(
+                    "extend: at most {most} working days (Art 33 ¶2), not {days}",
+                    most=policy.rules.extension_days,
+                    days=action.days,
                 )
-                raise ActionNotAllowed(msg)
+                raise ActionNotAllowed(msg, "refused.too_long")
+            if state.longer_period is not None and not policy.rules.extension_after_longer_period:
+                msg = Msg(
+                    "extend: a longer reply period of {days} working days was set on "
+                    "{day} (Art 35); it replaces the Art 33 period, so no extension "
+                    "is added on top (an agency that allows it sets extension_after_longer_period = true)",
+                    days=state.longer_period.days,
+                    day=state.longer_period.on,
+                )
+                raise ActionNotAllowed(msg, "refused.longer_period_set")
         case SetLongerPeriod():
             if state.stage not in (Stage.REVIEW, Stage.SECRECY_REVIEW):
-                raise _wrong_stage(name, state, "a longer period is set during 'review'")
-            _require_role(who, Role.HEAD, "set a longer reply period (Art 35)")
+                raise _wrong_stage(name, state, Msg("a longer period is set during 'review'"))
+            _require_role(who, Role.HEAD, Msg("set a longer reply period (Art 35)"))
             if state.longer_period is not None:
-                msg = f"a longer period was already set on {state.longer_period.on.isoformat()}"
+                msg = Msg("a longer period was already set on {day}", day=state.longer_period.on)
                 raise ActionNotAllowed(msg, "refused.once")
             if state.clock is None or action.days <= state.clock.reply_days:
                 current = state.clock.reply_days if state.clock else policy.rules.reply_days
-                msg = f"set_longer_period: {action.days} working days is not longer than the {current} already allowed"
-                raise ActionNotAllowed(msg)
+                msg = Msg(
+                    "set_longer_period: {days} working days is not longer than the {current} already allowed",
+                    days=action.days,
+                    current=current,
+                )
+                raise ActionNotAllowed(msg, "refused.too_short")
             if view is not None and _deadline_passed(view, now):
-                msg = (
-                    f"set_longer_period: the reply deadline {view.due.isoformat()} has passed; a longer period "
-                    "(Art 35) is set and told to the applicant within the reply period, not after it"
+                msg = Msg(
+                    "set_longer_period: the reply deadline {due} has passed; a longer period "
+                    "(Art 35) is set and told to the applicant within the reply period, not after it",
+                    due=view.due,
                 )
                 raise ActionNotAllowed(msg, "refused.out_of_time")
         case Consult():
             if state.stage is not Stage.REVIEW:
-                raise _wrong_stage(name, state, "consultations are sent during 'review'")
-            _require_role(who, Role.REVIEWER, "send a consultation")
+                raise _wrong_stage(name, state, Msg("consultations are sent during 'review'"))
+            _require_role(who, Role.REVIEWER, Msg("send a consultation"))
             if sum(c.pending for c in state.consultations) >= MAX_PENDING_CONSULTATIONS:
-                msg = f"at most {MAX_PENDING_CONSULTATIONS} consultations may be pending at once"
-                raise ActionNotAllowed(msg)
+                msg = Msg("at most {most} consultations may be pending at once", most=MAX_PENDING_CONSULTATIONS)
+                raise ActionNotAllowed(msg, "refused.too_many")
         case ConsultationAnswer():
-            _require_role(who, Role.REVIEWER, "record a consultation's answer")
+            _require_role(who, Role.REVIEWER, Msg("record a consultation's answer"))
             found = next((c for c in state.consultations if c.id == action.consultation), None)
             if found is None:
-                known = ", ".join(c.id for c in state.consultations) or "none"
-                msg = f"no consultation '{action.consultation}' on case {state.id} (consultations: {known})"
-                raise ActionNotAllowed(msg)
+                msg = Msg(
+                    "no consultation '{consultation}' on case {id} (consultations: {known})",
+                    consultation=action.consultation,
+                    id=state.id,
+                    known=Words(c.id for c in state.consultations),
+                )
+                raise ActionNotAllowed(msg, "refused.no_consultation")
             if not found.pending:
-                msg = f"consultation {found.id} was already closed on {found.answered_on} ({found.answer})"
-                raise ActionNotAllowed(msg)
+                msg = Msg(
+                    "consultation {consultation} was already closed on {day} ({answer})",
+                    consultation=found.id,
+                    day=found.answered_on,
+                    answer=Term("party_answer", found.answer or ""),
+                )
+                raise ActionNotAllowed(msg, "refused.once")
         case IssueFeeNotice():
             if state.stage is not Stage.REVIEW:
-                raise _wrong_stage(name, state, "a fee notice is sent during 'review'")
-            _require_role(who, Role.REVIEWER, "send a fee notice")
+                raise _wrong_stage(name, state, Msg("a fee notice is sent during 'review'"))
+            _require_role(who, Role.REVIEWER, Msg("send a fee notice"))
             if state.fee is not None:
-                msg = f"a fee notice was already sent on {state.fee.issued.isoformat()}; one per application"
+                msg = Msg("a fee notice was already sent on {day}; one per application", day=state.fee.issued)
                 raise ActionNotAllowed(msg, "refused.once")
             if view is not None and _deadline_passed(view, now):
-                msg = (
-                    f"fee_notice: the reply deadline {view.due.isoformat()} has passed; a fee notice goes out "
-                    "within the reply period (国办函〔2020〕109号), so none may be sent now"
+                msg = Msg(
+                    "fee_notice: the reply deadline {due} has passed; a fee notice goes out "
+                    "within the reply period (State Council Office letter 2020 No. 109), so none may be sent now",
+                    due=view.due,
                 )
                 raise ActionNotAllowed(msg, "refused.out_of_time")
             fee_amount(action, state)
         case SettleFee() | WaiveFee():
             if state.stage is not Stage.AWAITING_PAYMENT:
-                raise _wrong_stage(name, state, "a fee is settled while 'awaiting_payment'")
+                raise _wrong_stage(name, state, Msg("a fee is settled while 'awaiting_payment'"))
             if isinstance(action, WaiveFee):
-                _require_role(who, Role.HEAD, "waive a fee")
+                _require_role(who, Role.HEAD, Msg("waive a fee"))
             else:
-                _require_role(who, Role.INTAKE, "record a payment")
+                _require_role(who, Role.INTAKE, Msg("record a payment"))
             if isinstance(action, SettleFee) and action.paid_on is not None:
                 assert state.fee is not None
-                _day_between(name, "paid_on", action.paid_on, state.fee.issued, "the fee notice was sent", today)
+                _day_between(name, "paid_on", action.paid_on, state.fee.issued, Msg("the fee notice was sent"), today)
         case RecomputeClock():
-            _require_role(who, Role.HEAD, "recompute the deadline on a new calendar")
+            _require_role(who, Role.HEAD, Msg("recompute the deadline on a new calendar"))
             if state.clock is None:
-                raise _wrong_stage(name, state, "the clock has not started")
+                raise _wrong_stage(name, state, Msg("the clock has not started"))
         case _:
-            msg = f"{name} is not handled by this case"
-            raise ActionNotAllowed(msg)
+            msg = Msg("{name} is not handled by this case", name=name)
+            raise ActionNotAllowed(msg, "refused.unknown_action")
 
 
 def registered_on(state: CaseState) -> date | None:
@@ -483,13 +600,22 @@ def registered_on(state: CaseState) -> date | None:
     return beijing_date(first.at) if first is not None else None
 
 
-def _day_between(name: str, field: str, day: date, earliest: date, since: str, today: date) -> None:
+def _day_between(name: str, field: str, day: date, earliest: date, since: Msg, today: date) -> None:
     """Refuse a day in the future, or before the event it must follow."""
     if day > today:
-        msg = f"{name}: {field} {day.isoformat()} is in the future (today is {today.isoformat()})"
+        msg = Msg(
+            "{name}: {field} {day} is in the future (today is {today})", name=name, field=field, day=day, today=today
+        )
         raise ActionNotAllowed(msg, "bad_input.date")
     if day < earliest:
-        msg = f"{name}: {field} {day.isoformat()} is before {since} ({earliest.isoformat()})"
+        msg = Msg(
+            "{name}: {field} {day} is before {since} ({earliest})",
+            name=name,
+            field=field,
+            day=day,
+            since=since,
+            earliest=earliest,
+        )
         raise ActionNotAllowed(msg, "bad_input.date")
 
 
@@ -502,29 +628,36 @@ def fee_amount(action: IssueFeeNotice, state: CaseState) -> tuple[int, int]:
     """The fee of a notice and the quantity it is based on; refuses a notice for no fee."""
     if action.method is FeeMethod.COUNT:
         if action.pages is not None:
-            msg = "fee_notice: the count method takes no pages; one method per application (109号 Art 3)"
-            raise ActionNotAllowed(msg)
+            msg = Msg("fee_notice: the count method takes no pages; one method per application (No. 109 Art 3)")
+            raise ActionNotAllowed(msg, "refused.fee_method")
         if state.applicant_month_rank is None:
-            msg = (
+            msg = Msg(
                 "fee_notice: the count method needs the applicant's applications this month, but this applicant "
                 "gave no identity number, phone or e-mail at registration and was not counted; use the volume method"
             )
-            raise ActionNotAllowed(msg)
+            raise ActionNotAllowed(msg, "refused.fee_method")
         quantity = state.applicant_month_rank
         amount = count_fee_for(quantity)
-        free = "the first 10 in a calendar month are free"
-        what = f"this is the applicant's application no. {quantity} this month"
+        if amount == 0:
+            msg = Msg(
+                "fee_notice: no fee is due (this is the applicant's application no. {n} this month; "
+                "the first 10 in a calendar month are free), so no notice may be sent",
+                n=quantity,
+            )
+            raise ActionNotAllowed(msg, "refused.no_fee")
     else:
         if action.pages is None:
-            msg = "fee_notice: the volume method needs pages"
-            raise ActionNotAllowed(msg)
+            msg = Msg("fee_notice: the volume method needs pages")
+            raise ActionNotAllowed(msg, "refused.fee_method")
         quantity = action.pages
         amount = volume_fee(quantity)
-        free = "up to 30 pages are free"
-        what = f"{quantity} pages"
-    if amount == 0:
-        msg = f"fee_notice: no fee is due ({what}; {free}), so no notice may be sent"
-        raise ActionNotAllowed(msg)
+        if amount == 0:
+            msg = plural_msg(
+                "fee_notice: no fee is due ({n} page; up to 30 pages are free), so no notice may be sent",
+                "fee_notice: no fee is due ({n} pages; up to 30 pages are free), so no notice may be sent",
+                quantity,
+            )
+            raise ActionNotAllowed(msg, "refused.no_fee")
     return amount, quantity
 
 
@@ -709,8 +842,8 @@ def _apply_clock_action(name: str, action: Action, new: CaseState, policy: CaseP
         case RecomputeClock():
             return "clock recomputed with the calendar now loaded"
         case _:
-            msg = f"{name} cannot be applied"
-            raise ActionNotAllowed(msg)
+            msg = Msg("{name} cannot be applied", name=name)
+            raise ActionNotAllowed(msg, "refused.unknown_action")
 
 
 REFUSALS_PER_SENDER_HOUR = 20

@@ -16,17 +16,19 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from domain.config import ADMIN_ROLES, Role
+from domain.errors import OgiError
+from domain.messages import Msg
 
 MAX_NAME = 64
 
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-class NameProblem(ValueError):
+class NameProblem(OgiError):
     """A user name that cannot be used; the message says which character and why."""
 
 
-def bad_character(text: str, *, allow_newlines: bool = False) -> str | None:
+def bad_character(text: str, *, allow_newlines: bool = False) -> Msg | None:
     """A description of the first control, format, invisible or bidi-override character in ``text``, or None.
 
     Newline and tab are free-text characters where ``allow_newlines`` is set; everything of Unicode
@@ -38,8 +40,12 @@ def bad_character(text: str, *, allow_newlines: bool = False) -> str | None:
             continue
         category = unicodedata.category(ch)
         if ch in _BIDI_CONTROLS or category in ("Cc", "Cf", "Co", "Cs", "Cn"):
-            name = unicodedata.name(ch, "unnamed")
-            return f"character {index + 1} is U+{ord(ch):04X} ({name}), an invisible or control character"
+            return Msg(
+                "character {index} is U+{code} ({name}), an invisible or control character",
+                index=index + 1,
+                code=f"{ord(ch):04X}",
+                name=unicodedata.name(ch, "unnamed"),
+            )
     return None
 
 
@@ -51,16 +57,16 @@ def normalize_name(raw: str) -> str:
     """
     name = unicodedata.normalize("NFKC", raw).strip()
     if not name:
-        msg = "a user name cannot be empty"
+        msg = Msg("a user name cannot be empty")
         raise NameProblem(msg)
     if len(name) > MAX_NAME:
-        msg = f"a user name has at most {MAX_NAME} characters, not {len(name)}"
+        msg = Msg("a user name has at most {most} characters, not {length}", most=MAX_NAME, length=len(name))
         raise NameProblem(msg)
     if problem := bad_character(name):
-        msg = f"user name {name!r}: {problem}; type the name without it"
+        msg = Msg("user name {name}: {problem}; type the name without it", name=repr(name), problem=problem)
         raise NameProblem(msg)
     if any(ch.isspace() for ch in name):
-        msg = f"user name {name!r} contains a space; use letters, digits, '.', '_' or '-'"
+        msg = Msg("user name {name} contains a space; use letters, digits, '.', '_' or '-'", name=repr(name))
         raise NameProblem(msg)
     return name
 
@@ -74,7 +80,7 @@ def _checked_name(value: str) -> str:
     try:
         return normalize_name(value)
     except NameProblem as exc:
-        raise ValueError(str(exc)) from None
+        raise NameProblem(exc.message) from None
 
 
 UserName = Annotated[str, AfterValidator(_checked_name)]

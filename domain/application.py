@@ -12,7 +12,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from domain.identity import id_number_problem
+from domain.errors import ApplicationRejected
+from domain.identity import ID_PROBLEMS, id_number_problem
+from domain.messages import Msg, recognise
 from domain.vocabulary import ApplicantKind as ApplicantKind  # re-exported: the document's vocabulary
 from domain.vocabulary import Channel as Channel
 from domain.vocabulary import Delivery as Delivery
@@ -49,11 +51,11 @@ class Applicant(BaseModel):
     @model_validator(mode="after")
     def _check_contact(self) -> Applicant:
         if self.phone is not None and not _PHONE.match(self.phone):
-            msg = "applicant.phone must be digits, spaces, '-', '(' or ')', 5 to 20 characters"
-            raise ValueError(msg)
+            msg = Msg("applicant.phone must be digits, spaces, '-', '(' or ')', 5 to 20 characters")
+            raise ApplicationRejected(msg)
         return self
 
-    def id_number_problem(self) -> str | None:
+    def id_number_problem(self) -> Msg | None:
         """Why the identity number fails GB 11643, for natural persons who gave one."""
         if self.kind is ApplicantKind.NATURAL_PERSON and self.id_number:
             return id_number_problem(self.id_number)
@@ -107,35 +109,69 @@ class Application(BaseModel):
     @model_validator(mode="after")
     def _check_delivery_address(self) -> Application:
         if self.delivery is Delivery.EMAIL and not self.email:
-            msg = "delivery is 'email' but no 'email' address is given; add one or choose another delivery"
-            raise ValueError(msg)
+            msg = Msg("delivery is 'email' but no 'email' address is given; add one or choose another delivery")
+            raise ApplicationRejected(msg)
         if self.email is not None and not _EMAIL.match(self.email):
-            msg = "email is not an e-mail address (expected name@domain)"
-            raise ValueError(msg)
+            msg = Msg("email is not an e-mail address (expected name@domain)")
+            raise ApplicationRejected(msg)
         if self.delivery is Delivery.POST and not self.applicant.address:
-            msg = "delivery is 'post' but applicant.address is empty; add the postal address"
-            raise ValueError(msg)
+            msg = Msg("delivery is 'post' but applicant.address is empty; add the postal address")
+            raise ApplicationRejected(msg)
         if self.delivery is Delivery.FAX and not (self.fax and _PHONE.match(self.fax)):
-            msg = "delivery is 'fax' but no valid 'fax' number is given"
-            raise ValueError(msg)
+            msg = Msg("delivery is 'fax' but no valid 'fax' number is given")
+            raise ApplicationRejected(msg)
         if self.received_time is not None and self.received is None:
-            msg = "received_time is given without received; give the receipt date too, or leave both out"
-            raise ValueError(msg)
+            msg = Msg("received_time is given without received; give the receipt date too, or leave both out")
+            raise ApplicationRejected(msg)
         if self.received is None and self.channel not in CHANNELS_NEEDING_CONFIRMATION:
-            msg = (
-                f"received is required for channel '{self.channel.value}': Art 31 fixes the receipt date "
-                "on hand-in or signature; only ordinary post, online, fax and e-mail may await confirmation"
+            msg = Msg(
+                "received is required for channel '{channel}': Art 31 fixes the receipt date "
+                "on hand-in or signature; only ordinary post, online, fax and e-mail may await confirmation",
+                channel=self.channel.value,
             )
-            raise ValueError(msg)
+            raise ApplicationRejected(msg)
         return self
 
-    def missing_items(self) -> list[str]:
+    def missing_items(self) -> list[Msg]:
         """What Art 29 requires that this application lacks or gets wrong: the 补正 checklist."""
-        items: list[str] = []
+        items: list[Msg] = []
         if not self.applicant.id_number:
-            items.append("申请人身份证明（Art 29 ¶1）")
+            items.append(NO_PROOF_OF_IDENTITY)
         elif problem := self.applicant.id_number_problem():
-            items.append(f"申请人身份证明：{problem}")
+            items.append(proof_of_identity_problem(problem))
         if not (self.applicant.phone or self.applicant.address or self.email):
-            items.append("申请人联系方式（Art 29 ¶1）")
+            items.append(NO_CONTACT_DETAILS)
         return items
+
+
+def proof_of_identity_problem(problem: Msg | str) -> Msg:
+    """The correction item for an identity number that fails GB 11643."""
+    return Msg("the applicant's proof of identity: {problem}", problem=problem)
+
+
+NO_PROOF_OF_IDENTITY = Msg("the applicant's proof of identity (Art 29 ¶1)")
+NO_CONTACT_DETAILS = Msg("the applicant's contact details (Art 29 ¶1)")
+_LEGACY_WARNINGS = {
+    "申请人身份证明（Art 29 ¶1）": NO_PROOF_OF_IDENTITY,
+    "申请人联系方式（Art 29 ¶1）": NO_CONTACT_DETAILS,
+}
+"""The wording of cases registered before the warnings were kept in English."""
+
+
+def intake_warning(text: str) -> Msg | str:
+    """An intake warning as kept in a case (its English sentence, or an older case's wording) as a message again.
+
+    A case keeps its warnings as text, in its history; recognising them lets the CLI, the API and the pages
+    say them in the reader's language. Text that is none of them comes back unchanged.
+    """
+    if text in _LEGACY_WARNINGS:
+        return _LEGACY_WARNINGS[text]
+    problem_text = text.removeprefix("申请人身份证明：") if text.startswith("申请人身份证明：") else None
+    if problem_text is None:
+        problem_template = proof_of_identity_problem("")
+        found = recognise(text, (NO_PROOF_OF_IDENTITY, NO_CONTACT_DETAILS, problem_template))
+        if found is None or found.text != problem_template.text:
+            return found or text
+        problem_text = str(found.params["problem"])
+    problem = recognise(problem_text, ID_PROBLEMS)
+    return proof_of_identity_problem(problem) if problem is not None else text

@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from domain.calendar_years import FIRST_YEAR as FIRST_YEAR  # re-exported
 from domain.calendar_years import LAST_YEAR as LAST_YEAR  # re-exported
 from domain.errors import OgiError
+from domain.input_problems import input_problem
+from domain.messages import Msg, Words, plural_msg, recognise
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAX_WORKING_DAYS = 1000
@@ -140,8 +142,9 @@ def parse_date(text: str) -> date:
     """An ISO date (YYYY-MM-DD), or a CalendarError saying what is wrong with it."""
     try:
         return date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise CalendarError(f"{text!r} is not a valid date: {exc}; write it as YYYY-MM-DD, e.g. 2024-09-27") from None
+    except ValueError:
+        msg = Msg("{text} is not a valid date; write it as YYYY-MM-DD, e.g. 2024-09-27", text=repr(text))
+        raise CalendarError(msg) from None
 
 
 @dataclass(frozen=True)
@@ -195,9 +198,13 @@ class WorkingCalendar:
     def _offset(self, d: date) -> int:
         offset = d.toordinal() - _FIRST_ORDINAL
         if not 0 <= offset <= _LAST_USABLE_OFFSET:
-            raise CalendarError(
-                f"{d.isoformat()} is outside the calendar's range {FIRST_YEAR}-01-01..{LAST_YEAR - 1}-12-31"
+            msg = Msg(
+                "{day} is outside the calendar's range {first}-01-01..{last}-12-31",
+                day=d,
+                first=str(FIRST_YEAR),
+                last=str(LAST_YEAR - 1),
             )
+            raise CalendarError(msg)
         return offset
 
     def is_working_day(self, d: date) -> bool:
@@ -210,14 +217,19 @@ class WorkingCalendar:
         # A table lookup, not a walk: the cost is the same for N = 1 and N = 1000.
         offset = self._offset(start)
         if not 0 <= n <= MAX_WORKING_DAYS:
-            raise CalendarError(f"the number of working days must be between 0 and {MAX_WORKING_DAYS}, not {n}")
+            msg = Msg("the number of working days must be between 0 and {most}, not {n}", most=MAX_WORKING_DAYS, n=n)
+            raise CalendarError(msg)
         if n == 0:
             return start
         index = self._counted_by[offset] + n - 1
         if index >= len(self._days):
-            raise CalendarError(
-                f"{n} working days after {start.isoformat()} runs past the calendar's last year {LAST_YEAR}"
+            msg = Msg(
+                "{n} working days after {day} runs past the calendar's last year {last}",
+                n=n,
+                day=start,
+                last=str(LAST_YEAR),
             )
+            raise CalendarError(msg)
         return self._days[index]
 
     def working_days_between(self, a: date, b: date) -> int:
@@ -247,16 +259,11 @@ class WorkingCalendar:
         unknown = [y for y in span if y not in with_regional] if self.region is not None else []
         reasons = []
         if pending:
-            reasons.append(
-                f"no State Council holiday notice loaded for {', '.join(map(str, pending))}; dates predicted from "
-                "the statutory holidays (load the notice with `ogi calendar load-notice FILE`, then "
-                "`ogi calendar recompute`)"
-            )
+            reasons.append(str(Msg.from_template(_NO_NOTICE.text, {"years": ", ".join(map(str, pending))})))
         if unknown:
-            reasons.append(
-                f"no {self.region} regional holidays known for {', '.join(map(str, unknown))}; they are counted as "
-                "working days (load them with `ogi calendar load-regional FILE`, then `ogi calendar recompute`)"
-            )
+            values = {"region": self.region, "years": ", ".join(map(str, unknown))}
+            reasons.append(str(Msg.from_template(_NO_REGIONAL.text, values)))
+        # Kept in English (it is recorded with each deadline); ``provisional_reason_message`` says it again.
         return "; ".join(reasons) or None
 
     def due(self, start: date, n: int) -> DueDate:
@@ -351,17 +358,26 @@ def _read_model(path: Path, model: type[_M], keys: str) -> _M:
     try:
         raw = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise CalendarError(f"notice file {path} does not exist") from None
+        raise CalendarError(Msg("notice file {path} does not exist", path=str(path))) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CalendarError(f"notice file {path} is not readable JSON: {exc}") from None
+        raise CalendarError(
+            Msg("notice file {path} is not readable JSON ({detail})", path=str(path), detail=str(exc))
+        ) from None
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "file"
-        raise CalendarError(
-            f"notice file {path}: {where}: {first['msg']} ({exc.error_count()} problem(s); expected keys {keys})"
-        ) from None
+        msg = plural_msg(
+            "notice file {path}: {where}: {problem} ({n} problem; expected keys {keys})",
+            "notice file {path}: {where}: {problem} ({n} problems; expected keys {keys})",
+            exc.error_count(),
+            path=str(path),
+            where=where,
+            problem=input_problem(first),
+            keys=keys,
+        )
+        raise CalendarError(msg) from None
 
 
 def read_notice(path: Path) -> Notice:
@@ -425,11 +441,13 @@ def load_calendar(region: str | None = None, notices_dir: Path | None = None) ->
     """
     files = _notice_files(notices_dir)
     if region is not None and region not in known_regions(files):
-        known = ", ".join(sorted(known_regions(files)))
-        raise CalendarError(
-            f"unknown region {region!r}; known regions: {known} (or none for the national calendar; "
-            "'ogi calendar load-regional' adds a region's holidays)"
+        msg = Msg(
+            "unknown region {region}; known regions: {known} (or none for the national calendar; "
+            "'ogi calendar load-regional' adds a region's holidays)",
+            region=repr(region),
+            known=Words(sorted(known_regions(files))),
         )
+        raise CalendarError(msg)
     return _cached_calendar(region, files)
 
 
@@ -469,3 +487,25 @@ def _cached_calendar(region: str | None, notice_files: tuple[tuple[str, int, int
             years[notice.year] = notice.entry()
     regional = frozenset(day for days in regional_years.values() for day in days)
     return WorkingCalendar.build(years, region, regional)
+
+
+_NO_NOTICE = Msg(
+    "no State Council holiday notice loaded for {years}; dates predicted from the statutory holidays "
+    "(load the notice with `ogi calendar load-notice FILE`, then `ogi calendar recompute`)"
+)
+_NO_REGIONAL = Msg(
+    "no {region} regional holidays known for {years}; they are counted as working days "
+    "(load them with `ogi calendar load-regional FILE`, then `ogi calendar recompute`)"
+)
+
+
+def provisional_reason_message(text: str) -> Msg | str:
+    """Why a date is provisional (as recorded, in English) as a message again; other text unchanged."""
+    # Both reasons: the notice's first, then the region's (the notice's own text has no "; no ").
+    notice_part, sep, regional_part = text.partition("; no ")
+    if sep:
+        first = recognise(notice_part, (_NO_NOTICE,))
+        second = recognise("no " + regional_part, (_NO_REGIONAL,))
+        if first is not None and second is not None:
+            return Msg("{first}; {second}", first=first, second=second)
+    return recognise(text, (_NO_NOTICE, _NO_REGIONAL)) or text

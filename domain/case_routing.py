@@ -19,6 +19,7 @@ from domain.case import CasePolicy, CaseState, PendingRequest
 from domain.clock import beijing_date
 from domain.config import Role
 from domain.errors import ActionNotAllowed
+from domain.messages import Msg, Term, Words
 
 UNDERLYING = {"extension": "extend", "longer_period": "set_longer_period", "fee_waiver": "waive_fee"}
 """The action a granted request stands for."""
@@ -27,13 +28,27 @@ CheckUnderlying = Callable[[str, dict[str, Any], CaseState, CasePolicy, datetime
 ApplyUnderlying = Callable[[str, dict[str, Any], CaseState, CasePolicy, datetime, Actor], tuple[CaseState, str]]
 
 
-def need_any_role(who: Actor, roles: tuple[Role, ...], what: str) -> None:
+def need_any_role(who: Actor, roles: tuple[Role, ...], what: Msg) -> None:
     """Refuse ``what`` unless ``who`` holds one of ``roles``, naming the roles needed and held."""
     if any(who.has(r) for r in roles):
         return
-    need = " or ".join(r.value for r in roles)
-    held = ", ".join(sorted(r.value for r in who.roles or ())) or "none"
-    msg = f"{who.name} may not {what}: that needs the role {need} (roles of {who.name}: {held})"
+    held = Words(Term("role", r.value) for r in sorted(who.roles or ()))
+    if len(roles) == 1:
+        msg = Msg(
+            "{name} may not {what}: that needs the role {role} (roles of {name}: {held})",
+            name=who.name,
+            what=what,
+            role=Term("role", roles[0].value),
+            held=held,
+        )
+    else:
+        msg = Msg(
+            "{name} may not {what}: that needs one of the roles {roles} (roles of {name}: {held})",
+            name=who.name,
+            what=what,
+            roles=Words(Term("role", r.value) for r in roles),
+            held=held,
+        )
     raise ActionNotAllowed(msg, "forbidden.role")
 
 
@@ -59,34 +74,45 @@ def check(
     """Refuse an assignment, transfer, sign-for or request that is not possible now; return quietly otherwise."""
     match action:
         case Assign():
-            need_any_role(who, (Role.HEAD, Role.INTAKE), "assign a case")
+            need_any_role(who, (Role.HEAD, Role.INTAKE), Msg("assign a case"))
             if state.pending_department is not None:
-                msg = f"assign: case {state.id} waits for {state.pending_department} to sign for it; it assigns it then"
+                msg = Msg(
+                    "assign: case {id} waits for {department} to sign for it; it assigns it then",
+                    id=state.id,
+                    department=state.pending_department,
+                )
                 raise ActionNotAllowed(msg, "refused.awaiting_sign_for")
         case Transfer():
-            need_any_role(who, (Role.HEAD, Role.INTAKE), "transfer a case to another department")
+            need_any_role(who, (Role.HEAD, Role.INTAKE), Msg("transfer a case to another department"))
             if action.department == (state.pending_department or state.department):
-                msg = f"transfer: case {state.id} is with {action.department} already"
+                msg = Msg("transfer: case {id} is with {department} already", id=state.id, department=action.department)
                 raise ActionNotAllowed(msg, "refused.once")
         case SignFor():
             if state.pending_department is None:
-                msg = f"sign_for: case {state.id} was not transferred; there is nothing to sign for"
+                msg = Msg("sign_for: case {id} was not transferred; there is nothing to sign for", id=state.id)
                 raise ActionNotAllowed(msg, "refused.wrong_stage")
-            need_any_role(who, (Role.HEAD, Role.REVIEWER, Role.INTAKE), "sign for a transferred case")
+            need_any_role(who, (Role.HEAD, Role.REVIEWER, Role.INTAKE), Msg("sign for a transferred case"))
             if who.verified and who.department is not None and who.department != state.pending_department:
-                msg = (
-                    f"{who.name} works in {who.department}; case {state.id} was transferred to "
-                    f"{state.pending_department}, which signs for it"
+                msg = Msg(
+                    "{name} works in {department}; case {id} was transferred to {pending}, which signs for it",
+                    name=who.name,
+                    department=who.department,
+                    id=state.id,
+                    pending=state.pending_department,
                 )
                 raise ActionNotAllowed(msg, "forbidden.department")
         case RequestApproval():
-            need_any_role(who, (Role.REVIEWER,), "ask the head for an approval")
+            need_any_role(who, (Role.REVIEWER,), Msg("ask the head for an approval"))
             if state.pending_request is not None:
                 pending = state.pending_request
-                msg = f"request_approval: a request for {pending.kind} from {pending.on.isoformat()} awaits the head"
+                msg = Msg(
+                    "request_approval: a request for {kind} from {day} awaits the head",
+                    kind=Term("approval_kind", pending.kind),
+                    day=pending.on,
+                )
                 raise ActionNotAllowed(msg, "refused.once")
             if action.kind == "longer_period" and action.days is None:
-                msg = "request_approval: a longer period (Art 35) needs the days asked for"
+                msg = Msg("request_approval: a longer period (Art 35) needs the days asked for")
                 raise ActionNotAllowed(msg, "bad_input")
             # The request must be one the head could grant now: checked as the head would take it.
             head = Actor(id="head-check", name=who.name, roles=frozenset(Role), verified=who.verified)
@@ -97,17 +123,17 @@ def check(
         case DecideRequest():
             request = state.pending_request
             if request is None:
-                msg = f"decide_request: no request awaits a decision on case {state.id}"
+                msg = Msg("decide_request: no request awaits a decision on case {id}", id=state.id)
                 raise ActionNotAllowed(msg, "refused.wrong_stage")
             role = policy.extension_approver if request.kind == "extension" else Role.HEAD
-            need_any_role(who, (role,), f"decide a request for {request.kind.replace('_', ' ')}")
+            need_any_role(who, (role,), Msg("decide a request for {kind}", kind=Term("approval_kind", request.kind)))
             if action.approve:
                 check_underlying(
                     UNDERLYING[request.kind], underlying_payload(request, who, action), state, policy, now, who
                 )
         case _:
-            msg = f"{name} is not a routing action"
-            raise ActionNotAllowed(msg)
+            msg = Msg("{name} is not a routing action", name=name)
+            raise ActionNotAllowed(msg, "refused.unknown_action")
 
 
 def apply(
@@ -155,5 +181,5 @@ def apply(
             )
             return granted, f"approved {request.by}'s request: {detail}"
         case _:
-            msg = f"{name} cannot be applied"
-            raise ActionNotAllowed(msg)
+            msg = Msg("{name} cannot be applied", name=name)
+            raise ActionNotAllowed(msg, "refused.unknown_action")

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from domain.calendar import BEIJING
 from domain.case import CasePolicy, ClockFacts, ClockView, Pause
+from domain.messages import Msg, plural_msg, recognise
 
 REMINDER_TIME = time(9, 0)
 
@@ -121,31 +122,56 @@ def compute_clock(
     paused_so_far = excluded_working_days([p for p in facts.pauses if p.since < counted_until], counted_until, calendar)
     used = max(0, elapsed - paused_so_far)
     if facts.after_hours:
-        kind = "after the office-hours cut-off"
+        kind = _RECEIPT_KINDS[2]
     else:
-        kind = "working day" if start == facts.received else "rest day"
-    explanation = [f"received {facts.received.isoformat()} ({kind})"]
+        kind = _RECEIPT_KINDS[0] if start == facts.received else _RECEIPT_KINDS[1]
+    lines = [Msg("received {day} ({kind})", day=facts.received, kind=kind)]
     if start != facts.received:
-        explanation.append(f"treated as received on the next working day, {start.isoformat()}")
+        lines.append(Msg("treated as received on the next working day, {day}", day=start))
     if facts.restarts:
-        explanation.append(f"period restarted {facts.restarts} time(s) on receipt of a corrected application (Art 30)")
-    if facts.longer_period_days:
-        explanation.append(f"longer reply period of {facts.longer_period_days} working days set (Art 35)")
-    else:
-        explanation.append(f"reply period {facts.reply_days} working days from the day after receipt (Art 33)")
-    if facts.extension_days:
-        explanation.append(f"extended by {facts.extension_days} working days (Art 33 ¶2)")
-    for pause in facts.pauses:
-        end = f"to {pause.until.isoformat()}" if pause.until else "and still stopped"
-        explanation.append(f"clock stopped for {pause.kind} from {pause.since.isoformat()} {end}")
-    if excluded:
-        explanation.append(f"{excluded} working days not counted while the clock stood still")
-    for pause in late:
-        explanation.append(
-            f"the stop from {pause.since.isoformat()} began after the period had run out: "
-            "it does not extend the deadline"
+        lines.append(
+            plural_msg(
+                "period restarted {n} time on receipt of a corrected application (Art 30)",
+                "period restarted {n} times on receipt of a corrected application (Art 30)",
+                facts.restarts,
+            )
         )
-    explanation.append(f"due {due.isoformat()} at 24:00 Beijing time")
+    if facts.longer_period_days:
+        lines.append(Msg("longer reply period of {days} working days set (Art 35)", days=facts.longer_period_days))
+    else:
+        lines.append(Msg("reply period {days} working days from the day after receipt (Art 33)", days=facts.reply_days))
+    if facts.extension_days:
+        lines.append(
+            plural_msg(
+                "extended by {n} working day (Art 33 ¶2)",
+                "extended by {n} working days (Art 33 ¶2)",
+                facts.extension_days,
+            )
+        )
+    for pause in facts.pauses:
+        end = Msg("to {day}", day=pause.until) if pause.until else Msg("and still stopped")
+        lines.append(
+            Msg("clock stopped for {kind} from {day} {end}", kind=pause_kind(pause.kind), day=pause.since, end=end)
+        )
+    if excluded:
+        lines.append(
+            plural_msg(
+                "{n} working day not counted while the clock stood still",
+                "{n} working days not counted while the clock stood still",
+                excluded,
+            )
+        )
+    for pause in late:
+        lines.append(
+            Msg(
+                "the stop from {day} began after the period had run out: it does not extend the deadline",
+                day=pause.since,
+            )
+        )
+    lines.append(Msg("due {day} at 24:00 Beijing time", day=due))
+    # Kept in English (the view is recorded in the case's history); ``explanation_line`` says it again.
+    explanation = [str(line) for line in lines]
+
     reminders = [
         datetime.combine(subtract_working_days(due, n, calendar), REMINDER_TIME, BEIJING)
         for n in sorted(set(reminder_days or []), reverse=True)
@@ -189,3 +215,55 @@ def clock_change(previous: ClockView | None, view: ClockView, why: str) -> str:
     if previous.calendar_version != view.calendar_version:
         detail += f"; calendar {previous.calendar_version} → {view.calendar_version}"
     return detail
+
+
+_RECEIPT_KINDS = (Msg("working day"), Msg("rest day"), Msg("after the office-hours cut-off"))
+_PAUSE_KINDS = (Msg("correction"), Msg("fee"), Msg("consultation {id}"))
+_ENDS = (Msg("to {day}"), Msg("and still stopped"))
+
+
+def pause_kind(kind: str) -> Msg | str:
+    """What stopped the clock (``correction``, ``fee``, ``consultation c1``), as a message."""
+    return recognise(kind, _PAUSE_KINDS) or kind
+
+
+_EXPLANATION = (
+    Msg("received {day} ({kind})"),
+    Msg("treated as received on the next working day, {day}"),
+    plural_msg(
+        "period restarted {n} time on receipt of a corrected application (Art 30)",
+        "period restarted {n} times on receipt of a corrected application (Art 30)",
+        2,
+    ),
+    Msg("longer reply period of {days} working days set (Art 35)"),
+    Msg("reply period {days} working days from the day after receipt (Art 33)"),
+    plural_msg("extended by {n} working day (Art 33 ¶2)", "extended by {n} working days (Art 33 ¶2)", 2),
+    Msg("clock stopped for {kind} from {day} {end}"),
+    plural_msg(
+        "{n} working day not counted while the clock stood still",
+        "{n} working days not counted while the clock stood still",
+        2,
+    ),
+    Msg("the stop from {day} began after the period had run out: it does not extend the deadline"),
+    Msg("due {day} at 24:00 Beijing time"),
+)
+
+
+def explanation_line(text: str) -> Msg | str:
+    """A line of a clock's explanation (kept in English in the case) as a message again; other text unchanged.
+
+    Cases computed before the lines were messages said "restarted 2 time(s)": that wording is recognised too.
+    """
+    text = text.replace(" time(s) on receipt", " times on receipt")
+    nested = {"kind": (*_RECEIPT_KINDS, *_PAUSE_KINDS), "end": _ENDS}
+    for template in _EXPLANATION:
+        forms = [template.text] if template.plural is None else [template.text, template.plural]
+        for form in forms:
+            found = recognise(text, [Msg.from_template(form, {})], nested)
+            if found is None:
+                continue
+            if template.plural is None:
+                return found
+            n = int(str(found.params["n"]))
+            return Msg.from_template(template.text, {**found.params, "n": n}, template.plural, n)
+    return text

@@ -16,6 +16,7 @@ from domain.case import CasePolicy, CaseState
 from domain.clock import beijing_date
 from domain.config import Role
 from domain.errors import ActionNotAllowed
+from domain.messages import Msg
 
 NOON = time(12)
 
@@ -46,21 +47,28 @@ def check_effective_day(name: str, on: date, state: CaseState, policy: CasePolic
     """Refuse an ``on`` day in the future, before the case's previous action, or beyond the look-back."""
     today = beijing_date(now)
     if on > today:
-        msg = f"{name}: on {on.isoformat()} is in the future (today is {today.isoformat()} in Beijing)"
+        msg = Msg("{name}: on {on} is in the future (today is {today} in Beijing)", name=name, on=on, today=today)
         raise ActionNotAllowed(msg, "bad_input.date")
     previous = last_effective_day(state)
     if previous is not None and on < previous:
-        msg = (
-            f"{name}: on {on.isoformat()} is before the case's previous action ({previous.isoformat()}); "
-            "actions are entered in the order they were taken"
+        msg = Msg(
+            "{name}: on {on} is before the case's previous action ({previous}); "
+            "actions are entered in the order they were taken",
+            name=name,
+            on=on,
+            previous=previous,
         )
         raise ActionNotAllowed(msg, "bad_input.date")
     limit = policy.lookback_days
     if limit is not None and (today - on).days > limit:
         entering_for_someone = who.recorded_by is not None
         if not entering_for_someone and not (who.roles is not None and Role.RECORDS in who.roles):
-            msg = (
-                f"{name}: on {on.isoformat()} is more than {limit} days back; this agency lets only a records "
-                "user enter actions that old (acted_by names the colleague who took it)"
+            msg = Msg(
+                "{name}: on {on} is more than {limit} days back; this agency lets only a records "
+                "user enter actions that old (acted_by names the colleague who took it)",
+                name=name,
+                on=on,
+                limit=limit,
             )
+
             raise ActionNotAllowed(msg, "forbidden.lookback")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from domain.messages import Msg
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
-def id_number_problem(value: str) -> str | None:
+def id_number_problem(value: str) -> Msg | None:
     """What is wrong with an 18-character identity number, or None when it is well formed.
 
     GB 11643-1999: six digits of address code, eight of birth date, three of sequence and one
@@ -18,14 +20,23 @@ def id_number_problem(value: str) -> str | None:
     """
     number = value.strip().upper()
     if not _SHAPE.match(number):
-        return "an identity number has 17 digits followed by a digit or X"
+        return ID_PROBLEMS[0]
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        return f"the birth date {number[6:14]} inside the identity number is not a date"
+        return Msg("the birth date {born} inside the identity number is not a date", born=number[6:14])
     if born.year < 1900:
-        return f"the birth date {born.isoformat()} inside the identity number is before 1900"
+        return Msg("the birth date {born} inside the identity number is before 1900", born=born.isoformat())
     expected = _CHECK_CHARS[sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True)) % 11]
     if number[17] != expected:
-        return "the check character of the identity number does not match (GB 11643 checksum)"
+        return ID_PROBLEMS[3]
     return None
+
+
+ID_PROBLEMS = (
+    Msg("an identity number has 17 digits followed by a digit or X"),
+    Msg("the birth date {born} inside the identity number is not a date"),
+    Msg("the birth date {born} inside the identity number is before 1900"),
+    Msg("the check character of the identity number does not match (GB 11643 checksum)"),
+)
+"""Every problem ``id_number_problem`` names (their templates), so a stored sentence can be recognised again."""

@@ -12,6 +12,8 @@ from typing import Any
 
 from domain.actor import bad_character
 from domain.application import Application
+from domain.errors import OgiError
+from domain.messages import Msg, Text
 
 MAX_DEPTH = 8
 """Nesting levels of objects and arrays (the application itself uses three)."""
@@ -25,10 +27,10 @@ MAX_STRING = 100_000
 """Characters in any one string (the description's own limit is the configuration's)."""
 
 
-class InputTooLarge(ValueError):
+class InputTooLarge(OgiError):
     """A document breaks a limit; ``code``, ``field`` and ``too_large`` (HTTP 413 rather than 422) say which."""
 
-    def __init__(self, message: str, code: str, field: str | None = None, *, too_large: bool = False) -> None:
+    def __init__(self, message: Text, code: str, field: str | None = None, *, too_large: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
@@ -37,12 +39,15 @@ class InputTooLarge(ValueError):
 
 def _walk(value: Any, path: str, depth: int, counter: list[int]) -> None:
     if depth > MAX_DEPTH:
-        msg = f"{path or 'the document'} nests more than {MAX_DEPTH} levels deep"
+        if path:
+            msg = Msg("{path} nests more than {most} levels deep", path=path, most=MAX_DEPTH)
+        else:
+            msg = Msg("the document nests more than {most} levels deep", most=MAX_DEPTH)
         raise InputTooLarge(msg, "bad_input.too_deep", path or None)
     if isinstance(value, dict):
         counter[0] += len(value)
         if counter[0] > MAX_KEYS:
-            msg = f"the document has more than {MAX_KEYS} fields"
+            msg = Msg("the document has more than {most} fields", most=MAX_KEYS)
             raise InputTooLarge(msg, "bad_input.too_many_fields", too_large=True)
         for key, item in value.items():
             _text(str(key), f"{path}.{key}" if path else str(key), allow_newlines=False)
@@ -56,10 +61,14 @@ def _walk(value: Any, path: str, depth: int, counter: list[int]) -> None:
 
 def _text(value: str, path: str, *, allow_newlines: bool) -> None:
     if len(value) > MAX_STRING:
-        msg = f"{path} has {len(value):,} characters, more than {MAX_STRING:,}"
+        msg = Msg("{path} has {length:,} characters, more than {most:,}", path=path, length=len(value), most=MAX_STRING)
         raise InputTooLarge(msg, "bad_input.too_long", path, too_large=True)
     if problem := bad_character(value, allow_newlines=allow_newlines):
-        msg = f"{path}: {problem}; remove it (only newline and tab may appear besides visible text)"
+        msg = Msg(
+            "{path}: {problem}; remove it (only newline and tab may appear besides visible text)",
+            path=path,
+            problem=problem,
+        )
         raise InputTooLarge(msg, "bad_input.character", path)
 
 
@@ -72,10 +81,19 @@ def check_document(data: Any, known_fields: frozenset[str] | None = None) -> Non
         known_fields = frozenset(Application.model_fields)
     extra = [key for key in data if key not in known_fields]
     if len(extra) > MAX_EXTRA_FIELDS:
-        msg = f"the document adds {len(extra)} fields of its own; at most {MAX_EXTRA_FIELDS} are kept with a case"
+        msg = Msg(
+            "the document adds {count} fields of its own; at most {most} are kept with a case",
+            count=len(extra),
+            most=MAX_EXTRA_FIELDS,
+        )
         raise InputTooLarge(msg, "bad_input.too_many_fields", too_large=True)
     for key in extra:
         size = len(json.dumps(data[key], ensure_ascii=False).encode())
         if size > MAX_EXTRA_BYTES:
-            msg = f"the added field {key!r} is {size:,} bytes; each added field may take {MAX_EXTRA_BYTES:,}"
+            msg = Msg(
+                "the added field {key} is {size:,} bytes; each added field may take {most:,}",
+                key=repr(key),
+                size=size,
+                most=MAX_EXTRA_BYTES,
+            )
             raise InputTooLarge(msg, "bad_input.too_large", key, too_large=True)

@@ -9,46 +9,59 @@ from domain.application import Application
 from domain.case import CasePolicy
 from domain.config import OgiConfig
 from domain.errors import ApplicationRejected
+from domain.messages import Msg, Words
 
 
 def check_intake(app: Application, today: date, config: OgiConfig) -> list[str]:
     """Refuse what cannot be registered; return warnings for what a correction request should cover.
 
+    The warnings are English sentences, as the case keeps them (``application.intake_warning`` says them
+    in the reader's language).
+
     Today is the agency's date (Beijing). A receipt date in the future is impossible; a channel the
     agency has not opened may be refused (Art 28, 国办公开办函〔2017〕19号), in person and post never.
     """
     if app.received is not None and app.received > today:
-        msg = f"received {app.received.isoformat()} is in the future (today is {today.isoformat()}); give the actual receipt date"
+        msg = Msg(
+            "received {received} is in the future (today is {today}); give the actual receipt date",
+            received=app.received,
+            today=today,
+        )
         raise ApplicationRejected(msg)
     if app.received is not None and app.received < EARLIEST_RECEIPT:
-        msg = f"received {app.received.isoformat()} is before the Regulations took effect (2008-05-01)"
+        msg = Msg("received {received} is before the Regulations took effect (2008-05-01)", received=app.received)
         raise ApplicationRejected(msg)
     if config.agencies and app.agency not in config.agencies:
         # With agencies configured, an unknown name is a typo: it would start numbering of its own.
-        known = "、".join(sorted(config.agencies))
-        msg = (
-            f"agency '{app.agency}' is not one of the agencies configured here ({known}); "
-            "check the name, or add it under [agencies] in OGI_CONFIG"
+        msg = Msg(
+            "agency '{agency}' is not one of the agencies configured here ({known}); "
+            "check the name, or add it under [agencies] in OGI_CONFIG",
+            agency=app.agency,
+            known=Words(sorted(config.agencies)),
         )
         raise ApplicationRejected(msg)
     agency = config.agency(app.agency)
     if app.channel.value not in agency.channels:
-        msg = (
-            f"{app.agency} has not opened the channel '{app.channel.value}'; "
-            f"open channels: {', '.join(agency.channels)}"
+        msg = Msg(
+            "{agency} has not opened the channel '{channel}'; open channels: {open}",
+            agency=app.agency,
+            channel=app.channel.value,
+            open=Words(agency.channels),
         )
         raise ApplicationRejected(msg)
     if len(app.description) > config.max_description_chars:
-        msg = (
-            f"description has {len(app.description)} characters, more than the {config.max_description_chars} allowed; "
-            "split the request (一事一申请) or attach the list as a document"
+        msg = Msg(
+            "description has {length} characters, more than the {most} allowed; "
+            "split the request (one matter per application) or attach the list as a document",
+            length=len(app.description),
+            most=config.max_description_chars,
         )
         raise ApplicationRejected(msg)
     problem = app.applicant.id_number_problem()
     if problem and config.reject_invalid_id_number:
-        msg = f"applicant.id_number: {problem}; check the number against the identity card"
+        msg = Msg("applicant.id_number: {problem}; check the number against the identity card", problem=problem)
         raise ApplicationRejected(msg)
-    return app.missing_items()
+    return [str(item) for item in app.missing_items()]
 
 
 def policy_for(app: Application, config: OgiConfig, registered: date | None = None) -> CasePolicy:

@@ -17,6 +17,7 @@ from domain.actor import Actor
 from domain.case import CasePolicy, CaseState, ClockView, Deadline, Stage
 from domain.clock import Calendar, beijing_date, clock_under
 from domain.errors import ActionNotAllowed
+from domain.messages import Msg, Translate
 from domain.periods import period_deadline, periods_without_end, running_period_ends
 
 
@@ -29,7 +30,9 @@ class Preview(BaseModel):
     """The day the action was imagined on (Beijing date)."""
     accepted: bool
     refusal: str | None = None
-    """Why the case would refuse it, when it would."""
+    """Why the case would refuse it, when it would (in the reader's language)."""
+    refusal_code: str | None = None
+    """The refusal's stable code (``refused.four_eyes``, ``bad_input.date``, ...), when it would be refused."""
     detail: str = ""
     """The audit line the action would write."""
     stage_before: Stage
@@ -52,31 +55,40 @@ class Preview(BaseModel):
         return (self.clock_after.due - self.clock_before.due).days
 
 
-def _runs_out_before(state: CaseState, day: date, clock: ClockView | None) -> list[str]:
+def _runs_out_before(state: CaseState, day: date, clock: ClockView | None) -> list[Msg]:
     """Periods of the case that end before ``day``, each with what the case does when it ends."""
-    out: list[str] = []
+    out: list[Msg] = []
     for key, end in running_period_ends(state).items():
         if end.due >= day:
             continue
         if key == "correction":
-            out.append(f"the correction period ends {end.due}: the application is then deemed abandoned (Art 30)")
+            out.append(
+                Msg("the correction period ends {due}: the application is then deemed abandoned (Art 30)", due=end.due)
+            )
         elif key == "fee":
-            out.append(f"the payment period ends {end.due}: the application is then closed as fee not paid")
+            out.append(
+                Msg("the payment period ends {due}: the application is then closed as fee not paid", due=end.due)
+            )
         else:
-            out.append(f"consultation {key} ends {end.due}: it then lapses and the agency decides")
+            out.append(
+                Msg("consultation {key} ends {due}: it then lapses and the agency decides", key=key, due=end.due)
+            )
     # The clock as previewed (this calendar, that day), so the line agrees with the "before" shown beside it.
     if clock is not None and not clock.paused and not state.overdue and clock.due < day:
-        out.append(f"the reply is due {clock.due}: the case is then overdue and escalated")
+        out.append(Msg("the reply is due {due}: the case is then overdue and escalated", due=clock.due))
     return out
 
 
-def _calendar_note(state: CaseState, calendar: Calendar) -> str | None:
+def _calendar_note(state: CaseState, calendar: Calendar) -> Msg | None:
     view = state.clock_view
     if view is None or view.calendar_version == calendar.version:
         return None
-    return (
-        f"the case's due date {view.due} was computed on calendar {view.calendar_version}; this preview uses "
-        f"{calendar.version} (notices installed since): `ogi calendar recompute` brings the case onto it"
+    return Msg(
+        "the case's due date {due} was computed on calendar {version}; this preview uses "
+        "{current} (notices installed since): `ogi calendar recompute` brings the case onto it",
+        due=view.due,
+        version=view.calendar_version,
+        current=calendar.version,
     )
 
 
@@ -89,27 +101,37 @@ def preview(
     calendar: Calendar,
     *,
     actor: Actor | None = None,
+    say: Translate = str,
 ) -> Preview:
     """The action ``name`` with ``payload`` imagined at ``now`` on ``state``; ``state`` is left untouched.
 
     Before and after are both computed on ``calendar`` as of the imagined day, so their difference is
-    the action's alone.
+    the action's alone. ``say`` puts the preview's sentences in the reader's language (English by default).
     """
     today = beijing_date(now)
     before = clock_under(policy, state.clock, calendar, today) if state.clock else None
+    note = _calendar_note(state, calendar)
     common = {
         "case_id": state.id,
         "action": name,
         "as_of": today,
         "stage_before": state.stage,
         "clock_before": before,
-        "not_simulated": _runs_out_before(state, today, before),
-        "calendar_note": _calendar_note(state, calendar),
+        "not_simulated": [say(line) for line in _runs_out_before(state, today, before)],
+        "calendar_note": say(note) if note is not None else None,
     }
     try:
         action = actions.check(name, payload, state, policy, now, actor)
     except ActionNotAllowed as exc:
-        return Preview(**common, accepted=False, refusal=str(exc), stage_after=state.stage, clock_after=before)
+        return Preview(
+            **common,
+            accepted=False,
+            refusal=say(exc.message),
+            refusal_code=exc.code,
+            stage_after=state.stage,
+            clock_after=before,
+        )
+
     new = actions.apply(name, action, state, now, policy, actor)
     periods = {
         key: period_deadline(calendar, start, days)

@@ -17,6 +17,7 @@ from domain.case_routing import need_any_role
 from domain.clock import beijing_date
 from domain.config import Role
 from domain.errors import ActionNotAllowed
+from domain.messages import Msg, Words
 from domain.outgoing import DeliveryStatus, Dispatch, Outgoing, by_ref, presumed_service
 
 CONSULTED_PARTY_CHANNELS = frozenset({"post", "collect"})
@@ -24,12 +25,25 @@ CONSULTED_PARTY_CHANNELS = frozenset({"post", "collect"})
 
 def _document(action: RecordDelivery, state: CaseState) -> Outgoing:
     if not state.served_periods:
-        msg = f"case {state.id} was registered before documents were issued and tracked; it has nothing to record"
+        msg = Msg(
+            "case {id} was registered before documents were issued and tracked; it has nothing to record", id=state.id
+        )
         raise ActionNotAllowed(msg, "refused.wrong_stage")
     doc = by_ref(state.outgoing, action.document)
     if doc is None:
-        issued = ", ".join(o.ref for o in state.outgoing) or "none yet"
-        msg = f"record_delivery: case {state.id} issued no document '{action.document}' (issued: {issued})"
+        if state.outgoing:
+            msg = Msg(
+                "record_delivery: case {id} issued no document '{document}' (issued: {issued})",
+                id=state.id,
+                document=action.document,
+                issued=Words(o.ref for o in state.outgoing),
+            )
+        else:
+            msg = Msg(
+                "record_delivery: case {id} issued no document '{document}' (issued: none yet)",
+                id=state.id,
+                document=action.document,
+            )
         raise ActionNotAllowed(msg, "bad_input.document")
     return doc
 
@@ -42,43 +56,60 @@ def _channel(action: RecordDelivery, doc: Outgoing) -> str:
         return live[-1].channel
     if doc.deliveries:
         return doc.deliveries[-1].channel
-    msg = f"record_delivery: say how {doc.ref} went out (channel: post, collect, online, email, fax)"
+    msg = Msg(
+        "record_delivery: say how {document} went out (channel: post, collect, online, email, fax)", document=doc.ref
+    )
     raise ActionNotAllowed(msg, "bad_input.channel")
 
 
 def check(action: RecordDelivery, state: CaseState, now: datetime, who: Actor) -> None:
     """Refuse a delivery record that names no issued document, contradicts itself or the dates; never mutates."""
-    need_any_role(who, (Role.INTAKE, Role.RECORDS), "record how a document was served")
+    need_any_role(who, (Role.INTAKE, Role.RECORDS), Msg("record how a document was served"))
     doc = _document(action, state)
     channel = _channel(action, doc)
     if doc.to == "consulted_party" and channel not in CONSULTED_PARTY_CHANNELS:
-        msg = f"record_delivery: a consultation letter goes by post or is collected, not by {channel}"
+        msg = Msg(
+            "record_delivery: a consultation letter goes by post or is collected, not by {channel}", channel=channel
+        )
         raise ActionNotAllowed(msg, "bad_input.channel")
     if action.sent_on is None and action.served_on is None and action.failed is None:
-        msg = "record_delivery: give sent_on (posted, with reference), served_on (signed for, collected) or failed"
+        msg = Msg("record_delivery: give sent_on (posted, with reference), served_on (signed for, collected) or failed")
         raise ActionNotAllowed(msg, "bad_input")
     if action.failed is not None and action.served_on is not None:
-        msg = "record_delivery: a delivery that failed was not served; give either failed or served_on"
+        msg = Msg("record_delivery: a delivery that failed was not served; give either failed or served_on")
         raise ActionNotAllowed(msg, "bad_input")
     today = beijing_date(now)
     for field, day in (("sent_on", action.sent_on), ("served_on", action.served_on)):
         if day is None:
             continue
         if day > today:
-            msg = f"record_delivery: {field} {day.isoformat()} is after today ({today.isoformat()}); record it once it happened"
+            msg = Msg(
+                "record_delivery: {field} {day} is after today ({today}); record it once it happened",
+                field=field,
+                day=day,
+                today=today,
+            )
             raise ActionNotAllowed(msg, f"bad_input.{field}")
         if day < doc.issued_on:
-            msg = f"record_delivery: {field} {day.isoformat()} is before {doc.ref} was issued ({doc.issued_on.isoformat()})"
+            msg = Msg(
+                "record_delivery: {field} {day} is before {document} was issued ({issued})",
+                field=field,
+                day=day,
+                document=doc.ref,
+                issued=doc.issued_on,
+            )
             raise ActionNotAllowed(msg, f"bad_input.{field}")
     current = _current(doc, channel)
     sent_on = action.sent_on or (beijing_date(current.sent_at) if current and current.sent_at else None)
     if action.served_on is not None and sent_on is not None and action.served_on < sent_on:
-        msg = f"record_delivery: served_on {action.served_on.isoformat()} is before it was sent ({sent_on.isoformat()})"
+        msg = Msg("record_delivery: served_on {day} is before it was sent ({sent})", day=action.served_on, sent=sent_on)
         raise ActionNotAllowed(msg, "bad_input.served_on")
     if current is not None and current.served_on is not None and not current.presumed:
-        msg = (
-            f"record_delivery: {doc.ref} was already served by {channel} on {current.served_on.isoformat()}; "
-            "a day of service is recorded once"
+        msg = Msg(
+            "record_delivery: {document} was already served by {channel} on {day}; a day of service is recorded once",
+            document=doc.ref,
+            channel=channel,
+            day=current.served_on,
         )
         raise ActionNotAllowed(msg, "refused.once")
 

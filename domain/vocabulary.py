@@ -71,6 +71,16 @@ class ApplicantKind(StrEnum):
     OTHER = "other"  # 其他
 
 
+APPLICANT_KIND_LABELS: dict[str, str] = {
+    ApplicantKind.NATURAL_PERSON: "自然人",
+    ApplicantKind.COMMERCIAL_ENTERPRISE: "商业企业",
+    ApplicantKind.RESEARCH_INSTITUTE: "科研机构",
+    ApplicantKind.SOCIAL_WELFARE_ORGANISATION: "社会公益组织",
+    ApplicantKind.LEGAL_SERVICE_BODY: "法律服务机构",
+    ApplicantKind.OTHER: "其他组织",
+}
+
+
 class InformationForm(StrEnum):
     """The form in which the applicant wants the information (Art 29 ¶3, Art 40)."""
 

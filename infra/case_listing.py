@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
+from domain.errors import OgiError
+from domain.messages import Msg
 from domain.read_model import CaseRow
 from domain.report import CaseRecord
 from infra.schema import cases
@@ -32,17 +34,22 @@ class Cursor:
     def parse(cls, text: str) -> Cursor:
         """A cursor printed as ``next`` by an earlier page; ``ValueError`` for anything else."""
         due, sep, case_id = text.partition(",")
-        hint = "pass the 'next' value printed by the previous page"
         if not sep or not case_id or len(case_id) > 40:
-            msg = f"'{text[:60]}' is not a page cursor; {hint}"
-            raise ValueError(msg)
+            msg = Msg(
+                "'{text}' is not a page cursor; pass the 'next' value printed by the previous page", text=text[:60]
+            )
+            raise OgiError(msg)
         if due == "none":
             return cls(None, case_id)
         try:
             return cls(date.fromisoformat(due), case_id)
         except ValueError:
-            msg = f"'{text[:60]}' is not a page cursor: '{due}' is not a date; {hint}"
-            raise ValueError(msg) from None
+            msg = Msg(
+                "'{text}' is not a page cursor: '{due}' is not a date; pass the 'next' value printed by the previous page",
+                text=text[:60],
+                due=due,
+            )
+            raise OgiError(msg) from None
 
 
 @dataclass

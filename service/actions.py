@@ -26,11 +26,13 @@ from domain.actor import Actor
 from domain.calendar import BEIJING, CalendarError, load_calendar
 from domain.clock import beijing_date
 from domain.errors import MalformedAction
+from domain.messages import Msg, Text, Words
 from domain.preview import Preview, preview
 from infra import audit_log, store
+from infra.i18n import translate
 from infra.paths import notices_dir
 from infra.settings import settings
-from service.cases import case_policy, fetch_state, not_found, wait_seconds
+from service.cases import case_policy, fetch_state, not_found, said_clock, wait_seconds
 from service.errors import BadInput, NotFound, Refused, ServiceError, Unavailable, from_code
 from service.identities import Principal, acting_for
 from service.temporal import acting_as, client
@@ -52,7 +54,7 @@ def action_name(raw: str) -> str:
     """The action's name from a URL or command (``request-correction`` or ``request_correction``)."""
     name = raw.replace("-", "_")
     if name not in ACTIONS:
-        msg = f"unknown action '{raw}'; actions: {', '.join(sorted(ACTIONS))}"
+        msg = Msg("unknown action '{name}'; actions: {known}", name=raw, known=Words(sorted(ACTIONS)))
         raise NotFound(msg, "not_found.action")
     return name
 
@@ -60,14 +62,14 @@ def action_name(raw: str) -> str:
 def payload_for(name: str, fields: dict[str, Any], actor: Actor) -> dict[str, Any]:
     """The action's payload: its fields (empty ones dropped) and ``by`` = the acting user; checked here first."""
     if "by" in fields and settings().auth_on:
-        msg = "'by' is set from your credentials; leave it out (a records user names a colleague with acted_by)"
+        msg = Msg("'by' is set from your credentials; leave it out (a records user names a colleague with acted_by)")
         raise BadInput(msg, "bad_input.by", field="by")
     payload = {k: v for k, v in fields.items() if v is not None and v != [] and k != "by"}
     payload["by"] = actor.name
     try:
         actions.parse(name, payload)
     except MalformedAction as exc:
-        raise BadInput(str(exc), field=exc.field) from None
+        raise BadInput(exc.message, field=exc.field) from None
     return payload
 
 
@@ -82,15 +84,28 @@ def update_id(name: str, payload: dict[str, Any], revision: int | None, key: str
     return f"{name}-{revision if revision is not None else 'x'}-{digest}"
 
 
-def _cause(exc: BaseException) -> tuple[str, str | None, str]:
-    """Message, type and code of the ApplicationError under an update failure."""
+def _cause(exc: BaseException) -> tuple[str, str | None, str, Text]:
+    """Message, type and code of the ApplicationError under an update failure, and the message to say.
+
+    The message to say is the refusal's template and values where the case sent them (its details
+    after the code), else its English text.
+    """
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ApplicationError):
             code = str(cause.details[0]) if cause.details else "refused"
-            return cause.message, cause.type, code
+            said: Text = cause.message
+            if len(cause.details) > 1 and isinstance(cause.details[1], dict):
+                with contextlib.suppress(TypeError, ValueError, KeyError):
+                    said = Msg.from_json(cause.details[1])
+            return cause.message, cause.type, code, said
         cause = cause.__cause__
-    return str(exc), None, "refused"
+    return str(exc), None, "refused", str(exc)
+
+
+def refused(reason: Text) -> Msg:
+    """The message of a refusal the case sent: ``refused: <its reason>``."""
+    return Msg("refused: {reason}", reason=reason)
 
 
 def _record_refusal(actor: Actor, case_id: str, name: str, message: str, code: str) -> None:
@@ -137,15 +152,17 @@ async def perform(
                 handle.execute_update(name, payload, id=uid, result_type=ActionResult), timeout=timeout
             )
     except WorkflowUpdateFailedError as exc:
-        message, kind, code = _cause(exc)
+        message, kind, code, said = _cause(exc)
         if kind not in ("ActionNotAllowed", "Unauthenticated", "Forbidden"):
             code = "refused"
         await _report_refusal(actor, case_id, name, message, code, payload)
-        raise from_code(code, f"refused: {message}") from None
+        raise from_code(code, refused(said)) from None
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        msg = (
-            f"no worker answered for case {case_id} within {timeout:.0f} s; the action may still be applied "
-            f"when a worker catches up; check 'ogi show {case_id}' before sending it again"
+        msg = Msg(
+            "no worker answered for case {id} within {seconds} s; the action may still be applied "
+            "when a worker catches up; check 'ogi show {id}' before sending it again",
+            id=case_id,
+            seconds=f"{timeout:.0f}",
         )
         raise Unavailable(msg) from None
     except RPCError as exc:
@@ -177,13 +194,18 @@ def _row_revision(case_id: str) -> int | None:
 def _rpc_error(exc: RPCError, case_id: str) -> ServiceError:
     if exc.status is RPCStatusCode.NOT_FOUND:
         if "completed" in exc.message or "closed" in exc.message:
-            return Refused(f"case {case_id} is closed; no further action is possible", "refused.closed")
+            return Refused(closed(case_id), "refused.closed")
         return not_found(case_id)
     if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-        return Unavailable(f"Temporal did not answer: {exc.message}")
+        return Unavailable(Msg("Temporal did not answer: {detail}", detail=exc.message))
     if exc.status is RPCStatusCode.FAILED_PRECONDITION:
-        return Refused(f"case {case_id} is closed; no further action is possible", "refused.closed")
-    return Refused(f"Temporal refused the request: {exc.message}")
+        return Refused(closed(case_id), "refused.closed")
+    return Refused(Msg("Temporal refused the request: {detail}", detail=exc.message))
+
+
+def closed(case_id: str) -> Msg:
+    """The refusal of anything on a closed case."""
+    return Msg("case {id} is closed; no further action is possible", id=case_id)
 
 
 async def update_result(case_id: str, uid: str) -> ActionResult | None:
@@ -195,8 +217,8 @@ async def update_result(case_id: str, uid: str) -> ActionResult | None:
     except TimeoutError:
         return None
     except WorkflowUpdateFailedError as exc:
-        message, _, code = _cause(exc)
-        raise from_code(code, f"refused: {message}") from None
+        _message, _kind, code, said = _cause(exc)
+        raise from_code(code, refused(said)) from None
     except RPCError as exc:
         raise _rpc_error(exc, case_id) from None
 
@@ -208,7 +230,9 @@ def imagined_now(as_of: date | None) -> datetime:
         return now
     today = beijing_date(now)
     if as_of < today:
-        msg = f"as_of {as_of.isoformat()} is before today ({today.isoformat()}); a preview imagines an action from today on"
+        msg = Msg(
+            "as_of {day} is before today ({today}); a preview imagines an action from today on", day=as_of, today=today
+        )
         raise BadInput(msg, "bad_input.date", field="as_of")
     return now if as_of == today else datetime.combine(as_of, time(12), BEIJING)
 
@@ -234,7 +258,8 @@ async def preview_action(
             action=name,
             as_of=beijing_date(now),
             accepted=False,
-            refusal=f"case {case_id} is closed; no further action is possible",
+            refusal=translate(closed(case_id)),
+            refusal_code="refused.closed",
             stage_before=state.stage,
             stage_after=state.stage,
         )
@@ -242,6 +267,13 @@ async def preview_action(
     try:
         calendar = await asyncio.to_thread(load_calendar, policy.region, notices_dir())
     except CalendarError as exc:
-        raise Unavailable(f"cannot preview on the calendar: {exc}") from None
+        raise Unavailable(Msg("cannot preview on the calendar: {detail}", detail=exc.message)) from None
+
     verified = actor if settings().auth_on else None
-    return preview(name, payload, state, policy, now, calendar, actor=verified)
+    found = preview(name, payload, state, policy, now, calendar, actor=verified, say=translate)
+    return found.model_copy(
+        update={
+            "clock_before": said_clock(found.clock_before) if found.clock_before else None,
+            "clock_after": said_clock(found.clock_after) if found.clock_after else None,
+        }
+    )

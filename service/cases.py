@@ -13,10 +13,14 @@ from typing import Any, TypeVar
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.application import Application
-from domain.case import CasePolicy, CaseState, Stage
+from domain.application import Application, intake_warning
+from domain.calendar import provisional_reason_message
+from domain.case import CasePolicy, CaseState, ClockView, Stage
+from domain.clock import explanation_line
+from domain.messages import Msg
 from domain.outgoing import Outgoing, pending_sends
 from infra import audit_log
+from infra.i18n import translate
 from infra.settings import settings
 from infra.store import StoreUnavailable
 from service.errors import Forbidden, NotFound, Unavailable
@@ -33,7 +37,13 @@ def wait_seconds() -> float:
 
 def no_worker(case_id: str) -> Unavailable:
     """The error when no worker answers for a case in time."""
-    return Unavailable(f"no worker answered for case {case_id} within {wait_seconds():.0f} s; is the worker running?")
+    return Unavailable(
+        Msg(
+            "no worker answered for case {id} within {seconds} s; is the worker running?",
+            id=case_id,
+            seconds=f"{wait_seconds():.0f}",
+        )
+    )
 
 
 async def ask(handle: WorkflowHandle[Any, Any], query: str, result_type: type[T]) -> T:
@@ -55,7 +65,7 @@ async def ask(handle: WorkflowHandle[Any, Any], query: str, result_type: type[T]
 
 def not_found(case_id: str) -> NotFound:
     """The error for a tracking number with no case."""
-    return NotFound(f"no case '{case_id}'; list cases with 'ogi list' (GET /v1/cases)")
+    return NotFound(Msg("no case '{id}'; list cases with 'ogi list' (GET /v1/cases)", id=case_id))
 
 
 async def fetch_state(case_id: str) -> CaseState:
@@ -68,7 +78,7 @@ async def fetch_state(case_id: str) -> CaseState:
         if exc.status is RPCStatusCode.NOT_FOUND:
             raise not_found(case_id) from None
         if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            raise Unavailable(f"Temporal did not answer: {exc.message}") from None
+            raise Unavailable(Msg("Temporal did not answer: {detail}", detail=exc.message)) from None
         raise
     if desc.workflow_type != "DisclosureRequestWorkflow":
         raise not_found(case_id)
@@ -101,8 +111,8 @@ def state_json(state: CaseState) -> dict[str, Any]:
         "outcome": state.outcome.value if state.outcome else None,
         "reasons": [r.value for r in state.reasons],
         "decision": state.decision.model_dump(mode="json") if state.decision else None,
-        "clock": view.model_dump(mode="json") if view else None,
-        "intake_warnings": state.intake_warnings,
+        "clock": said_clock(view).model_dump(mode="json") if view else None,
+        "intake_warnings": [translate(intake_warning(w)) for w in state.intake_warnings],
         "same_content_as": state.same_content_as,
         "correction": state.correction.model_dump(mode="json") if state.correction else None,
         "extension": state.extension.model_dump(mode="json") if state.extension else None,
@@ -123,6 +133,17 @@ def state_json(state: CaseState) -> dict[str, Any]:
         "busy": state.stage is Stage.REPLYING or bool(state.to_issue or pending_sends(state.outgoing)),
         "events": [e.model_dump(mode="json") for e in state.events],
     }
+
+
+def said_clock(view: ClockView) -> ClockView:
+    """A clock with its explanation and provisional reason (kept in English) in the reader's language."""
+    reason = view.provisional_reason
+    return view.model_copy(
+        update={
+            "explanation": [translate(explanation_line(line)) for line in view.explanation],
+            "provisional_reason": translate(provisional_reason_message(reason)) if reason else reason,
+        }
+    )
 
 
 def outgoing_json(doc: Outgoing) -> dict[str, Any]:
@@ -172,7 +193,11 @@ async def case_view(principal: Principal, case_id: str, *, personal: bool = Fals
         view["events"] = sorted([*view["events"], *refused], key=lambda e: str(e["at"]))
     if personal:
         if not principal.sees_personal_data:
-            msg = f"{principal.actor.name} may not see applicants' personal data (roles: supervisor and administrators)"
+            msg = Msg(
+                "{name} may not see applicants' personal data (roles: supervisor and administrators)",
+                name=principal.actor.name,
+            )
+
             raise Forbidden(msg, "forbidden.personal_data")
         temporal = await client()
         application = await ask(temporal.get_workflow_handle(case_id), "application", Application)

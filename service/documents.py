@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from domain.application import Application
 from domain.case import CaseState
 from domain.config import Role, load_config
+from domain.messages import Msg
 from domain.outgoing import by_ref
 from infra import audit_log
 from infra.delivery.post import build_print_batch
@@ -108,7 +109,7 @@ def _batch(agency: str, day: date) -> BatchAnswer | None:
 
 async def post_batch(principal: Principal, agency: str, day: date) -> BatchAnswer:
     """Build (or rebuild) an agency's print batch of ``day``: every document that goes by post that day."""
-    principal.require(Role.INTAKE, Role.RECORDS, what="print the post batch")
+    principal.require(Role.INTAKE, Role.RECORDS, what=Msg("print the post batch"))
     _require_personal(principal, "print the post batch")
     answer = await asyncio.to_thread(_batch, agency, day)
     if answer is None:
@@ -157,7 +158,7 @@ def _trail(case_id: str) -> list[dict[str, Any]]:
 
 async def archive_package(principal: Principal, case_id: str) -> bytes:
     """The archive package (归档) of a closed case as a ZIP: documents, audit trail and metadata as JSON."""
-    principal.require(Role.RECORDS, Role.HEAD, what="make archive packages")
+    principal.require(Role.RECORDS, Role.HEAD, what=Msg("make archive packages"))
     _require_personal(principal, "make archive packages")
     state = await fetch_state(case_id)
     if state.stage.is_open:

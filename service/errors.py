@@ -7,15 +7,19 @@ The CLI's ``--json`` errors carry the same ``code``, and its exit code follows f
 from __future__ import annotations
 
 from domain.errors import OgiError
+from domain.messages import Text
 
 
 class ServiceError(OgiError):
-    """An error a caller can act on: ``code`` (stable), ``status`` (HTTP), the message says what to do."""
+    """An error a caller can act on: ``code`` (stable), ``status`` (HTTP), the message says what to do.
+
+    The message is a ``Msg`` the API and the CLI say in the reader's language; the code never changes with it.
+    """
 
     status = 400
     default_code = "bad_input"
 
-    def __init__(self, message: str, code: str | None = None, *, field: str | None = None) -> None:
+    def __init__(self, message: Text, code: str | None = None, *, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code or self.default_code
         self.field = field
@@ -85,7 +89,7 @@ STATUS_OF_PREFIX = {
 }
 
 
-def from_code(code: str, message: str) -> ServiceError:
+def from_code(code: str, message: Text) -> ServiceError:
     """The error class a refusal code (e.g. ``refused.four_eyes``, ``forbidden.role``) belongs to."""
     kind = STATUS_OF_PREFIX.get(code.split(".", 1)[0], Refused)
     return kind(message, code)

@@ -18,6 +18,7 @@ from typing import Any
 
 from domain.actor import Actor, ActorRef, NameProblem, normalize_name
 from domain.config import PERSONAL_DATA_ROLES, Role
+from domain.messages import Msg, Term, Text, Words
 from infra import jws
 from infra.settings import settings
 from infra.signing_keys import KeyFileError, load_private, load_public
@@ -50,12 +51,26 @@ class Principal:
         """Whether the caller holds ``role`` (always, when roles are not enforced)."""
         return self.actor.has(role)
 
-    def require(self, *roles: Role, what: str) -> None:
+    def require(self, *roles: Role, what: Text) -> None:
         """Refuse (403) unless the caller holds one of ``roles``."""
         if not any(self.has(r) for r in roles):
-            need = " or ".join(r.value for r in roles)
-            held = ", ".join(sorted(r.value for r in self.actor.roles or ())) or "none"
-            msg = f"{self.actor.name} may not {what}: that needs the role {need} (roles: {held})"
+            held = Words(Term("role", r.value) for r in sorted(self.actor.roles or ()))
+            if len(roles) == 1:
+                msg = Msg(
+                    "{name} may not {what}: that needs the role {role} (roles: {held})",
+                    name=self.actor.name,
+                    what=what,
+                    role=Term("role", roles[0].value),
+                    held=held,
+                )
+            else:
+                msg = Msg(
+                    "{name} may not {what}: that needs one of the roles {roles} (roles: {held})",
+                    name=self.actor.name,
+                    what=what,
+                    roles=Words(Term("role", r.value) for r in roles),
+                    held=held,
+                )
             raise Forbidden(msg, "forbidden.role")
 
     @property
@@ -70,18 +85,22 @@ def claimed(name: str) -> Principal:
     try:
         return Principal(actor=Actor.claimed(name, {}), via="claimed")
     except NameProblem as exc:
-        raise BadInput(str(exc), field="by") from None
+        raise BadInput(exc.message, field="by") from None
 
 
 def issue_token(name: str, ttl_s: int = DEFAULT_TTL_S) -> str:
     """A bearer token for a local user, signed with the installation's token key (administrators only)."""
     if not 60 <= ttl_s <= MAX_TTL_S:
-        msg = f"a token lives between 1 minute and {MAX_TTL_S // 86400} days, not {ttl_s} seconds"
+        msg = Msg(
+            "a token lives between 1 minute and {days} days, not {seconds} seconds",
+            days=MAX_TTL_S // 86400,
+            seconds=ttl_s,
+        )
         raise BadInput(msg, field="ttl")
     user = find_user(name)
     if user.disabled:
-        msg = f"user {user.name} is disabled; enable the account first"
-        raise Forbidden(msg)
+        msg = Msg("user {name} is disabled; enable the account first", name=user.name)
+        raise Forbidden(msg, "forbidden.disabled")
     keys = load_private("token")
     now = int(time.time())
     claims = {
@@ -103,10 +122,10 @@ def login(name: str, password: str, ttl_s: int = DEFAULT_TTL_S) -> tuple[User, s
 
 def _active(user: User | None) -> User:
     if user is None:
-        msg = "the token's user no longer exists; ask the administrator for a new token"
+        msg = Msg("the token's user no longer exists; ask the administrator for a new token")
         raise Unauthenticated(msg, "unauthenticated.unknown_user")
     if user.disabled:
-        msg = f"user {user.name} is disabled"
+        msg = Msg("user {name} is disabled", name=user.name)
         raise Unauthenticated(msg, "unauthenticated.disabled")
     return user
 
@@ -120,25 +139,28 @@ def authenticate(token: str) -> Principal:
     """The principal of a bearer token; ``Unauthenticated`` for a missing, forged, expired or unknown one."""
     token = token.strip()
     if not token:
-        raise Unauthenticated("no bearer token: send 'Authorization: Bearer <token>' (ogi token issue, or ogi login)")
+        msg = Msg("no bearer token: send 'Authorization: Bearer <token>' (ogi token issue, or ogi login)")
+        raise Unauthenticated(msg)
     if settings().oidc_issuer and not _is_local(token):
         return _oidc_principal(token)
     try:
         keys = load_public("token")
     except KeyFileError:
-        msg = "this installation has issued no tokens yet (no token key): run 'ogi token issue --user NAME'"
+        msg = Msg("this installation has issued no tokens yet (no token key): run 'ogi token issue --user NAME'")
         raise Unauthenticated(msg, "unauthenticated.no_keys") from None
     try:
         claims = jws.verify(token, keys, typ=TOKEN_TYP, now=time.time())
     except jws.TokenError as exc:
-        msg = f"the bearer token is not valid: {exc}"
+        msg = Msg("the bearer token is not valid: {problem}", problem=TOKEN_PROBLEMS.get(exc.code, str(exc)))
         raise Unauthenticated(msg, f"unauthenticated.{exc.code}") from None
     if claims.get("iss") != ISSUER or not isinstance(claims.get("sub"), str):
-        raise Unauthenticated("the bearer token was not issued by this installation", "unauthenticated.issuer")
+        msg = Msg("the bearer token was not issued by this installation")
+        raise Unauthenticated(msg, "unauthenticated.issuer")
     try:
         user = user_by_id(claims["sub"])
     except StoreUnavailable as exc:
         raise Unauthenticated(str(exc), "unauthenticated.no_store") from None
+
     return principal_of(_active(user), "token")
 
 
@@ -158,6 +180,17 @@ def _jwks_client(url: str) -> Any:
 
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=10)
 
+
+TOKEN_PROBLEMS: dict[str, Msg] = {
+    "malformed": Msg("it is not a signed token"),
+    "unknown_key": Msg("it was signed with a key this installation does not know"),
+    "bad_algorithm": Msg("its algorithm is not the key's"),
+    "wrong_type": Msg("it is not an access token"),
+    "bad_signature": Msg("the signature does not verify"),
+    "expired": Msg("expired"),
+    "not_yet_valid": Msg("not valid yet"),
+}
+"""What is wrong with a token, by the code the check gives (the code is the problem's too: ``unauthenticated.expired``)."""
 
 OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
 """Signature algorithms accepted from an identity platform (never ``none``, never HMAC with a public key)."""
@@ -181,10 +214,13 @@ def _oidc_principal(token: str) -> Principal:
             leeway=jws.LEEWAY_S,
         )
     except jwt.PyJWKClientConnectionError as exc:
-        msg = f"the identity platform's keys cannot be fetched from {url}: {exc}"
+        msg = Msg("the identity platform's keys cannot be fetched from {url} ({detail})", url=url, detail=str(exc))
         raise Unauthenticated(msg, "unauthenticated.jwks_unavailable") from None
+    except jwt.ExpiredSignatureError:
+        msg = Msg("the bearer token is not valid: {problem}", problem=TOKEN_PROBLEMS["expired"])
+        raise Unauthenticated(msg, "unauthenticated.invalid") from None
     except jwt.PyJWTError as exc:
-        msg = f"the bearer token is not valid: {exc}"
+        msg = Msg("the bearer token is not valid ({detail})", detail=str(exc))
         raise Unauthenticated(msg, "unauthenticated.invalid") from None
     roles = _claimed_roles(claims.get(s.oidc_roles_claim))
     name = str(claims.get(s.oidc_name_claim) or claims["sub"])
@@ -197,7 +233,8 @@ def _oidc_principal(token: str) -> Principal:
             _text(claims.get(s.oidc_department_claim)),
         )
     except (UserError, NameProblem) as exc:
-        raise Unauthenticated(f"the token's user name cannot be used: {exc}", "unauthenticated.name") from None
+        msg = Msg("the token's user name cannot be used: {problem}", problem=exc.message)
+        raise Unauthenticated(msg, "unauthenticated.name") from None
     return principal_of(_active(user), "oidc")
 
 
@@ -215,12 +252,12 @@ def acting_for(principal: Principal, acted_by: str | None) -> Actor:
     """The actor an action is recorded under: the caller, or (``records`` role) the colleague who acted."""
     if acted_by is None:
         return principal.actor
-    principal.require(Role.RECORDS, what="record an action taken by someone else (acted_by)")
+    principal.require(Role.RECORDS, what=Msg("record an action taken by someone else (acted_by)"))
     try:
         other = find_user(acted_by)
     except UserError as exc:
-        raise BadInput(str(exc), "bad_input.acted_by", field="acted_by") from None
+        raise BadInput(exc.message, "bad_input.acted_by", field="acted_by") from None
     if other.disabled:
-        msg = f"acted_by names {other.name}, a disabled user"
+        msg = Msg("acted_by names {name}, a disabled user", name=other.name)
         raise BadInput(msg, "bad_input.acted_by", field="acted_by")
     return other.actor().model_copy(update={"recorded_by": ActorRef(id=principal.actor.id, name=principal.actor.name)})

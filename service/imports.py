@@ -45,6 +45,7 @@ from domain.fees import FeeMethod
 from domain.import_history import History, Unplaceable, replay
 from domain.import_sheet import BY_KEY, MAX_ROWS, ImportProblem, ImportRow, application_of, header_keys, read_row
 from domain.intake import check_intake, policy_for
+from domain.messages import Msg
 from domain.outcomes import Outcome
 from infra import store
 from infra.applicant_secret import ApplicantKeyError
@@ -160,8 +161,8 @@ def sheet_of_records(records: list[dict[str, Any]]) -> Sheet:
 
 
 def _require(principal: Principal) -> None:
-    principal.require(Role.INTAKE, what="import cases (it registers them)")
-    principal.require(Role.RECORDS, what="import cases (it enters what colleagues did)")
+    principal.require(Role.INTAKE, what=Msg("import cases (it registers them)"))
+    principal.require(Role.RECORDS, what=Msg("import cases (it enters what colleagues did)"))
 
 
 @dataclass

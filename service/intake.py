@@ -27,15 +27,17 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.intake import RegisterRequest, Registration, register
 from domain.actor import ActorRef
-from domain.application import Application
+from domain.application import Application, intake_warning
 from domain.calendar import CalendarError
 from domain.case import CaseInput
 from domain.clock import beijing_date
 from domain.config import ConfigError, Role
 from domain.errors import ApplicationRejected
+from domain.messages import Msg
 from infra import store
 from infra.applicant_secret import ApplicantKeyError
 from infra.connection import task_queue
+from infra.i18n import translate
 from infra.settings import settings
 from service.errors import BadInput, Unavailable
 from service.identities import Principal
@@ -48,7 +50,7 @@ STALE_ALLOCATION = timedelta(hours=1)
 
 
 class SubmitAnswer(BaseModel):
-    """The answer to a submitted application (``POST /v1/cases``, ``ogi submit``)."""
+    """The answer to a submitted application (``POST /v1/cases``, ``ogi submit``); ``warnings`` in the reader's language."""
 
     id: str
     received: date | None
@@ -68,7 +70,7 @@ def _today() -> date:
 
 async def submit(principal: Principal, application: Application) -> tuple[SubmitAnswer, bool]:
     """Register an application and start its case; the answer, and whether a case was created by this call."""
-    principal.require(Role.INTAKE, what="register applications")
+    principal.require(Role.INTAKE, what=Msg("register applications"))
     registration = await asyncio.to_thread(_register, application)
     if registration.duplicate and registration.status == "started":
         return _duplicate_answer(registration, application), False
@@ -91,10 +93,11 @@ async def submit(principal: Principal, application: Application) -> tuple[Submit
     await asyncio.to_thread(store.mark_started, registration.case_id)
     if not created:
         if not registration.duplicate and not await _started_after(registration):
-            msg = (
-                f"tracking number {registration.case_id} is already used by another case in this namespace: the "
+            msg = Msg(
+                "tracking number {id} is already used by another case in this namespace: the "
                 "case store (OGI_DATABASE_URL) is not the one this namespace's cases were numbered with; point "
-                "every worker and ogi serve of the namespace at the same store"
+                "every worker and ogi serve of the namespace at the same store",
+                id=registration.case_id,
             )
             raise Unavailable(msg, "unavailable.store_mismatch")
         return _duplicate_answer(registration, application), False
@@ -104,11 +107,16 @@ async def submit(principal: Principal, application: Application) -> tuple[Submit
         received=application.received,
         due=clock.due if clock else None,
         query_code=registration.query_code,
-        warnings=registration.warnings,
+        warnings=said_warnings(registration.warnings),
         provisional=clock.provisional if clock else False,
         calendar_version=clock.calendar_version if clock else None,
     )
     return answer, True
+
+
+def said_warnings(warnings: list[str]) -> list[str]:
+    """A case's intake warnings (kept as English sentences) in the reader's language."""
+    return [translate(intake_warning(w)) for w in warnings]
 
 
 def _register(application: Application) -> Registration:
@@ -117,9 +125,10 @@ def _register(application: Application) -> Registration:
             RegisterRequest(application=application, today=_today()), f"svc-{uuid.uuid4().hex}", status="allocated"
         )
     except (ApplicationRejected, CalendarError) as exc:
-        raise BadInput(str(exc), "bad_input.application") from None
+        raise BadInput(exc.message, "bad_input.application") from None
     except (ConfigError, ApplicantKeyError, store.KeyMismatch) as exc:
-        raise Unavailable(f"registration is not possible here: {exc}", "unavailable.configuration") from None
+        msg = Msg("registration is not possible here: {detail}", detail=str(exc))
+        raise Unavailable(msg, "unavailable.configuration") from None
 
 
 async def _started_after(registration: Registration) -> bool:
@@ -143,7 +152,7 @@ def _duplicate_answer(registration: Registration, application: Application) -> S
         due=row.due if row else (clock.due if clock else None),
         query_code=registration.query_code,
         duplicate=True,
-        warnings=registration.warnings,
+        warnings=said_warnings(registration.warnings),
         provisional=clock.provisional if clock else False,
         calendar_version=clock.calendar_version if clock else None,
     )
@@ -191,10 +200,13 @@ async def _start_case(principal: Principal, inp: CaseInput, application: Applica
         return False
     except RPCError as exc:
         if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            msg = (
-                f"Temporal did not answer while starting case {inp.case_id}: {exc.message}; send the same "
-                "application again (same external_ref) to finish its registration under the same number"
+            msg = Msg(
+                "Temporal did not answer while starting case {id} ({detail}); send the same "
+                "application again (same external_ref) to finish its registration under the same number",
+                id=inp.case_id,
+                detail=exc.message,
             )
+
             raise Unavailable(msg) from None
         raise
     return True

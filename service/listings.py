@@ -20,6 +20,7 @@ from domain.calendar import CalendarError
 from domain.case import Stage
 from domain.clock import beijing_date
 from domain.config import ConfigError
+from domain.messages import Msg
 from domain.read_model import CaseRow
 from infra import case_listing
 from infra.case_listing import Cursor, Filters
@@ -115,12 +116,12 @@ def filters_for(query: Query, calendars: AgencyCalendars) -> tuple[Filters, dict
     through: dict[str | None, date] | None = None
     if query.due_within is not None:
         if not 0 <= query.due_within <= 365:
-            msg = f"due_within {query.due_within} is out of range; give 0 to 365 working days"
+            msg = Msg("due_within {days} is out of range; give 0 to 365 working days", days=query.due_within)
             raise BadInput(msg, field="due_within")
         try:
             through = calendars.due_within(_today(), query.due_within, _agency_name(calendars, query.agency))
         except CalendarError as exc:
-            raise BadInput(str(exc), field="due_within") from None
+            raise BadInput(exc.message, field="due_within") from None
     closed = query.closed or query.stage is Stage.CLOSED
     filters = Filters(
         # A replied case may still wait for its reply to be posted or collected: the delivery queue holds both.
@@ -187,14 +188,15 @@ def calendars_or_fail() -> AgencyCalendars:
 def _list_now(query: Query, limit: int | None, after: str | None, every: bool) -> CasePage:
     calendars = calendars_or_fail()
     if every and (limit is not None or after is not None):
-        raise BadInput("'all' lists every case; leave out the limit and the cursor", field="all")
+        raise BadInput(Msg("'all' lists every case; leave out the limit and the cursor"), field="all")
     size = limit or PAGE_SIZE
     if not 1 <= size <= MAX_PAGE:
-        raise BadInput(f"limit {size} is out of range; give 1 to {MAX_PAGE}", field="limit")
+        raise BadInput(Msg("limit {size} is out of range; give 1 to {most}", size=size, most=MAX_PAGE), field="limit")
     try:
         cursor = Cursor.parse(after) if after is not None else None
     except ValueError as exc:
-        raise BadInput(str(exc), "bad_input.cursor", field="after") from None
+        raise BadInput(getattr(exc, "message", str(exc)), "bad_input.cursor", field="after") from None
+
     filters, through = filters_for(query, calendars)
     try:
         found = case_listing.page(filters, 10**9 if every else size, cursor, descending=query.descending)

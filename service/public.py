@@ -8,8 +8,10 @@ tracking number is in use, which sequential numbers tell anyway; the code guards
 
 from __future__ import annotations
 
+from domain.messages import Msg
 from domain.public_status import PublicStatus, public_status
 from domain.query_code import code_matches
+from infra.i18n import translate
 from infra.log import get_logger
 from service.cases import fetch_state
 from service.errors import BadInput, NotFound, Unavailable
@@ -22,7 +24,7 @@ MAX_CODE = 40
 def lookup_failed(case_id: str) -> NotFound:
     """The one answer for an unknown case and a wrong code."""
     return NotFound(
-        f"no case {case_id[:40]} with that query code; check both against the registration receipt",
+        Msg("no case {id} with that query code; check both against the registration receipt", id=case_id[:40]),
         "not_found.case_or_code",
     )
 
@@ -30,11 +32,13 @@ def lookup_failed(case_id: str) -> NotFound:
 async def status(case_id: str, code: str, client: str = "-") -> PublicStatus:
     """What the applicant may see of a case, only for the right code."""
     if not code or len(code) > MAX_CODE or len(case_id) > MAX_CODE:
-        raise BadInput("give the tracking number and the query code from the registration receipt", field="code")
+        msg = Msg("give the tracking number and the query code from the registration receipt")
+        raise BadInput(msg, field="code")
     try:
         state = await fetch_state(case_id)
     except Unavailable:
-        msg = f"the status of case {case_id} cannot be checked right now; try again later"
+        msg = Msg("the status of case {id} cannot be checked right now; try again later", id=case_id)
+
         raise Unavailable(msg) from None
     except NotFound:
         log.info("status.lookup_failed", case_id=case_id[:40], client=client, reason="no such case")
@@ -42,4 +46,4 @@ async def status(case_id: str, code: str, client: str = "-") -> PublicStatus:
     if not code_matches(code, state.query_code_digest):
         log.info("status.lookup_failed", case_id=case_id, client=client, reason="wrong code")
         raise lookup_failed(case_id)
-    return public_status(state)
+    return public_status(state, say=translate)

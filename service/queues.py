@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from domain.case import Stage
 from domain.config import Role
+from domain.messages import Msg, Term, Words
 from infra import case_listing
 from infra.store import StoreUnavailable
 from service import listings
@@ -80,10 +81,11 @@ def queue_for(principal: Principal, key: str) -> QueueDef:
     """A queue the viewer may open; ``NotFound`` for an unknown one, ``Forbidden`` for another role's."""
     found = BY_KEY.get(key)
     if found is None:
-        raise NotFound(f"no work queue '{key[:40]}'", "not_found.queue")
+        raise NotFound(Msg("no work queue '{key}'", key=key[:40]), "not_found.queue")
     if found not in queues_for(principal):
-        need = " or ".join(r.value for r in found.roles)
-        raise Forbidden(f"the queue '{key}' is for the role {need}", "forbidden.role")
+        roles = Words(Term("role", r.value) for r in found.roles)
+        raise Forbidden(Msg("the queue '{key}' is for the roles {roles}", key=key, roles=roles), "forbidden.role")
+
     return found
 
 

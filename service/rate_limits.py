@@ -11,6 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 
+from domain.messages import Msg
 from service.errors import RateLimited
 
 MAX_KEYS = 100_000
@@ -20,7 +21,7 @@ MAX_KEYS = 100_000
 class RateLimiter:
     """Token buckets by key."""
 
-    def __init__(self, capacity: int, per_minute: float, what: str) -> None:
+    def __init__(self, capacity: int, per_minute: float, what: Msg) -> None:
         self.capacity = capacity
         self.rate = per_minute / 60.0
         self.what = what
@@ -36,8 +37,9 @@ class RateLimiter:
             if tokens < 1:
                 self._buckets[key] = (tokens, now)
                 wait = (1 - tokens) / self.rate if self.rate else 60.0
-                msg = f"too many {self.what}; try again in {max(1, round(wait))} s"
+                msg = Msg("too many {what}; try again in {seconds} s", what=self.what, seconds=max(1, round(wait)))
                 raise RateLimited(msg)
+
             self._buckets[key] = (tokens - 1, now)
             while len(self._buckets) > MAX_KEYS:
                 self._buckets.popitem(last=False)

@@ -18,6 +18,7 @@ from domain import report_form
 from domain.clock import beijing_date
 from domain.config import ConfigError, Role, load_config
 from domain.errors import OgiError
+from domain.messages import Msg, Words
 from domain.report import (
     COLUMN_LABELS,
     REMEDY_COLUMN_LABELS,
@@ -31,6 +32,7 @@ from domain.report import (
 )
 from domain.timeliness import Timeliness, timeliness
 from infra import store
+from infra.i18n import translate
 from infra.paths import config_path, database_url
 from service import spreadsheets
 from service.agency_calendars import AgencyCalendars
@@ -53,7 +55,8 @@ def _store_failure(exc: Exception) -> Unavailable:
     where = store.store_label(database_url())
     if isinstance(exc, store.StoreUnavailable):
         return Unavailable(str(exc), "unavailable.store")
-    return Unavailable(f"cannot use the case store at {where} ({detail}); check OGI_DATABASE_URL", "unavailable.store")
+    msg = Msg("cannot use the case store at {where} ({detail}); check OGI_DATABASE_URL", where=where, detail=detail)
+    return Unavailable(msg, "unavailable.store")
 
 
 def _read(year: int, agency: str | None, through: date | None) -> tuple[AnnualReport, list[CaseRecord]]:
@@ -70,13 +73,14 @@ def check_through(year: int, through: date | None) -> None:
     if through is None:
         return
     if through.year != year:
-        msg = f"through {through.isoformat()} is not in {year}; give a day of the reported year"
+        msg = Msg("through {day} is not in {year}; give a day of the reported year", day=through, year=str(year))
         raise BadInput(msg, "bad_input.date", field="through")
     today = beijing_date(datetime.now(UTC))
     if through > today:
-        msg = (
-            f"through {through.isoformat()} is after today ({today.isoformat()}); "
-            "a report can only stand as of a day that has ended or is running"
+        msg = Msg(
+            "through {day} is after today ({today}); a report can only stand as of a day that has ended or is running",
+            day=through,
+            today=today,
         )
         raise BadInput(msg, "bad_input.date", field="through")
 
@@ -93,8 +97,17 @@ def known_agency(agency: str) -> None:
         known = store.archived_agencies()
     except (SQLAlchemyError, store.StoreUnavailable) as exc:
         raise _store_failure(exc) from None
-    listed = ", ".join(f"{name} ({code})" for name, code in known) or "none yet"
-    msg = f"no agency '{agency}' in the case archive or the configuration; agencies in the archive: {listed}"
+    if known:
+        msg = Msg(
+            "no agency '{agency}' in the case archive or the configuration; agencies in the archive: {listed}",
+            agency=agency,
+            listed=Words(f"{name} ({code})" for name, code in known),
+        )
+    else:
+        msg = Msg(
+            "no agency '{agency}' in the case archive or the configuration; agencies in the archive: none yet",
+            agency=agency,
+        )
     raise BadInput(msg, "bad_input.agency", field="agency")
 
 
@@ -106,7 +119,9 @@ def year_timeliness(records: list[CaseRecord], year: int, through: date | None =
 
 def _annual(year: int, agency: str | None, through: date | None, with_timeliness: bool) -> ReportAnswer:
     if not 2008 <= year <= 2999:
-        raise BadInput(f"year {year} is out of range; the Regulations apply from 2008", field="year")
+        raise BadInput(
+            Msg("year {year} is out of range; the Regulations apply from 2008", year=str(year)), field="year"
+        )
     check_through(year, through)
     built, records = _read(year, agency, through)
     if agency is not None and not records:
@@ -122,7 +137,8 @@ def _annual(year: int, agency: str | None, through: date | None, with_timeliness
         try:
             timely = year_timeliness(records, year, through)
         except (OgiError, ConfigError) as exc:
-            problem = f"timeliness supplement left out: {exc}"
+            detail = getattr(exc, "message", str(exc))
+            problem = translate(Msg("timeliness supplement left out: {problem}", problem=detail))
     return ReportAnswer(built, records, timely, problem)
 
 
@@ -154,7 +170,8 @@ def report_json(answer: ReportAnswer) -> dict[str, Any]:
     data = answer.report.model_dump(mode="json")
     data["column_labels"] = COLUMN_LABELS
     data["remedy_column_labels"] = REMEDY_COLUMN_LABELS
-    data["invariant"] = "一 + 二 = 三(七) + 四 holds in every column"
+    data["invariant"] = translate(Msg("rows I + II = III(7) + IV add up in every column"))
+
     data["timeliness"] = [t.model_dump(mode="json") for t in answer.timeliness] if answer.timeliness else None
     data["timeliness_error"] = answer.timeliness_error
     return data
@@ -163,25 +180,30 @@ def report_json(answer: ReportAnswer) -> dict[str, Any]:
 def _record(
     principal: Principal, case_id: str, kind: RemedyKind, result: RemedyResult, decided: date | None
 ) -> RemedyRecord:
-    principal.require(Role.RECORDS, Role.HEAD, Role.INTAKE, what="record remedy results")
+    principal.require(Role.RECORDS, Role.HEAD, Role.INTAKE, what=Msg("record remedy results"))
     if decided is not None:
         if result is RemedyResult.PENDING:
-            msg = "decided is the date of a decision; a pending remedy has none, so omit it"
+            msg = Msg("decided is the date of a decision; a pending remedy has none, so omit it")
             raise BadInput(msg, field="decided")
         if decided > beijing_date(datetime.now(UTC)):
-            raise BadInput(f"decided {decided.isoformat()} is in the future", "bad_input.date", field="decided")
+            msg = Msg("decided {day} is in the future", day=decided)
+            raise BadInput(msg, "bad_input.date", field="decided")
     try:
         archived = store.case_record(case_id)
     except (SQLAlchemyError, store.StoreUnavailable) as exc:
         raise _store_failure(exc) from None
     if archived is None:
         where = store.store_label(database_url())
-        raise NotFound(f"no case '{case_id}' in the case archive at {where}; check the tracking number")
+        msg = Msg("no case '{id}' in the case archive at {where}; check the tracking number", id=case_id, where=where)
+        raise NotFound(msg)
     if decided is not None and decided < archived.start_day:
-        msg = (
-            f"decided {decided.isoformat()} is before case {case_id} was received ({archived.start_day.isoformat()}); "
-            "check the date of the decision"
+        msg = Msg(
+            "decided {day} is before case {id} was received ({received}); check the date of the decision",
+            day=decided,
+            id=case_id,
+            received=archived.start_day,
         )
+
         raise BadInput(msg, "bad_input.date", field="decided")
     return store.record_remedy(case_id, kind, result, decided, principal.actor.name)
 

@@ -23,6 +23,8 @@ from domain.application import Channel
 from domain.calendar import BEIJING
 from domain.case import Stage
 from domain.clock import beijing_date
+from domain.errors import OgiError
+from domain.messages import Msg
 from workflows import search_attributes as sa
 
 EARLIEST_DUE = date(2008, 5, 1)
@@ -85,7 +87,7 @@ def due_on(day: date) -> str:
     return f"{due_after(day - timedelta(days=1))} AND {due_through(day)}"
 
 
-class CursorError(ValueError):
+class CursorError(OgiError):
     """An ``--after`` value that is not a cursor this command printed."""
 
 
@@ -103,16 +105,19 @@ class Cursor:
     def parse(cls, text: str) -> Cursor:
         """Read a cursor printed as ``next`` by an earlier page."""
         due, sep, case_id = text.partition(",")
-        hint = "pass the 'next' value printed by the previous page"
         if not sep or not case_id:
-            msg = f"'{text}' is not a page cursor; {hint}"
+            msg = Msg("'{text}' is not a page cursor; pass the 'next' value printed by the previous page", text=text)
             raise CursorError(msg)
         if due == "none":
             return cls(None, case_id)
         try:
             return cls(date.fromisoformat(due), case_id)
         except ValueError:
-            msg = f"'{text}' is not a page cursor: '{due}' is not a date; {hint}"
+            msg = Msg(
+                "'{text}' is not a page cursor: '{due}' is not a date; pass the 'next' value printed by the previous page",
+                text=text,
+                due=due,
+            )
             raise CursorError(msg) from None
 
     def after(self) -> str:

@@ -11,7 +11,9 @@ from typing import Any, Protocol
 
 import httpx
 
+from domain.messages import Msg
 from domain.public_status import PublicStatus
+from infra.i18n import current_lang
 from infra.settings import settings
 from service import portal
 from service.attachments import Attachment
@@ -87,9 +89,13 @@ class RemotePortal:
 
     async def _call(self, method: str, path: str, client: str, **kwargs: Any) -> Any:
         try:
-            answer = await self._http().request(method, path, headers={"X-Ogi-Client": client[:64]}, **kwargs)
+            # The internal service answers in the page's language (its words reach the applicant as they are).
+            headers = {"X-Ogi-Client": client[:64], "Accept-Language": current_lang()}
+            answer = await self._http().request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise Unavailable(f"the internal service did not answer: {type(exc).__name__}") from None
+            msg = Msg("the internal service did not answer ({detail})", detail=type(exc).__name__)
+            raise Unavailable(msg) from None
+
         if answer.status_code < 300:
             return answer.json()
         try:

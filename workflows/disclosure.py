@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.clock import beijing_date, clock_change
     from domain.documents import DocumentKind
     from domain.errors import ActionNotAllowed
+    from domain.messages import Msg
     from domain.notices import NoticeKind, notice_fields
     from domain.outcomes import Reason
     from domain.outgoing import by_ref
@@ -545,8 +546,15 @@ def _sender(actor: Actor | None, payload: Any) -> str:
 
 
 def workflow_error(exc: ActionNotAllowed) -> ApplicationError:
-    """An update failure the caller sees with the refusal's message and code (and no workflow failure)."""
-    return ApplicationError(str(exc), exc.code, type="ActionNotAllowed", non_retryable=True)
+    """An update failure the caller sees with the refusal's message and code (and no workflow failure).
+
+    The details are the code, then the message as template and values, so the caller says it in its
+    reader's language; the failure's own message stays the English sentence.
+    """
+    details: list[Any] = [exc.code]
+    if isinstance(exc.message, Msg):
+        details.append(exc.message.to_json())
+    return ApplicationError(str(exc), *details, type="ActionNotAllowed", non_retryable=True)
 
 
 def _action_handlers(name: str) -> tuple[Any, Any]:

@@ -11,6 +11,7 @@ from api.problems import ERRORS
 from api.routers.cases import CaseId
 from api.routers.portal import read_limited
 from domain.config import Role
+from domain.messages import Msg
 from service import attachments
 from service.attachments import Attachment
 from service.cases import fetch_state
@@ -26,7 +27,7 @@ async def attach(
     file: Annotated[UploadFile, File(description="PDF, JPEG or PNG")],
 ) -> Attachment:
     """Store an attachment (checked by type and size, scanned when ClamAV is installed, encrypted)."""
-    principal.require(Role.INTAKE, Role.REVIEWER, Role.RECORDS, what="attach files to a case")
+    principal.require(Role.INTAKE, Role.REVIEWER, Role.RECORDS, what=Msg("attach files to a case"))
     data = await read_limited(file)
     attachments.check_upload(kind, data)
     await fetch_state(case_id)  # an unknown case is 404 before anything is written

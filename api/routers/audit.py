@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import CurrentPrincipal
 from api.problems import ERRORS
 from domain.config import Role
+from domain.messages import Msg
 from infra import audit_log
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=ERRORS)
@@ -24,7 +25,7 @@ async def entries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Entries after sequence number ``after``: actions, refusals, personal-data reads, administrative changes."""
-    principal.require(Role.AUDITOR, what="read the audit log")
+    principal.require(Role.AUDITOR, what=Msg("read the audit log"))
     found = await asyncio.to_thread(audit_log.entries, case_id=case, kinds=kind, after=after, limit=limit)
     return {
         "entries": [e.model_dump(mode="json") for e in found],
@@ -35,5 +36,5 @@ async def entries(
 @router.get("/verify", summary="Walk the chain of MACs: intact, or where it breaks")
 async def verify(principal: CurrentPrincipal) -> dict[str, Any]:
     """Every entry's MAC and its link to the one before; the first entry that breaks the chain, if any."""
-    principal.require(Role.AUDITOR, what="verify the audit log")
+    principal.require(Role.AUDITOR, what=Msg("verify the audit log"))
     return (await asyncio.to_thread(audit_log.verify)).model_dump()

@@ -8,14 +8,15 @@ from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import client_address
 from api.problems import ERRORS
+from domain.messages import Msg
 from domain.public_status import PublicStatus
 from service import public
 from service.rate_limits import RateLimiter
 
 router = APIRouter(prefix="/v1/public", tags=["public"], responses=ERRORS)
 
-per_client = RateLimiter(capacity=20, per_minute=10, what="status lookups from this address")
-per_case = RateLimiter(capacity=10, per_minute=5, what="status lookups of this case")
+per_client = RateLimiter(capacity=20, per_minute=10, what=Msg("status lookups from this address"))
+per_case = RateLimiter(capacity=10, per_minute=5, what=Msg("status lookups of this case"))
 
 
 @router.get(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentPrincipal, client_address
 from api.problems import ERRORS
+from domain.messages import Msg
 from infra import audit_log
 from infra.users import LoginFailed
 from service.errors import Unauthenticated
@@ -17,7 +18,7 @@ from service.identities import DEFAULT_TTL_S, login
 from service.rate_limits import RateLimiter
 
 router = APIRouter(prefix="/v1", tags=["identity"], responses=ERRORS)
-logins = RateLimiter(capacity=10, per_minute=5, what="sign-in attempts from this address")
+logins = RateLimiter(capacity=10, per_minute=5, what=Msg("sign-in attempts from this address"))
 
 
 class Credentials(BaseModel):

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from api.deps import CurrentPrincipal
 from api.problems import ERRORS
 from domain.config import Role
+from domain.messages import Msg
 from infra import store
 from service import listings, reports
 from service.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -39,7 +40,7 @@ class NumberStatus(StrEnum):
 @router.get("/numbers", summary="Tracking numbers and what became of them (void ones with the reason)")
 async def numbers(principal: CurrentPrincipal, status: NumberStatus = NumberStatus.VOID) -> dict[str, Any]:
     """Tracking numbers of a status in sequence order: void ones say why, so the sequence has no unexplained gap."""
-    principal.require(Role.SUPERVISOR, Role.HEAD, Role.INTAKE, what="list tracking numbers")
+    principal.require(Role.SUPERVISOR, Role.HEAD, Role.INTAKE, what=Msg("list tracking numbers"))
     found = await asyncio.to_thread(store.numbers, status.value)
     return {
         "status": status.value,

@@ -17,6 +17,7 @@ from domain.actions import ACTIONS
 from domain.calendar import BEIJING
 from domain.clock import beijing_date
 from domain.config import Role
+from domain.messages import Msg
 from domain.report_form import caption, form_tables
 from domain.sheets import Grid
 from infra.settings import settings
@@ -30,7 +31,7 @@ from web.pages import client_address, form_token, form_token_ok, keep_form_token
 from web.session import PENDING_COOKIE, PostSession, Session, clear_session, session_cookie, start_session
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-logins = RateLimiter(capacity=10, per_minute=5, what="sign-in attempts from this address")
+logins = RateLimiter(capacity=10, per_minute=5, what=Msg("sign-in attempts from this address"))
 
 PAGE = 50
 SUPERVISORS = (Role.SUPERVISOR, Role.HEAD, Role.REVIEWER, Role.SECRECY_REVIEWER, Role.INTAKE, Role.RECORDS)
@@ -41,7 +42,7 @@ def _today() -> date:
 
 
 def _require_case_roles(session: ConsoleSession) -> None:
-    session.principal.require(*queues.WATCHERS, what="open cases in the console")
+    session.principal.require(*queues.WATCHERS, what=Msg("open cases in the console"))
 
 
 # --- sign-in ----------------------------------------------------------------------------------------------
@@ -313,7 +314,7 @@ async def supervision_page(
     request: Request, session: Session, agency: Annotated[str | None, Query(max_length=100)] = None
 ) -> Response:
     """Counts per stage, agency and department; overdue and due-soon lists; timeliness per agency."""
-    session.principal.require(*SUPERVISORS, what="open the supervision page")
+    session.principal.require(*SUPERVISORS, what=Msg("open the supervision page"))
     data = await _supervision(agency or None)
     return render(request, "console/supervision.html", session=session, **data)
 
@@ -323,7 +324,7 @@ async def supervision_body(
     request: Request, session: Session, agency: Annotated[str | None, Query(max_length=100)] = None
 ) -> Response:
     """The supervision page's figures alone (the page reloads them every 30 seconds)."""
-    session.principal.require(*SUPERVISORS, what="open the supervision page")
+    session.principal.require(*SUPERVISORS, what=Msg("open the supervision page"))
     data = await _supervision(agency or None)
     return render(request, "console/_supervision_body.html", session=session, **data)
 
@@ -378,7 +379,7 @@ async def report(
     agency: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """Tables 三 and 四 of a year (to a cutoff day), in the form's layout, with CSV and XLSX downloads."""
-    session.principal.require(*SUPERVISORS, what="open the annual report")
+    session.principal.require(*SUPERVISORS, what=Msg("open the annual report"))
     chosen, cutoff, who = _report_query(year, through, agency)
     answer = await reports.annual_report(chosen, who, cutoff, with_timeliness=False)
     applications, remedies = form_tables(answer.report)
@@ -405,7 +406,7 @@ async def report_file(
     agency: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """The report as the form's CSV (UTF-8 with BOM) or XLSX."""
-    session.principal.require(*SUPERVISORS, what="download the annual report")
+    session.principal.require(*SUPERVISORS, what=Msg("download the annual report"))
     if fmt not in ("csv", "xlsx"):
         raise BadInput("the report downloads as csv or xlsx", field="fmt")
     chosen, cutoff, who = _report_query(year, through, agency)

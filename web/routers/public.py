@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from domain.application import ApplicantKind, InformationForm
+from domain.messages import Msg
 from domain.public_status import PublicStatus
 from infra.settings import settings
 from service import attachments, portal
@@ -39,10 +40,10 @@ from web.portal_backend import backend
 
 router = APIRouter(include_in_schema=False)
 
-applications = RateLimiter(capacity=5, per_minute=1, what="applications from this address")
-lookups = RateLimiter(capacity=20, per_minute=10, what="status lookups from this address")
-lookups_per_case = RateLimiter(capacity=10, per_minute=5, what="status lookups of this case")
-checks = RateLimiter(capacity=120, per_minute=120, what="field checks from this address")
+applications = RateLimiter(capacity=5, per_minute=1, what=Msg("applications from this address"))
+lookups = RateLimiter(capacity=20, per_minute=10, what=Msg("status lookups from this address"))
+lookups_per_case = RateLimiter(capacity=10, per_minute=5, what=Msg("status lookups of this case"))
+checks = RateLimiter(capacity=120, per_minute=120, what=Msg("field checks from this address"))
 
 FIELDS = tuple(OnlineApplication.model_fields)
 
