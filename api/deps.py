@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from domain.messages import Msg
 from infra.settings import settings
 from service.errors import Unauthenticated
 from service.identities import Principal, authenticate, claimed
@@ -24,10 +25,12 @@ async def current_principal(
     if not settings().auth_on:
         return claimed(x_ogi_user or ANONYMOUS)
     if not authorization:
-        raise Unauthenticated("no bearer token: send 'Authorization: Bearer <token>' (ogi token issue, or ogi login)")
+        raise Unauthenticated(
+            Msg("no bearer token: send 'Authorization: Bearer <token>' (ogi token issue, or ogi login)")
+        )
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        raise Unauthenticated(Msg("the Authorization header must be 'Bearer <token>'"))
     return await asyncio.to_thread(authenticate, token)
 
 

@@ -20,6 +20,7 @@ import typer
 from cli.backend import CommandFailed, call, token_file
 from cli.helptext import completion, values
 from cli.output import EXIT_BAD_INPUT, EXIT_REFUSED, JsonOpt, emit_json, fail, failed, say, table
+from domain.messages import Msg
 from domain.vocabulary import ROLE_LABELS
 
 users_app = typer.Typer(
@@ -98,7 +99,7 @@ def user_passwd(
     else:
         password = getpass.getpass(f"new password for {name}: ")
         if getpass.getpass("again: ") != password:
-            fail("the two passwords differ; nothing was changed", EXIT_BAD_INPUT, as_json)
+            fail(Msg("the two passwords differ; nothing was changed"), EXIT_BAD_INPUT, as_json)
     try:
         user = users.set_password(name, password)
     except users.UserError as exc:
@@ -194,7 +195,7 @@ _TTL = re.compile(r"^(\d+)([smhd])$")
 def _seconds(ttl: str) -> int:
     match = _TTL.match(ttl.strip())
     if match is None:
-        fail(f"--ttl '{ttl}' is not a duration; write e.g. 30m, 8h or 7d", EXIT_BAD_INPUT)
+        fail(Msg("--ttl '{ttl}' is not a duration; write e.g. 30m, 8h or 7d", ttl=ttl), EXIT_BAD_INPUT)
     return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
@@ -214,7 +215,13 @@ def token_issue(
     except (users.UserError, ServiceError) as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     except (KeyFileError, PermissionError) as exc:
-        fail(f"cannot read the installation's token key: {exc}; tokens are issued where ogi is installed", EXIT_REFUSED)
+        fail(
+            Msg(
+                "cannot read the installation's token key: {detail}; tokens are issued where ogi is installed",
+                detail=exc,
+            ),
+            EXIT_REFUSED,
+        )
     _admin("token_issued", _os_user(), {"user": user, "ttl": ttl})
     sys.stdout.write(token + "\n")
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cli.output import EXIT_BAD_INPUT, emit_json, fail
+from domain.messages import Msg
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -41,19 +42,33 @@ def codec_server(
         fail(str(exc), EXIT_BAD_INPUT, as_json)
     if codec is None:
         fail(
-            "encryption is switched off (OGI_ENCRYPTION=off), so there is nothing to decode; unset it, or set "
-            "OGI_KEYS_FILE (see 'ogi keys new') or OGI_ENCRYPTION_KEY",
+            Msg(
+                "encryption is switched off (OGI_ENCRYPTION=off), so there is nothing to decode; unset it, or set "
+                "OGI_KEYS_FILE (see 'ogi keys new') or OGI_ENCRYPTION_KEY"
+            ),
             EXIT_BAD_INPUT,
             as_json,
         )
     token = os.environ.get(TOKEN_VAR, "").strip() or None
     if token is None and not is_loopback(host):
-        fail(f"refusing to serve decrypted cases on {host} without a token; set {TOKEN_VAR}", EXIT_BAD_INPUT, as_json)
+        fail(
+            Msg(
+                "refusing to serve decrypted cases on {host} without a token; set {var}",
+                host=host,
+                var=TOKEN_VAR,
+            ),
+            EXIT_BAD_INPUT,
+            as_json,
+        )
     origins = origin or [DEFAULT_ORIGIN]
     try:
         server = CodecServer((host, port), codec, origins, token)
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror}", EXIT_BAD_INPUT, as_json)
+        fail(
+            Msg("cannot listen on {host}:{port}: {detail}", host=host, port=port, detail=exc.strerror),
+            EXIT_BAD_INPUT,
+            as_json,
+        )
     info = {"url": server.url, "origins": sorted(server.origins), "token_required": token is not None}
     if as_json:
         emit_json({**info, "active_key": codec.active_key_id, "keys": codec.key_ids})

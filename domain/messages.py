@@ -165,6 +165,9 @@ def say(value: Any, book: Phrasebook = ENGLISH) -> str:
             return value.text.format_map(values) if book is not ENGLISH else template
     if isinstance(value, Term):
         return book.term(value)
+    if isinstance(value, BaseException) and isinstance(getattr(value, "message", None), Msg | Term | Words):
+        # An error given as a value (``detail=exc``): its own message, in the same language.
+        return say(value.message, book)  # type: ignore[attr-defined]
     if isinstance(value, Words):
         return book.separator.join(say(v, book) for v in value.items) if value.items else say(Msg("none"), book)
     return _plain(value)
@@ -188,6 +191,8 @@ def _plain(value: Any) -> str:
 
 
 def _value_json(value: Any) -> Any:
+    if isinstance(value, BaseException) and isinstance(getattr(value, "message", None), Msg):
+        value = value.message  # type: ignore[attr-defined]
     if isinstance(value, Msg):
         return {"msg": value.to_json()}
     if isinstance(value, Term):

@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from pydantic import BaseModel
 
+from domain.messages import Msg
 from infra import audit_log
 from infra.codec import KeyRing, sealing_keyring
 from infra.crypto import aead_decrypt, aead_encrypt
@@ -81,16 +82,19 @@ def check_upload(kind: str, data: bytes) -> tuple[AttachmentKind, str]:
         parsed = AttachmentKind(kind)
     except ValueError:
         known = ", ".join(k.value for k in AttachmentKind)
-        raise BadInput(f"unknown attachment kind '{kind[:40]}'; kinds: {known}", "bad_input.attachment_kind") from None
+        raise BadInput(
+            Msg("unknown attachment kind '{kind}'; kinds: {known}", kind=kind[:40], known=known),
+            "bad_input.attachment_kind",
+        ) from None
     limit = settings().attachment_max_bytes
     if len(data) > limit:
         msg = f"the file is {len(data):,} bytes, more than the {limit:,} allowed (OGI_ATTACHMENT_MAX_BYTES)"
         raise TooLarge(msg, "bad_input.attachment_size")
     if not data:
-        raise BadInput("the file is empty", "bad_input.attachment_empty")
+        raise BadInput(Msg("the file is empty"), "bad_input.attachment_empty")
     content_type = content_type_of(data)
     if content_type is None:
-        raise BadInput("the file is not a PDF, JPEG or PNG", "bad_input.attachment_type")
+        raise BadInput(Msg("the file is not a PDF, JPEG or PNG"), "bad_input.attachment_type")
     return parsed, content_type
 
 
@@ -112,11 +116,13 @@ def scan(data: bytes) -> bool:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise Unavailable(f"the virus scanner did not answer: {exc}", "unavailable.scanner") from None
+        raise Unavailable(
+            Msg("the virus scanner did not answer: {detail}", detail=exc), "unavailable.scanner"
+        ) from None
     if done.returncode == 1:
         log.warning("attachment.infected")
         raise BadInput(
-            "the virus scanner found malware in the file; it was not stored", "bad_input.attachment_infected"
+            Msg("the virus scanner found malware in the file; it was not stored"), "bad_input.attachment_infected"
         )
     if done.returncode != 0:
         msg = f"the virus scanner failed (exit {done.returncode}); try again later"
@@ -130,7 +136,7 @@ def _ring() -> KeyRing:
 
 def _folder(case_id: str) -> Path:
     if not _CASE.match(case_id):
-        raise BadInput("not a tracking number", field="case_id")
+        raise BadInput(Msg("not a tracking number"), field="case_id")
     return attachments_dir() / case_id
 
 
@@ -194,21 +200,29 @@ def _read_now(principal: Principal, case_id: str, attachment_id: str) -> tuple[A
         msg = f"{principal.actor.name} may not see applicants' personal data, attachments included"
         raise Forbidden(msg, "forbidden.personal_data")
     if not _ID.match(attachment_id):
-        raise NotFound(f"no attachment '{attachment_id[:20]}' on case {case_id}", "not_found.attachment")
+        raise NotFound(
+            Msg("no attachment '{attachment_id}' on case {case_id}", attachment_id=attachment_id[:20], case_id=case_id),
+            "not_found.attachment",
+        )
     folder = _folder(case_id)
     meta = folder / f"{attachment_id}.json"
     if not meta.is_file():
-        raise NotFound(f"no attachment '{attachment_id}' on case {case_id}", "not_found.attachment")
+        raise NotFound(
+            Msg("no attachment '{attachment_id}' on case {case_id}", attachment_id=attachment_id, case_id=case_id),
+            "not_found.attachment",
+        )
     info = Attachment.model_validate_json(meta.read_text("utf-8"))
     ring = _ring()
     if info.key_id not in ring.keys:
-        raise Unavailable(f"the key {info.key_id} that sealed this attachment is not configured", "unavailable.key")
+        raise Unavailable(
+            Msg("the key {key_id} that sealed this attachment is not configured", key_id=info.key_id), "unavailable.key"
+        )
     try:
         data = aead_decrypt(
             ring.algorithm(info.key_id), ring.secrets()[info.key_id], (folder / f"{info.id}.bin").read_bytes()
         )
     except InvalidTag:
-        raise Unavailable("the attachment does not open with its key: it was altered", "unavailable.key") from None
+        raise Unavailable(Msg("the attachment does not open with its key: it was altered"), "unavailable.key") from None
     audit_log.append(
         "personal_data_read",
         actor_id=principal.actor.id,

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import httpx
 
 from domain.actor import NameProblem, normalize_name
+from domain.messages import Msg
 from infra import audit_log, web_sessions
 from infra.settings import settings
 from infra.users import LoginFailed, UserError, check_password, seen_oidc_user, user_by_id
@@ -117,9 +118,9 @@ def _discovery_cached(issuer: str, _bucket: int) -> dict[str, Any]:
         raise Unavailable(msg, "unavailable.oidc") from None
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         if not isinstance(found.get(key), str):
-            raise Unavailable(f"the discovery document at {url} has no {key}", "unavailable.oidc")
+            raise Unavailable(Msg("the discovery document at {url} has no {key}", url=url, key=key), "unavailable.oidc")
     if found.get("issuer", issuer).rstrip("/") != issuer.rstrip("/"):
-        raise Unavailable(f"the discovery document at {url} names another issuer", "unavailable.oidc")
+        raise Unavailable(Msg("the discovery document at {url} names another issuer", url=url), "unavailable.oidc")
     return found
 
 
@@ -182,11 +183,17 @@ def _verify_id_token(id_token: str, nonce: str) -> dict[str, Any]:
             leeway=60,
         )
     except jwt.PyJWKClientConnectionError as exc:
-        raise Unavailable(f"the identity platform's keys cannot be fetched: {exc}", "unavailable.oidc") from None
+        raise Unavailable(
+            Msg("the identity platform's keys cannot be fetched: {detail}", detail=exc), "unavailable.oidc"
+        ) from None
     except jwt.PyJWTError as exc:
-        raise Unauthenticated(f"the identity platform's answer is not valid: {exc}", "unauthenticated.oidc") from None
+        raise Unauthenticated(
+            Msg("the identity platform's answer is not valid: {detail}", detail=exc), "unauthenticated.oidc"
+        ) from None
     if not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
-        raise Unauthenticated("the identity platform's answer is not for this sign-in (nonce)", "unauthenticated.oidc")
+        raise Unauthenticated(
+            Msg("the identity platform's answer is not for this sign-in (nonce)"), "unauthenticated.oidc"
+        )
     return claims
 
 
@@ -204,16 +211,19 @@ def _exchange(code: str, data: dict[str, Any]) -> str:
     try:
         answer = httpx.post(discovery()["token_endpoint"], data=form, timeout=15)
     except httpx.HTTPError as exc:
-        raise Unavailable(f"the identity platform did not answer: {exc}", "unavailable.oidc") from None
+        raise Unavailable(
+            Msg("the identity platform did not answer: {detail}", detail=exc), "unavailable.oidc"
+        ) from None
     if answer.status_code != 200:
         raise Unauthenticated(
-            f"the identity platform refused the sign-in ({answer.status_code})", "unauthenticated.oidc"
+            Msg("the identity platform refused the sign-in ({status_code})", status_code=answer.status_code),
+            "unauthenticated.oidc",
         )
     token = (
         answer.json().get("id_token") if answer.headers.get("content-type", "").startswith("application/json") else None
     )
     if not isinstance(token, str):
-        raise Unauthenticated("the identity platform returned no id token", "unauthenticated.oidc")
+        raise Unauthenticated(Msg("the identity platform returned no id token"), "unauthenticated.oidc")
     return token
 
 
@@ -222,12 +232,14 @@ def finish_oidc(pending: str | None, code: str, state: str, client: str) -> tupl
     record = web_sessions.resume(pending, LOGIN, LOGIN_LIFETIME) if pending else None
     if record is None:
         raise Unauthenticated(
-            "the sign-in took too long or was not started here; sign in again", "unauthenticated.oidc"
+            Msg("the sign-in took too long or was not started here; sign in again"), "unauthenticated.oidc"
         )
     web_sessions.end(pending or "")
     data = record.data
     if not hmac.compare_digest(str(data.get("state", "")).encode(), state.encode()):
-        raise Unauthenticated("the identity platform's answer is not for this sign-in (state)", "unauthenticated.oidc")
+        raise Unauthenticated(
+            Msg("the identity platform's answer is not for this sign-in (state)"), "unauthenticated.oidc"
+        )
     claims = _verify_id_token(_exchange(code, data), str(data["nonce"]))
     s = settings()
     try:
@@ -240,9 +252,11 @@ def finish_oidc(pending: str | None, code: str, state: str, client: str) -> tupl
             _text(claims.get(s.oidc_department_claim)),
         )
     except (UserError, NameProblem) as exc:
-        raise BadInput(f"the platform's user name cannot be used: {exc}", "unauthenticated.name") from None
+        raise BadInput(
+            Msg("the platform's user name cannot be used: {detail}", detail=exc), "unauthenticated.name"
+        ) from None
     if user.disabled:
-        raise Unauthenticated(f"user {user.name} is disabled", "unauthenticated.disabled")
+        raise Unauthenticated(Msg("user {name} is disabled", name=user.name), "unauthenticated.disabled")
     raw, _ = _start(user.id, "oidc")
     audit_log.append("login", actor_id=user.id, actor=user.name, detail={"via": "oidc", "client": client})
     return raw, principal_of(user, "oidc"), str(data.get("return_to") or "/console")

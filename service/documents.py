@@ -65,16 +65,24 @@ def _inside_documents(path: Path) -> Path:
 async def document_file(principal: Principal, case_id: str, ref: str, fmt: str) -> tuple[Path, str]:
     """The stored file of an issued document (``reply``, ``consultation_letter:C1``) and its media type."""
     if fmt not in FORMATS:
-        raise BadInput(f"format {fmt!r}: give pdf or docx", field="format")
+        raise BadInput(Msg("format '{fmt}': give pdf or docx", fmt=fmt), field="format")
     _require_personal(principal, "download documents")
     state = await fetch_state(case_id)
     doc = by_ref(state.outgoing, ref)
     if doc is None:
         issued = ", ".join(o.ref for o in state.outgoing) or "none yet"
-        raise NotFound(f"case {case_id} issued no document '{ref}' (issued: {issued})", "not_found.document")
+        raise NotFound(
+            Msg(
+                "case {case_id} issued no document '{ref}' (issued: {issued})", case_id=case_id, ref=ref, issued=issued
+            ),
+            "not_found.document",
+        )
     path = next((Path(f) for f in doc.files if f.endswith(f".{fmt}")), None)
     if path is None:
-        raise NotFound(f"{ref} of case {case_id} has no {fmt} rendition", "not_found.document")
+        raise NotFound(
+            Msg("{ref} of case {case_id} has no {fmt} rendition", ref=ref, case_id=case_id, fmt=fmt),
+            "not_found.document",
+        )
     found = _inside_documents(path)
     await asyncio.to_thread(_audit_read, principal, case_id, f"{ref}.{fmt}")
     return found, FORMATS[fmt]
@@ -113,7 +121,9 @@ async def post_batch(principal: Principal, agency: str, day: date) -> BatchAnswe
     _require_personal(principal, "print the post batch")
     answer = await asyncio.to_thread(_batch, agency, day)
     if answer is None:
-        raise NotFound(f"nothing of {agency} goes by post on {day.isoformat()}", "not_found.batch")
+        raise NotFound(
+            Msg("nothing of {agency} goes by post on {day}", agency=agency, day=day.isoformat()), "not_found.batch"
+        )
     await asyncio.to_thread(_audit_read, principal, f"batch:{answer.agency_code}", f"post batch {day.isoformat()}")
     return answer
 

@@ -151,7 +151,8 @@ def sheet_of_records(records: list[dict[str, Any]]) -> Sheet:
     """The sheet of rows sent as JSON objects (keys: headers or machine names); row n is line n + 1."""
     if len(records) > MAX_ROWS:
         raise BadInput(
-            f"more than {MAX_ROWS:,} rows; import them in parts (each part is all or nothing)", "bad_input.file"
+            Msg("more than {most:,} rows; import them in parts (each part is all or nothing)", most=MAX_ROWS),
+            "bad_input.file",
         )
     headers: list[str] = []
     for record in records:
@@ -188,7 +189,7 @@ class _Planner:
             self.config: OgiConfig = load_config(config_path())
         except ConfigError as exc:
             raise Unavailable(
-                f"the import needs the agency configuration: {exc}", "unavailable.configuration"
+                Msg("the import needs the agency configuration: {detail}", detail=exc), "unavailable.configuration"
             ) from None
         self.calendars: dict[str | None, Calendar] = {}
         self.people: dict[str, ActorRef] = {}
@@ -463,9 +464,13 @@ def _register_all(batch: list[_Ready], now: datetime) -> list[Registration]:
     try:
         return register_many(requests, status="allocated", config=load_config(config_path()))
     except (ApplicationRejected, CalendarError) as exc:  # checked in the plan: only a change since then
-        raise BadInput(f"{exc}; nothing more was imported: run the import again", "bad_input.import") from None
+        raise BadInput(
+            Msg("{detail}; nothing more was imported: run the import again", detail=exc), "bad_input.import"
+        ) from None
     except (ConfigError, ApplicantKeyError, store.KeyMismatch) as exc:
-        raise Unavailable(f"registration is not possible here: {exc}", "unavailable.configuration") from None
+        raise Unavailable(
+            Msg("registration is not possible here: {detail}", detail=exc), "unavailable.configuration"
+        ) from None
 
 
 def _registered_state(ready: _Ready, case_id: str, registration: Registration) -> CaseState:

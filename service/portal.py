@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from domain.application import Applicant, ApplicantKind, Application, Channel, Delivery, InformationForm
 from domain.config import ConfigError, Role, load_config
 from domain.identity import id_number_problem
+from domain.messages import Msg
 from domain.public_status import PublicStatus
 from infra.paths import config_path
 from infra.settings import settings
@@ -65,6 +66,20 @@ def agencies() -> list[str]:
         return []
 
 
+PROBLEMS: dict[str, Msg] = {
+    "required": Msg("required"),
+    "choice": Msg("choose one from the list"),
+    "id_number.check": Msg("not a valid identity number (18 characters, GB 11643 check character)"),
+    "id_number.credit_code": Msg("a unified social credit code has 18 digits or capital letters"),
+    "contact.one": Msg("give at least a phone number, an e-mail address or a postal address"),
+    "phone.format": Msg("not a phone number"),
+    "email.format": Msg("not an e-mail address"),
+    "email.for_delivery": Msg("delivery by e-mail needs an e-mail address"),
+    "address.for_delivery": Msg("delivery by post needs a postal address"),
+}
+"""Each problem of ``problems`` as a message (the pages say the same from their own catalog, ``problem.<key>``)."""
+
+
 def problems(form: OnlineApplication) -> dict[str, str]:
     """Each field's problem as a message key (``required``, ``id_number.check``, ...); empty when the form is whole."""
     found: dict[str, str] = {}
@@ -106,7 +121,7 @@ def problems(form: OnlineApplication) -> dict[str, str]:
 def to_application(form: OnlineApplication) -> Application:
     """The application document of a whole form: online, awaiting confirmation of receipt."""
     if not _NONCE.match(form.nonce):
-        raise BadInput("the form has expired; open the application form again", "bad_input.form", field="nonce")
+        raise BadInput(Msg("the form has expired; open the application form again"), "bad_input.form", field="nonce")
     try:
         applicant = Applicant(
             kind=ApplicantKind(form.kind),
@@ -129,7 +144,9 @@ def to_application(form: OnlineApplication) -> Application:
             email=form.email or None,
         )
     except (ValidationError, ValueError) as exc:
-        raise BadInput(f"the application cannot be registered: {exc}", "bad_input.application") from None
+        raise BadInput(
+            Msg("the application cannot be registered: {detail}", detail=exc), "bad_input.application"
+        ) from None
 
 
 def portal_principal() -> Principal:
@@ -153,7 +170,7 @@ async def submit(form: OnlineApplication) -> SubmitAnswer:
     found = problems(form)
     if found:
         field, code = next(iter(found.items()))
-        raise BadInput(f"{field}: {code}", "bad_input.form", field=field)
+        raise BadInput(Msg("{field}: {problem}", field=field, problem=PROBLEMS[code]), "bad_input.form", field=field)
     application = to_application(form)
     principal = await asyncio.to_thread(portal_principal)
     answer, _ = await intake.submit(principal, application)

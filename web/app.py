@@ -7,6 +7,7 @@ problem+json; the assets are served from ``web/static`` (vendored, nothing from 
 from __future__ import annotations
 
 import inspect
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,8 +15,9 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.messages import Msg
 from service.errors import ServiceError, Unauthenticated
-from web.pages import HERE, SecurityHeaders, is_web, redirect, render
+from web.pages import HERE, SecurityHeaders, is_web, redirect, render, said
 from web.routers import console, public
 from web.session import CsrfRefused, LoginRequired
 
@@ -62,7 +64,7 @@ def install(app: FastAPI, *, console_pages: bool = True) -> None:
             return await answer if inspect.isawaitable(answer) else answer
         if isinstance(exc, Unauthenticated) and request.url.path.startswith("/console"):
             return redirect("/console/login")
-        return _error_page(request, exc.status, str(exc))
+        return _error_page(request, exc.status, said(request, exc.message))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
@@ -70,7 +72,13 @@ def install(app: FastAPI, *, console_pages: bool = True) -> None:
             assert api_http is not None
             answer = api_http(request, exc)
             return await answer if inspect.isawaitable(answer) else answer
-        return _error_page(request, exc.status_code, str(exc.detail))
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        if not detail or detail == HTTPStatus(exc.status_code).phrase:
+            # Starlette's own English words for a missing page or method: the status's title instead.
+            from api.problems import TITLES
+
+            return _error_page(request, exc.status_code, said(request, TITLES.get(exc.status_code, Msg("Error"))))
+        return _error_page(request, exc.status_code, said(request, detail))
 
     @app.get("/", include_in_schema=False)
     async def _root() -> Response:
@@ -84,6 +92,7 @@ def create_public_app() -> FastAPI:
     """
     from api import problems
     from api.app import BodyLimit
+    from api.language import Language
     from infra.settings import settings
 
     app = FastAPI(title="ogi portal", docs_url=None, redoc_url=None, openapi_url=None)
@@ -95,6 +104,7 @@ def create_public_app() -> FastAPI:
         return {"ok": True, "zone": "public"}
 
     app.add_middleware(BodyLimit, limit=settings().max_body_bytes, uploads=(upload_limit(), "OGI_ATTACHMENT_MAX_BYTES"))
+    app.add_middleware(Language)  # outermost: what the pages say comes in the language the applicant chose
     return app
 
 

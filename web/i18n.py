@@ -1,7 +1,8 @@
 """The pages' words in Chinese (the default) and English: one catalog per language, looked up by key.
 
 A missing English entry falls back to the Chinese one and a missing key to itself, so a new action or
-field shows up with its code rather than breaking a page. (Shaped so a later move to gettext is mechanical.)
+field shows up with its code rather than breaking a page. A count ``n`` of one takes the ``<key>.one``
+entry where a language has one (English "1 case"; Chinese has one form). (Shaped so a later move to gettext is mechanical.)
 """
 
 from __future__ import annotations
@@ -336,6 +337,7 @@ EN: dict[str, str] = {
     "queue.none": "Your roles have no work queue.",
     "queue.empty": "No cases.",
     "queue.total": "{n} cases",
+    "queue.total.one": "{n} case",
     "queue.next": "Next page",
     "queue.first": "First page",
     "queue.filter": "Filter",
@@ -355,6 +357,7 @@ EN: dict[str, str] = {
     "col.assignee": "Handler",
     "col.paused": "Clock stopped",
     "left.overdue": "{n} days overdue",
+    "left.overdue.one": "{n} day overdue",
     "left.paused": "stopped",
     "stage.awaiting_receipt": "Awaiting receipt",
     "stage.review": "Review",
@@ -594,7 +597,8 @@ def translator(lang: str) -> Callable[..., str]:
     catalog = CATALOGS.get(lang, ZH)
 
     def t(key: str, **params: Any) -> str:
-        text = catalog.get(key) or ZH.get(key) or key
+        one = catalog.get(f"{key}.one") if params.get("n") == 1 else None
+        text = one or catalog.get(key) or ZH.get(key) or key
         return text.format(**params) if params else text
 
     return t
@@ -607,13 +611,13 @@ def choice_label(lang: str, field: str, value: str) -> str:
             label = OUTCOME_LABELS[Outcome(value)]
         except (ValueError, KeyError):
             label = value
-        return label if lang == "zh" else f"{label} ({value})"
+        return label if lang == "zh" else value  # English says the code, as clerks type it (no Chinese inside)
     if field in ("reason", "reasons"):
         try:
             label = REASONS[Reason(value)].label
         except (ValueError, KeyError):
             label = value
-        return label if lang == "zh" else f"{label} ({value})"
+        return label if lang == "zh" else value
     t = translator(lang)
     for key in (f"choice.{value}", f"channel.{value}", f"{field}.{value}"):
         found = t(key)

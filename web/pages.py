@@ -52,6 +52,13 @@ def lang_of(request: Request) -> str:
     return configured if configured in LANGS else DEFAULT_LANG
 
 
+def said(request: Request, value: Any) -> str:
+    """A message (an error's ``Msg``, a term, text) in the language of the page the user reads."""
+    from infra.i18n import translate
+
+    return translate(value, lang_of(request))
+
+
 def safe_next(target: str | None, default: str) -> str:
     """A same-site path to return to (never another host: a path starting ``//`` or with a backslash is refused)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or len(target) > 500:

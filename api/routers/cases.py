@@ -14,6 +14,7 @@ from api.problems import ERRORS
 from domain.actions import ACTIONS, ActionResult
 from domain.application import Application, Channel
 from domain.case import Stage
+from domain.messages import Msg
 from domain.preview import Preview
 from domain.report import RemedyRecord
 from domain.vocabulary import RemedyKind, RemedyResult
@@ -164,7 +165,7 @@ def _caller(principal: Principal, by: str | None) -> Principal:
     if by is not None:
         return claimed(by)
     if principal.actor.name == "anonymous":
-        raise BadInput("with OGI_AUTH=off give 'by' (or the X-Ogi-User header): who takes the action", field="by")
+        raise BadInput(Msg("with OGI_AUTH=off give 'by' (or the X-Ogi-User header): who takes the action"), field="by")
     return principal
 
 
@@ -187,7 +188,7 @@ def _action_route(name: str, model: type[BaseModel]) -> None:
         by = data.pop("by", None)
         caller = _caller(principal, by)
         if as_of is not None and not dry_run:
-            raise BadInput("as_of imagines the action on another day, so it needs dry_run=true", field="as_of")
+            raise BadInput(Msg("as_of imagines the action on another day, so it needs dry_run=true"), field="as_of")
         if dry_run:
             result = await actions.preview_action(caller, case_id, name, data, acted_by=acted_by, as_of=as_of)
             return PreviewAnswer(**result.model_dump(), due_moves=result.due_moves_by)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from api.deps import CurrentPrincipal
 from api.problems import ERRORS
 from domain.import_sheet import COLUMNS
+from domain.messages import Msg
 from service import imports
 from service.errors import BadInput
 from service.imports import ImportPlan
@@ -79,11 +80,11 @@ def _rows(raw: bytes) -> list[dict[str, Any]]:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise BadInput(
-            'the body is not JSON; send {"rows": [{"机关": ..., "原编号": ...}, ...]}', "bad_input.json"
+            Msg('the body is not JSON; send {"rows": [{"机关": ..., "原编号": ...}, ...]}'), "bad_input.json"
         ) from None
     rows = data.get("rows") if isinstance(data, dict) else None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise BadInput('the body must be {"rows": [ {column: value, ...}, ... ]}', "bad_input.json", field="rows")
+        raise BadInput(Msg('the body must be {"rows": [ {column: value, ...}, ... ]}'), "bad_input.json", field="rows")
     for index, row in enumerate(rows):
         for key, value in row.items():
             if value is not None and not isinstance(value, str | int | float | bool):

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, UploadFile
 
 from api.problems import ERRORS
+from domain.messages import Msg
 from domain.public_status import PublicStatus
 from infra.settings import settings
 from service import portal
@@ -32,11 +33,11 @@ def portal_caller(
     """Let the portal in by its service token; the applicant's address it forwards (for logs and limits)."""
     secret = settings().portal_token
     if secret is None:
-        raise NotFound("no such route", "not_found")
+        raise NotFound(Msg("no such route"), "not_found")
     scheme, _, token = (authorization or "").partition(" ")
     expected = secret.get_secret_value().encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
-        raise Unauthenticated("the portal's service token is missing or wrong", "unauthenticated.portal")
+        raise Unauthenticated(Msg("the portal's service token is missing or wrong"), "unauthenticated.portal")
     return (x_ogi_client or "-")[:64]
 
 
@@ -77,5 +78,7 @@ async def read_limited(file: UploadFile) -> bytes:
     limit = settings().attachment_max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise TooLarge(f"the file is larger than the {limit:,} bytes allowed", "bad_input.attachment_size")
+        raise TooLarge(
+            Msg("the file is larger than the {limit:,} bytes allowed", limit=limit), "bad_input.attachment_size"
+        )
     return data

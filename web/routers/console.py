@@ -37,7 +37,7 @@ from service.errors import BadInput, ServiceError, Unauthenticated
 from service.rate_limits import RateLimiter
 from service.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from web import forms
-from web.pages import client_address, form_token, form_token_ok, keep_form_token, redirect, render, safe_next
+from web.pages import client_address, form_token, form_token_ok, keep_form_token, redirect, render, safe_next, said
 from web.session import PENDING_COOKIE, PostSession, Session, clear_session, session_cookie, start_session
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -153,7 +153,7 @@ async def callback(
     pending = request.cookies.get(PENDING_COOKIE)
     if error or not code:
         raise Unauthenticated(
-            f"the identity platform did not sign you in ({error or 'no code'})", "unauthenticated.oidc"
+            Msg("the identity platform did not sign you in ({error})", error=error or "no code"), "unauthenticated.oidc"
         )
     raw, _, back = await asyncio.to_thread(console_sessions.finish_oidc, pending, code, state, client_address(request))
     # A page, not a redirect: a SameSite=Strict cookie set on a cross-site navigation is sent from the next one.
@@ -267,7 +267,7 @@ async def preview(request: Request, session: PostSession, case_id: str, action: 
     try:
         result = await actions.preview_action(session.principal, case_id, name, payload, acted_by=acted_by)
     except BadInput as exc:
-        return render(request, "console/_preview.html", incomplete=str(exc), result=None)
+        return render(request, "console/_preview.html", incomplete=said(request, exc.message), result=None)
     return render(request, "console/_preview.html", result=result, incomplete=None)
 
 
@@ -285,7 +285,14 @@ async def take_action(request: Request, session: PostSession, case_id: str, acti
             raise
         context = await _case_context(session, case_id)
         return render(
-            request, "console/case.html", exc.status, session=session, done=None, error=str(exc), failed=name, **context
+            request,
+            "console/case.html",
+            exc.status,
+            session=session,
+            done=None,
+            error=said(request, exc.message),
+            failed=name,
+            **context,
         )
     return redirect(f"/console/cases/{case_id}?done={name}")
 
@@ -430,7 +437,7 @@ async def report_file(
     """The report as the form's CSV (UTF-8 with BOM) or XLSX."""
     session.principal.require(*SUPERVISORS, what=Msg("download the annual report"))
     if fmt not in ("csv", "xlsx"):
-        raise BadInput("the report downloads as csv or xlsx", field="fmt")
+        raise BadInput(Msg("the report downloads as csv or xlsx"), field="fmt")
     chosen, cutoff, who = _report_query(year, through, agency)
     answer = await reports.annual_report(chosen, who, cutoff, with_timeliness=False)
     attachment_header = {"Content-Disposition": f'attachment; filename="report-{chosen}.{fmt}"'}

@@ -34,6 +34,7 @@ from web.pages import (
     redirect,
     render,
     safe_next,
+    said,
     set_cookie,
 )
 from web.portal_backend import backend
@@ -131,7 +132,7 @@ async def apply(request: Request) -> Response:
             try:
                 attachments.check_upload(kind.value, content)
             except ServiceError as exc:
-                errors[kind.value] = str(exc)
+                errors[kind.value] = said(request, exc.message)
                 continue
             uploads.append((kind.value, content))
     challenge = abuse.new_challenge() if abuse.submissions.needs_challenge(client) else None
@@ -150,7 +151,7 @@ async def apply(request: Request) -> Response:
             await backend().attach(answer.id, answer.query_code, kind_value, content, client)
             stored.append(kind_value)
         except ServiceError as exc:
-            failed.append((kind_value, str(exc)))
+            failed.append((kind_value, said(request, exc.message)))
     return render(request, "public/applied.html", answer=answer, stored=stored, failed=failed)
 
 
