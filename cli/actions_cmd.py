@@ -16,7 +16,6 @@ from cli.backend import CommandFailed, auth_on, call
 from cli.helptext import REASON_LABELS, REVIEW_OUTCOME_HELP, completion, reason_table, values
 from cli.output import AsOfOpt, DryRunOpt, JsonOpt, day_option, emit_json, fail, failed, marked, say, words
 from cli.show_cmd import said_detail
-from domain.clock import pause_kind
 from domain.fees import FEE_METHOD_LABELS, FeeMethod
 from domain.messages import Msg, Term, plural_msg
 from domain.outcomes import Outcome, Reason
@@ -204,6 +203,8 @@ def _print_preview(result: dict[str, Any], as_json: bool, as_of: str | None) -> 
     )
     say("  " + words(stages))
     say(f"  {_clock_line(result.get('clock_before'), result.get('clock_after'))}")
+    from domain.clock import pause_kind  # here: pydantic stays unloaded for ogi --help
+
     for key, end in (result.get("periods") or {}).items():
         say(
             "  " + words(Msg("{period} period ends {due} (24:00 Beijing time)", period=pause_kind(key), due=end["due"]))

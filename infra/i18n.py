@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -38,10 +39,12 @@ def supported(lang: str | None) -> str | None:
 
 
 def configured_lang() -> str:
-    """The installation's language: ``OGI_LANG``, Chinese unless set."""
-    from infra.settings import settings
+    """The installation's language: ``OGI_LANG`` (``Settings.lang``), Chinese unless set.
 
-    return supported(settings().lang) or DEFAULT_LANG
+    Read from the environment itself, so ``ogi --help`` and the calendar commands build no settings model
+    (pydantic stays unloaded: see ``tests/test_cli_help.py``); an unsupported value means the default.
+    """
+    return supported(os.environ.get("OGI_LANG")) or DEFAULT_LANG
 
 
 def current_lang() -> str:

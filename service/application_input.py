@@ -65,6 +65,8 @@ def parse_application(raw: bytes, source: str = "the application") -> Applicatio
 
 def _source(source: str) -> Msg | str:
     """The document as a message names it: "the application", or the file it came from."""
+    if source == "the request body":
+        return Msg("the request body")
     return Msg("the application") if source == "the application" else source
 
 

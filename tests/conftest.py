@@ -222,3 +222,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
     store.reset_engines()
     yield url
     store.reset_engines()
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installation speaks English (``OGI_LANG=en``): for tests that check the wording of English messages.
+
+    Chinese is the default; ``tests/test_i18n.py`` checks that each message is said in both languages.
+    """
+    monkeypatch.setenv("OGI_LANG", "en")

@@ -12,6 +12,8 @@ import pytest
 
 from tests.workflow_support import NOTICE_2027
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English wording (OGI_LANG=en)
+
 OGI = str(Path(sys.executable).parent / "ogi")
 
 

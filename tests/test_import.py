@@ -40,6 +40,8 @@ from service.spreadsheets import read_sheet
 from service.temporal import using
 from tests.workflow_support import application, case_worker
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English wording (OGI_LANG=en)
+
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = beijing_date(datetime.now(UTC))
 Y = TODAY.year - 1

@@ -19,6 +19,8 @@ from cli import intake_cmd, supervise_cmd
 from infra import store
 from tests.workflow_support import application
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English wording (OGI_LANG=en)
+
 runner = CliRunner()
 
 

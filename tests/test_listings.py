@@ -27,6 +27,8 @@ from domain.read_model import CaseRow
 from infra import store
 from infra.paths import notices_dir
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English wording (OGI_LANG=en)
+
 MZ, CZ = "六安市民政局", "六安市财政局"
 TODAY = beijing_date(datetime.now(UTC))
 SOON_DAYS = 3

@@ -20,6 +20,8 @@ from infra import store
 from service.agency_calendars import AgencyCalendars
 from tests.test_listings import row
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English wording (OGI_LANG=en)
+
 LA, NX, XJ = "六安市民政局", "宁夏回族自治区民政厅", "新疆维吾尔自治区民政厅"
 CONFIG = OgiConfig(
     agencies={

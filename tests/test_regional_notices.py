@@ -15,6 +15,8 @@ import pytest
 from domain.calendar import CalendarError, load_calendar, load_regional_notice, regional_notice_path
 from tests.workflow_support import NOTICE_2027
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English wording (OGI_LANG=en)
+
 OGI = str(Path(sys.executable).parent / "ogi")
 
 

@@ -34,6 +34,8 @@ from domain.sheets import Merge
 from infra import store
 from service.spreadsheets import XLSX_MEDIA_TYPE
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English wording (OGI_LANG=en)
+
 AGENCY, CODE = "六安市民政局", "LAMZ"
 OTHER_AGENCY, OTHER_CODE = "六安市财政局", "LACZ"
 

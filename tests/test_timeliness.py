@@ -20,6 +20,8 @@ from domain.report import CaseRecord
 from domain.timeliness import TOTAL, Timeliness, timeliness
 from tests.test_report import rec, seeded_archive
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English wording (OGI_LANG=en)
+
 LA, NX = "六安市民政局", "宁夏回族自治区民政厅"
 
 
