@@ -59,7 +59,7 @@ class TestAssignment:
     def test_a_handler_cannot_assign(self) -> None:
         error = refused("assign", {"by": "li", "to": "li"}, case())
         assert error.code == "forbidden.role"
-        assert "head or intake" in str(error)
+        assert "the roles head, intake" in str(error)
 
 
 class TestTransferAndSignFor:

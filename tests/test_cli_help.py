@@ -219,10 +219,11 @@ class TestLazyImports:
             (("approve", "X"), "X: approved"),
             (("list",), "X\treview\t2026-12-18"),
             (("list", "--json"), '"cases": [{"id": "X"'),
-            (("calendar", "recompute"), "1 open cases: 0 moved, 1 unchanged"),
+            (("calendar", "recompute"), "1 open case: 0 moved, 1 unchanged"),
         ],
         ids=lambda v: " ".join(v) if isinstance(v, tuple) else "",
     )
+    @pytest.mark.usefixtures("english")
     def test_case_commands_through_ogi_serve_leave_temporal_unloaded(
         self, args: tuple[str, ...], shown: str, serve_url: str
     ) -> None:
@@ -239,7 +240,7 @@ class TestPipes:
         done = run_ogi("calendar", "year", "2024", OGI_HOME=str(tmp_path))
         assert done.returncode == 0
         lines = done.stdout.splitlines()
-        assert lines[0] == "date\t星期\tkind"
-        assert "2024-02-04\t日\tmake-up working day" in lines
-        assert all(len(line.split("\t")) == 3 for line in lines)
+        assert lines[0] == "日期\t星期\t类型"
+        assert "2024-02-04\t星期日\t调休上班" in lines
+        assert done.stderr.startswith("2024 年：已公布")
         assert done.stderr.startswith("2024: official")

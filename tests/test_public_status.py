@@ -8,13 +8,20 @@ import pytest
 
 from domain.calendar import load_calendar
 from domain.case import CaseState, Stage
-from domain.public_status import public_status
+from domain.public_status import public_status as _public_status
 from domain.query_code import code_digest, code_matches, normalize_code, query_code
+from infra.i18n import translator
 from service import public
 from service.cases import no_worker
 from service.errors import NotFound
 from service.errors import Unavailable as ServiceUnavailable
 from tests.test_preview import acted, case, with_period_ends
+
+
+def public_status(state: CaseState) -> object:
+    """The applicant's view as the Chinese pages and API say it (the default language)."""
+    return _public_status(state, say=translator("zh"))
+
 
 SECRET = b"s" * 32
 CAL = load_calendar(None)
@@ -66,9 +73,7 @@ class TestPublicStatus:
         view = public_status(asked)
         assert view.clock_stopped
         assert (view.due, view.due_is_earliest) == (None, False)
-        assert view.waiting_for == [
-            "your correction (补正) by 2026-12-15: 请写明文件名称 (the reply period starts afresh when the agency receives it)"
-        ]
+        assert view.waiting_for == ["请于 2026-12-15 前补正：请写明文件名称（机关收到补正后重新计算答复期限）"]
 
     def test_waiting_for_a_consultation(self) -> None:
         """A third party's opinion stops the clock; the party itself is not named."""
@@ -76,7 +81,7 @@ class TestPublicStatus:
         view = public_status(consulted)
         assert view.clock_stopped
         assert view.due is not None and view.due_is_earliest
-        assert len(view.waiting_for) == 1 and "a third party" in view.waiting_for[0]
+        assert len(view.waiting_for) == 1 and "第三方" in view.waiting_for[0]
         assert "某某公司" not in view.waiting_for[0]
 
     def test_a_due_date_in_an_unannounced_year_says_so(self) -> None:
@@ -96,7 +101,7 @@ class TestPublicStatus:
     def test_closed_shows_the_outcome_and_no_due_date(self) -> None:
         """A withdrawn case: closed, outcome 申请人撤回, no due date."""
         view = public_status(acted(case(), "withdraw", {"by": "desk"}))
-        assert (view.stage, view.outcome, view.due) == ("已办结 · closed", "申请人撤回", None)
+        assert (view.stage, view.outcome, view.due) == ("已办结", "申请人撤回", None)
         assert view.closed_on is not None
 
 
