@@ -242,5 +242,5 @@ class TestPipes:
         lines = done.stdout.splitlines()
         assert lines[0] == "日期\t星期\t类型"
         assert "2024-02-04\t星期日\t调休上班" in lines
+        assert all(len(line.split("\t")) == 3 for line in lines)
         assert done.stderr.startswith("2024 年：已公布")
-        assert done.stderr.startswith("2024: official")
