@@ -244,4 +244,10 @@ async def preview_action(
     except CalendarError as exc:
         raise Unavailable(f"cannot preview on the calendar: {exc}") from None
     verified = actor if settings().auth_on else None
-    return preview(name, payload, state, policy, now, calendar, actor=verified)
+    try:
+        return preview(name, payload, state, policy, now, calendar, actor=verified)
+    except CalendarError as exc:
+        # A day far ahead can put the action's periods past the calendar's last year: the day asked for is the
+        # problem, not the server.
+        msg = f"{name} cannot be imagined on {beijing_date(now).isoformat()}: {exc}; choose an earlier as_of day"
+        raise BadInput(msg, "bad_input.date", field="as_of") from None
