@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import email
+import email.policy
 import hashlib
 import json
 import os
@@ -41,6 +43,7 @@ from typing import Any
 import httpx
 
 from bench.common import report
+from infra import mail_catcher
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -60,6 +63,7 @@ class Stack:
     home: Path
     port: int = field(default_factory=_free_port)
     api_port: int = field(default_factory=_free_port)
+    mail_port: int = field(default_factory=_free_port)
     server: subprocess.Popen[bytes] | None = None
     worker: subprocess.Popen[bytes] | None = None
     serve: subprocess.Popen[bytes] | None = None
@@ -77,6 +81,9 @@ class Stack:
             "OGI_WAIT_SECONDS": "20",
             "OGI_LOG_LEVEL": "WARNING",
             "OGI_LOG_FORMAT": "json",
+            # Documents really go out: to a mail server on loopback that keeps each message it accepts.
+            "OGI_SMTP_URL": f"smtp://127.0.0.1:{self.mail_port}",
+            "OGI_MAIL_FROM": "gongkai@soak.example.gov.cn",
         }
         env.pop("OGI_KEYS_FILE", None)
         return env
@@ -370,11 +377,17 @@ async def verify(stack: Stack, ledger: Ledger) -> dict[str, Any]:
                 (stuck if failing else not_closed).append(case_id)
                 break
             await asyncio.sleep(0.5)
-    replies = db.execute("SELECT key, attempts, status FROM notifications WHERE kind = 'reply_delivered'").fetchall()
-    sent_once = sum(1 for _, attempts, status in replies if status == "sent" and attempts == 1)
-    resent = sum(1 for _, attempts, status in replies if status == "sent" and attempts > 1)
-    unsent = [key for key, _, status in replies if status != "sent"]
-    released_without_reply = [c for c in ledger.released if not any(k.startswith(f"{c}:") for k, _, _ in replies)]
+    # The replies as the mail server received them: one message per case, a resend after a crash carrying
+    # the same Message-ID (counted apart), never a second different message.
+    by_case: dict[str, list[str]] = {}
+    for path in (stack.home / "mail").glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if "答复书" in str(message["Subject"]):
+            by_case.setdefault(str(message["X-Ogi-Case"]), []).append(str(message["Message-ID"]))
+    sent_once = sum(1 for ids in by_case.values() if len(ids) == 1)
+    resent = sum(1 for ids in by_case.values() if len(ids) > 1 and len(set(ids)) == 1)
+    sent_twice = [case for case, ids in by_case.items() if len(set(ids)) > 1]
+    released_without_reply = [c for c in ledger.released if c not in by_case]
     void = db.execute("SELECT COUNT(*) FROM case_numbers WHERE status = 'void'").fetchone()[0]
     db.close()
     return {
@@ -387,7 +400,8 @@ async def verify(stack: Stack, ledger: Ledger) -> dict[str, Any]:
         "stuck_cases": (stuck + not_closed)[:10],
         "replies_sent_once": sent_once,
         "replies_resent_same_key": resent,
-        "replies_unsent": len(unsent) + len(released_without_reply),
+        "replies_unsent": len(released_without_reply),
+        "replies_sent_twice_differently": len(sent_twice),
         "number_gaps": gaps,
         "void_numbers": void,
     }
@@ -397,6 +411,7 @@ def main(opts: argparse.Namespace) -> dict[str, Any]:
     """Stack up, soak, verify, stack down; print and write the report."""
     wall = time.perf_counter()
     stack = Stack(Path(tempfile.mkdtemp(prefix="ogi-soak-")))
+    mail = mail_catcher.start("127.0.0.1", stack.mail_port, stack.home / "mail")
     os.environ.update(stack.env)
     os.environ.pop("OGI_KEYS_FILE", None)
     stack.start_server()
@@ -422,6 +437,7 @@ def main(opts: argparse.Namespace) -> dict[str, Any]:
         result = asyncio.run(verify(stack, ledger))
     finally:
         stack.stop()
+        mail.stop()
     recoveries = sorted(ledger.recoveries) or [0.0]
     summary = {
         **result,

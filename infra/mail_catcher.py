@@ -28,11 +28,17 @@ class _Keep:
         return f"250 2.0.0 Ok: kept as {name}"
 
 
-def serve(host: str, port: int, folder: Path) -> None:
-    """Keep every message sent to ``host:port`` in ``folder`` until the process is stopped."""
+def start(host: str, port: int, folder: Path) -> Controller:
+    """Start keeping every message sent to ``host:port`` in ``folder``; ``stop()`` the controller to end."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     controller = Controller(_Keep(folder), hostname=host, port=port)
     controller.start()
+    return controller
+
+
+def serve(host: str, port: int, folder: Path) -> None:
+    """Keep every message sent to ``host:port`` in ``folder`` until the process is stopped."""
+    controller = start(host, port, folder)
     try:
         while True:
             time.sleep(3600)

@@ -60,6 +60,8 @@ QUEUES: tuple[QueueDef, ...] = (
         lambda p, _: Query(stage=Stage.SECRECY_REVIEW, not_proposed_by=p.actor.id),
     ),
     QueueDef("approval", (Role.HEAD,), lambda _, __: Query(awaiting_approval=True)),
+    # Replied cases too: a reply to post or to collect still waits for the clerk.
+    QueueDef("delivery", (Role.INTAKE, Role.RECORDS), lambda _, __: Query(awaiting_delivery=True)),
     QueueDef("due_soon", WATCHERS, lambda _, days: Query(due_within=days)),
     QueueDef("overdue", WATCHERS, lambda _, __: Query(overdue=True)),
     QueueDef("mine", CASE_ROLES, lambda p, _: Query(assignee=p.actor.name)),

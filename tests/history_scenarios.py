@@ -23,6 +23,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import BEIJING, load_calendar
 from domain.clock import beijing_date
 from infra.connection import TASK_QUEUE
+from tests import mail_server
+from tests.conftest import free_port
 from tests.workflow_support import NOTICE_2027, application, case_worker, settled, start_case, state_of, time_skipping
 from workflows.intake import IntakeWorkflow, intake_workflow_id
 
@@ -44,7 +46,10 @@ async def _working_morning(env: WorkflowEnvironment) -> date:
 
 
 async def _act(handle: Handle, name: str, payload: dict[str, Any]) -> None:
+    """Take the action, then let the case issue and send what it called for (periods run from service)."""
     await handle.execute_update(name, payload)
+    if (await state_of(handle)).stage.is_open:
+        await settled(handle)
 
 
 async def _closes(handle: Handle) -> Handle:
@@ -280,8 +285,19 @@ def main() -> None:
     into.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("OGI_HOME", tempfile.mkdtemp(prefix="ogi-histories-"))
     os.environ.setdefault("OGI_TASK_QUEUE", TASK_QUEUE)
-    for path in asyncio.run(record_all(into)):
-        sys.stdout.write(f"{path}\n")
+    # Committed histories replay under any key: recorded without payload encryption (the codec is not
+    # what they check, and a key made for one recording would be lost with it).
+    os.environ["OGI_ENCRYPTION"] = "off"
+    os.environ.pop("OGI_KEYS_FILE", None)
+    # The cases e-mail their documents, as under the test suite: to a real SMTP server on loopback.
+    controller, _ = mail_server.start(free_port())
+    os.environ["OGI_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}"
+    os.environ["OGI_MAIL_FROM"] = "gongkai@lamz.example.gov.cn"
+    try:
+        for path in asyncio.run(record_all(into)):
+            sys.stdout.write(f"{path}\n")
+    finally:
+        controller.stop()
 
 
 if __name__ == "__main__":

@@ -456,15 +456,27 @@ class TestListingAdditions:
         undated = sorted([s for s in seen if s[0] is None], key=lambda s: s[1], reverse=True)
         assert seen == dated + undated and len(seen) == 23
 
-    def test_queue_filters_stages_paused_clock_and_approvals(self, db: object) -> None:
-        """Several stages at once, the clock standing still, and no case awaiting approval until the column exists."""
+    def test_queue_filters_stages_paused_clock_approvals_and_deliveries(self, db: object) -> None:
+        """Several stages at once, the clock standing still, requests awaiting the head, documents to deliver."""
+        from sqlalchemy import update
+
         from infra import case_listing
         from infra.case_listing import Filters
+        from infra.schema import cases
 
         _rows(12)
+        with store.engine().begin() as conn:
+            conn.execute(update(cases).where(cases.c.case_id == "T-2026-000001").values(pending_request="extension"))
+            conn.execute(
+                update(cases)
+                .where(cases.c.case_id == "T-2026-000002")
+                .values(status="closed", stage="closed", awaiting_delivery=1)
+            )
         assert case_listing.total(Filters(stages=["review", "secrecy_review"], clock_paused=True)) == 4
-        assert case_listing.total(Filters(awaiting_approval=True)) == 0
-        assert case_listing.total(Filters(awaiting_approval=False)) == 12
+        assert case_listing.total(Filters(awaiting_approval=True)) == 1
+        assert case_listing.total(Filters(awaiting_approval=False)) == 10  # the closed one is not open
+        # The delivery queue holds replied cases too: the reply still has to be posted or collected.
+        assert case_listing.total(Filters(open_only=False, awaiting_delivery=True)) == 1
 
 
 class TestChallengeOnThePage:

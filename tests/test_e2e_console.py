@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.api_stack import ApiStack, api_stack
+from tests.api_stack import ApiStack, api_stack, application
 from tests.browser import DESKTOP, PHONE, PageChecker, artifacts_dir, browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -93,7 +93,14 @@ def act(page: Any, action: str, fill: dict[str, str] | None = None) -> None:
     form = page.locator(f"details[data-action={action}]")
     form.locator("summary").click()
     for name, value in (fill or {}).items():
-        form.locator(f"[name={name}]").fill(value)
+        field = form.locator(f"[name={name}]")
+        kind = field.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.type")
+        if kind == "select":
+            field.select_option(value)
+        elif kind == "checkbox":
+            field.set_checked(value == "true")
+        else:
+            field.fill(value)
     form.locator("[data-preview=accepted]").wait_for(timeout=15_000)
     form.locator("button[type=submit]").click()
     page.wait_for_selector(".notice.ok", timeout=30_000)
@@ -233,6 +240,64 @@ class TestApplicationToReply:
             assert token is not None
             unknown = applicant.post("/status", data={"case_id": "X-1", "code": "WRONG", "form_token": token.group(1)})
         assert unknown.status_code == 404 and "没有与该案件编号和查询码相符的申请" in unknown.text
+
+
+class TestRouting:
+    def test_transfer_sign_for_and_the_heads_approval_through_the_console(
+        self, stack: ApiStack, chromium: Any, checker: PageChecker
+    ) -> None:
+        """转办 to 法规科, 签收 there only, then the handler's extension request approved by the head.
+
+        The clerk transfers the case; a reviewer of another department is offered nothing; 法规科 signs for
+        it and finds it in its department's queue; the handler asks for an extension, which the head
+        approves from the approval queue.
+        """
+        for name, role, department in (
+            ("zhou", "reviewer", "法规科"),
+            ("qian", "reviewer", "办公室"),
+            ("zhao", "head", "办公室"),
+        ):
+            added = stack.ogi("user", "add", name, "--role", role, "--department", department)
+            assert added.returncode == 0, added.stderr
+            stack.password(name, PASSWORD)
+        made = stack.call("POST", "/v1/cases", stack.user("clerk", "intake"), application())
+        assert made.status_code == 201, made.text
+        case_id = made.json()["id"]
+
+        clerk = sign_in(chromium, stack, "clerk")
+        open_case(clerk, stack, case_id)
+        act(clerk, "transfer", {"department": "法规科", "reason": "涉及行政规范性文件"})
+        checker.check(clerk, "case-transferred")
+        assert "法规科" in clerk.inner_text("main")
+
+        qian = sign_in(chromium, stack, "qian")  # a reviewer of another department: not theirs to sign for
+        open_case(qian, stack, case_id)
+        assert qian.locator("details[data-action=sign_for]").count() == 0
+        assert qian.locator("details[data-action=approve]").count() == 0  # nobody handles it before 签收
+
+        zhou = sign_in(chromium, stack, "zhou")
+        open_case(zhou, stack, case_id)
+        act(zhou, "sign_for")
+        zhou.goto(f"{stack.base}/console/queues?q=department")
+        assert zhou.locator(f"a:text-is('{case_id}')").count() == 1
+        checker.check(zhou, "queue-department")
+        open_case(zhou, stack, case_id)
+        due_before = zhou.inner_text("[data-due]") if zhou.locator("[data-due]").count() else ""
+        act(zhou, "request_approval", {"kind": "extension", "reason": "需要调取多个年度的档案", "days": "15"})
+
+        zhao = sign_in(chromium, stack, "zhao")
+        zhao.goto(f"{stack.base}/console/queues?q=approval")
+        assert zhao.locator(f"a:text-is('{case_id}')").count() == 1
+        checker.check(zhao, "queue-approval")
+        open_case(zhao, stack, case_id)
+        act(zhao, "decide_request", {"approve": "true"})
+        checker.check(zhao, "case-extended")
+        shown = stack.call("GET", f"/v1/cases/{case_id}", stack.user("li", "reviewer", "secrecy_reviewer")).json()
+        assert shown["extension"] is not None and shown["extension"]["by"] == "zhao"
+        assert shown["pending_request"] is None and shown["department"] == "法规科"
+        if due_before:
+            assert zhao.inner_text("[data-due]") != due_before
+        assert not checker.critical, "\n".join(checker.critical)
 
 
 def lookup_stage(stack: ApiStack, case_id: str, code: str) -> str:

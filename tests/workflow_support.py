@@ -153,7 +153,11 @@ async def settled(handle: WorkflowHandle[Any, Any], tries: int = 600) -> CaseSta
     """
     for _ in range(tries):
         state = await state_of(handle)
-        acknowledged = state.received is None or any(o.kind == "acknowledgement" for o in state.outgoing)
+        acknowledged = (
+            state.received is None
+            or any(o.kind == "acknowledgement" for o in state.outgoing)
+            or any(e.action == "imported" for e in state.events)  # acknowledged before it was imported
+        )
         if acknowledged and not state.to_issue and not pending_sends(state.outgoing):
             return state
         await asyncio.sleep(0.05)

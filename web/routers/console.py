@@ -20,7 +20,17 @@ from domain.config import Role
 from domain.report_form import caption, form_tables
 from domain.sheets import Grid
 from infra.settings import settings
-from service import actions, attachments, case_actions, cases, console_sessions, queues, reports, supervision
+from service import (
+    actions,
+    attachments,
+    case_actions,
+    cases,
+    console_sessions,
+    documents,
+    queues,
+    reports,
+    supervision,
+)
 from service.console_sessions import ConsoleSession
 from service.errors import BadInput, ServiceError, Unauthenticated
 from service.rate_limits import RateLimiter
@@ -277,6 +287,18 @@ async def take_action(request: Request, session: PostSession, case_id: str, acti
             request, "console/case.html", exc.status, session=session, done=None, error=str(exc), failed=name, **context
         )
     return redirect(f"/console/cases/{case_id}?done={name}")
+
+
+@router.get("/cases/{case_id}/documents/{ref}")
+async def document(session: Session, case_id: str, ref: str, format: str = "pdf") -> Response:
+    """An issued document as issued (personal data roles only; each read audited)."""
+    _require_case_roles(session)
+    path, media = await documents.document_file(session.principal, case_id, ref, format)
+    return Response(
+        path.read_bytes(),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{path.name}"', "Cache-Control": "no-store"},
+    )
 
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}")
