@@ -6,8 +6,9 @@ tracking numbers, the query code) is there for the next, and nothing is substitu
 ``ogi dev run`` with ``make run``'s example configuration, on free ports, in a temporary folder that
 stands for the checkout (its ``examples/`` and ``.venv/`` linked in, ``.data/`` the stack's home); the
 blocks reach its API through ``OGI_API_URL``. Between blocks the test waits, as a reader's pause would, until
-no case is still issuing or sending documents (documents go out after the action that made them). Afterwards the Temporal Web UI's list of the two cases is
-photographed (``OGI_UPDATE_README_SCREENSHOT=1`` writes it to ``docs/web-ui-cases.png``).
+no case is still issuing or sending documents (documents go out after the action that made them). Afterwards
+the README's pictures are taken on that stack: the Temporal Web UI's list of the two cases, and li's work queue
+and the company's case page in the console (``OGI_UPDATE_README_SCREENSHOTS=1`` writes them to ``docs/``).
 """
 
 from __future__ import annotations
@@ -26,14 +27,18 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import artifacts_dir, browser
+from tests.browser import DESKTOP, artifacts_dir, browser
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-SCREENSHOT = ROOT / "docs" / "web-ui-cases.png"
+DOCS = ROOT / "docs"
+UPDATE_SCREENSHOTS = "OGI_UPDATE_README_SCREENSHOTS"
+"""Set (to anything) to write the pictures the README shows into ``docs/``."""
+PASSWORD = "correct-horse-battery-staple"
+"""li's password, as the walkthrough's last block sets it."""
 BIN = Path(sys.executable).parent
 BLOCK = re.compile(r"^<!-- walkthrough(?:: exit (\d+))? -->\n```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
 BLOCK_TIMEOUT_S = 120
@@ -97,6 +102,7 @@ class Walked:
 
     checkout: Path
     ui_port: int
+    api_port: int
     runs: list[Ran] = field(default_factory=list)
 
     def variable(self, name: str) -> str | None:
@@ -188,7 +194,7 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
         while "ogi is up" not in out.read_text("utf-8"):
             assert stack.poll() is None and time.monotonic() < deadline, out.read_text("utf-8")
             time.sleep(0.1)
-        walk = Walked(checkout=checkout, ui_port=ports["UI"])
+        walk = Walked(checkout=checkout, ui_port=ports["UI"], api_port=ports["API"])
         api = f"http://127.0.0.1:{ports['API']}"
         env = base | {"OGI_API_URL": api}
         for block in walkthrough_blocks(README.read_text("utf-8")):
@@ -251,6 +257,30 @@ class TestReadmeWalkthrough:
         status = next(r for r in walked.runs if "ogi status" in r.block.code)
         assert "已办结" in status.out, status.out
 
+    def test_the_outputs_say_what_the_comments_promise(self, walked: Walked) -> None:
+        """The duplicate, the dry runs, the extension's new due date, the posting and the report's balance."""
+        assert all(r.status == r.block.exit for r in walked.runs)
+        case, case2 = walked.case_ids()
+
+        def output(command: str, *, nth: int = 0) -> str:
+            ran = [r for r in walked.runs if command in r.block.code][nth]
+            return ran.out + ran.err
+
+        assert f"already registered as {case} (same external_ref)" in output("application-company.json")
+        assert "refused" in output('ogi approve "$CASE"', nth=1) and "secrecy_reviewer" in output(
+            'ogi approve "$CASE"', nth=1
+        )
+        due = walked.variable("DUE")
+        assert due and output('--as-of "$DUE"').count("would be accepted") == 2
+        late = output("add-workdays")
+        assert "would be refused on" in late and f"the reply deadline {due} has passed" in late, late
+        extended = re.search(rf"{case2} · .*?reply due by (\d{{4}}-\d{{2}}-\d{{2}})", output("ogi status"), re.DOTALL)
+        assert extended and extended.group(1) > due, output("ogi status")  # the head's approval moved the date
+        posted = output("ogi delivery record")
+        assert "extension_notice: sent by post" in posted and "presumed served on" in posted, posted
+        assert "一 + 二 = 三(七) + 四 holds in every column" in output("ogi report")
+        assert '"name":"li"' in output("curl")
+
     @pytest.mark.browser
     def test_the_web_ui_lists_the_cases_readably(self, walked: Walked) -> None:
         """Temporal's Web UI lists both cases with stage, agency, channel and due day (search attributes)."""
@@ -276,6 +306,44 @@ class TestReadmeWalkthrough:
             shot = artifacts_dir() / "web-ui-cases.png"
             clip = {"x": 256, "y": 48, "width": 1640 - 256, "height": table["y"] + table["height"] - 24}
             page.screenshot(path=str(shot), clip=clip)
-        if os.environ.get("OGI_UPDATE_README_SCREENSHOT"):
-            SCREENSHOT.write_bytes(shot.read_bytes())
-        assert SCREENSHOT.exists(), "docs/web-ui-cases.png: run with OGI_UPDATE_README_SCREENSHOT=1 to make it"
+        _keep(shot)
+
+    @pytest.mark.browser
+    def test_the_console_shows_lis_queue_and_the_open_case(self, walked: Walked) -> None:
+        """The reviewer li signs in with the walkthrough's password: the review queue and the company's case page."""
+        assert all(r.status == r.block.exit for r in walked.runs)
+        case, case2 = walked.case_ids()
+        assert f"'{PASSWORD}'" in README.read_text("utf-8"), "the walkthrough no longer sets this password"
+        console = f"http://127.0.0.1:{walked.api_port}/console"
+        with browser() as chromium:
+            page = chromium.new_context(viewport=DESKTOP, locale="zh-CN").new_page()
+            page.goto(console)
+            page.fill("#username", "li")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r"/console/queues"))
+            page.goto(f"{console}/queues?q=review")
+            # The company's case waits for its handler; the person's is closed and in no queue.
+            assert page.locator(f"a:text-is('{case2}')").count() == 1
+            assert page.locator(f"a:text-is('{case}')").count() == 0
+            queue = artifacts_dir() / "console-queue.png"
+            page.screenshot(path=str(queue), full_page=True)
+            page.goto(f"{console}/cases/{case2}")
+            page.wait_for_selector("h1")
+            assert page.locator("h1 .badge").get_attribute("data-stage") == "review"
+            text = page.inner_text("body")
+            for expected in (case2, "延期答复告知书", "六自然资规公开〔", "EA123456789CN"):
+                assert expected in text, expected
+            case_page = artifacts_dir() / "console-case.png"
+            page.screenshot(path=str(case_page), full_page=True)
+        _keep(queue)
+        _keep(case_page)
+
+
+def _keep(shot: Path) -> None:
+    """With ``OGI_UPDATE_README_SCREENSHOTS`` set, the picture replaces the README's; the README's must exist."""
+    kept = DOCS / shot.name
+    if os.environ.get(UPDATE_SCREENSHOTS):
+        kept.write_bytes(shot.read_bytes())
+    assert kept.exists(), f"docs/{shot.name}: run with {UPDATE_SCREENSHOTS}=1 to make it"
+    assert f"(docs/{shot.name})" in README.read_text("utf-8"), f"README.md shows no docs/{shot.name}"
