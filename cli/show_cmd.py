@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.backend import CommandFailed, call
-from cli.output import JsonOpt, emit_json, failed, say, table
+from cli.output import JsonOpt, emit_json, failed, is_terminal, say, table
 
 app = typer.Typer(no_args_is_help=True)
 BEIJING = timezone(timedelta(hours=8))
@@ -92,7 +92,7 @@ def print_case(view: dict[str, Any]) -> None:
             e["by"] + (f" (entered by {e['recorded_by']})" if e.get("recorded_by") else ""),
             e["action"],
             "✓" if e["accepted"] else ("refused" + (f" ×{e['count']}" if e.get("count", 1) > 1 else "")),
-            e["detail"] if not e.get("on") else f"[taken {e['on']}] {e['detail']}",
+            _cell(e["detail"] if not e.get("on") else f"[taken {e['on']}] {e['detail']}"),
         )
         for e in view.get("events", [])
     ]
@@ -108,8 +108,15 @@ def _outgoing_row(doc: dict[str, Any]) -> tuple[str, ...]:
     if served and not doc.get("service_proven"):
         served += " (presumed)"
     if doc.get("awaiting"):
-        deliveries = f"[yellow]{deliveries or 'to send'}[/]"
+        deliveries = f"[yellow]{_cell(deliveries or 'to send')}[/]" if is_terminal() else deliveries or "to send"
     return (doc["ref"], doc.get("number") or "", doc["issued_on"], deliveries, served)
+
+
+def _cell(text: str) -> str:
+    """Text for a table cell: taken literally (a drawn table reads rich markup, a piped one prints it as is)."""
+    from rich.markup import escape
+
+    return escape(text) if is_terminal() else text
 
 
 @app.command(rich_help_panel="Cases")
