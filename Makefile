@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# make run's agencies read like LMZ-2026-000001: the example configuration, unless OGI_CONFIG names another file.
 run: $(STAMP)
-	$(BIN)/ogi dev run
+	OGI_CONFIG="$${OGI_CONFIG:-$(CURDIR)/examples/ogi.toml}" $(BIN)/ogi dev run
 
 test: $(STAMP)
 	$(BIN)/pytest -q

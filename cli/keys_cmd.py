@@ -94,7 +94,9 @@ def list_keys(as_json: JsonOpt = False) -> None:
 def new(
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help=f"The key file; default ${KEYS_FILE_VAR}, else <OGI_HOME>/keys.json."),
+        typer.Option(
+            "--file", "-f", help=f"The key file; default ${KEYS_FILE_VAR}, else <OGI_HOME>/keys/payload.json."
+        ),
     ] = None,
     key_id: Annotated[
         str | None, typer.Option("--id", help="Id of the new key; default the next of k1, k2, ...")

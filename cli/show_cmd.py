@@ -10,7 +10,7 @@ import typer
 
 from cli.backend import CommandFailed, call
 from cli.intake_cmd import to_correct
-from cli.output import JsonOpt, emit_json, failed, marked, say, table, words
+from cli.output import JsonOpt, emit_json, failed, is_terminal, say, table, words
 from domain.messages import Msg, Term, Text, Words, plural_msg
 
 app = typer.Typer(no_args_is_help=True)
@@ -140,7 +140,7 @@ def print_case(view: dict[str, Any]) -> None:
             e["by"] + (words(Msg(" (entered by {name})", name=e["recorded_by"])) if e.get("recorded_by") else ""),
             e["action"],
             "✓" if e["accepted"] else _refused(e.get("count", 1)),
-            said_detail(e),
+            _cell(said_detail(e)),
         )
         for e in view.get("events", [])
     ]
@@ -195,8 +195,16 @@ def _outgoing_row(doc: dict[str, Any]) -> tuple[str, ...]:
     if served and not doc.get("service_proven"):
         served = words(Msg("{day} (presumed)", day=served))
     if doc.get("awaiting"):
-        deliveries = marked("yellow", deliveries or Msg("to send"))
+        deliveries = deliveries or words(Msg("to send"))
+        deliveries = f"[yellow]{_cell(deliveries)}[/]" if is_terminal() else deliveries
     return (doc["ref"], doc.get("number") or "", doc["issued_on"], deliveries, served)
+
+
+def _cell(text: str) -> str:
+    """Text for a table cell: taken literally (a drawn table reads rich markup, a piped one prints it as is)."""
+    from rich.markup import escape
+
+    return escape(text) if is_terminal() else text
 
 
 @app.command(rich_help_panel="Cases")

@@ -333,6 +333,11 @@ def remedies_paragraph(
 # -- replies --
 
 
+def _sentence(text: str) -> str:
+    """A paragraph ending as a Chinese sentence: the staff's free text (how to get the information) may lack the 。."""
+    return text if text.endswith(("。", "！", "？", "；")) else text + "。"
+
+
 def _withheld_labels(reasons: Iterable[Reason]) -> str:
     return "；".join(REASONS[r].label for r in reasons)
 
@@ -348,19 +353,19 @@ def _reply_paragraphs(inp: DocumentInput, cite: _Citer, *, strict: bool) -> list
         paras.append(
             f"经查，您申请获取的政府信息已经主动公开。根据{cite(article or '')}的规定，现告知您获取该政府信息的方式和途径。"
         )
-        paras.append(f"查阅、获取途径：{inp.access or '本机关门户网站政府信息公开专栏'}")
+        paras.append(_sentence(f"查阅、获取途径：{inp.access or '本机关门户网站政府信息公开专栏'}"))
     elif outcome is Outcome.DISCLOSED:
         paras.append(
             f"经审查，您申请获取的政府信息属于可以公开的政府信息。根据{cite(article or '')}的规定，本机关决定予以公开。"
         )
-        paras.append(f"获取方式、途径和时间：{inp.access or '该政府信息随本答复书一并提供（见附件）'}")
+        paras.append(_sentence(f"获取方式、途径和时间：{inp.access or '该政府信息随本答复书一并提供（见附件）'}"))
     elif outcome is Outcome.PARTLY_DISCLOSED:
         paras.append(
             "经审查，您申请获取的政府信息中含有不应当公开的内容，但能够作区分处理。"
             f"根据{cite(article or '')}的规定，本机关向您提供可以公开的部分。"
         )
         if inp.access:
-            paras.append(f"获取方式、途径和时间：{inp.access}")
+            paras.append(_sentence(f"获取方式、途径和时间：{inp.access}"))
         paras.append(f"其余部分{_withheld_labels(reasons)}，根据{cite(*(basis[r] for r in reasons))}的规定，不予公开。")
     elif outcome is Outcome.NOT_DISCLOSED:
         paras.append(
@@ -404,7 +409,7 @@ def _reason_paragraphs(inp: DocumentInput, reason: Reason, cite: _Citer, *, stri
             f"根据{cite(basis)}的规定，本机关不作为政府信息公开申请处理，您可以通过相应渠道提出。"
         ]
         if inp.access:
-            paras.append(f"办理途径：{inp.access}")
+            paras.append(_sentence(f"办理途径：{inp.access}"))
         return paras
     if reason is Reason.REPEATED_REQUEST:
         if inp.earlier_reply_number and inp.earlier_reply_date:
@@ -454,7 +459,7 @@ def _reason_paragraphs(inp: DocumentInput, reason: Reason, cite: _Citer, *, stri
             f"根据{cite(basis)}的规定，请您依照有关法律、行政法规的规定办理。"
         ]
         if inp.access:
-            paras.append(f"办理途径：{inp.access}")
+            paras.append(_sentence(f"办理途径：{inp.access}"))
         return paras
     if reason in (Reason.OTHER,):
         return [f"经审查，本机关对您的申请作如下处理：{inp.access or OUTCOME_LABELS[Outcome.OTHER]}。"]
@@ -507,7 +512,7 @@ def _build(inp: DocumentInput, *, strict: bool) -> DocumentContent:
         closing = "请妥善保存本回执，凭登记编号查询办理进度。"
     elif kind is DocumentKind.CORRECTION_NOTICE:
         _need(inp, "applicant_name", "description", "received", "correction_items")
-        items = [f"{i}. {item}" for i, item in enumerate(inp.correction_items, 1)]
+        items = [_sentence(f"{i}. {item}") for i, item in enumerate(inp.correction_items, 1)]
         by_when = _by_when(inp.correction_deadline, inp.correction_period_days, "本告知书")
         if reg is Regulation.R2019:
             paras = [

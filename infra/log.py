@@ -116,8 +116,9 @@ def configure_logging(level: str | None = None, *, json_output: bool | None = No
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level_name)
-    # Libraries that log every request at INFO (the CLI's in-process client, the SMTP server) say it at WARNING.
-    for chatty in ("httpx", "httpcore", "mail.log"):
+    # Libraries that log every request or rendering step at INFO (the CLI's in-process client, the SMTP server,
+    # the PDF renderer and its font subsetting) say it at WARNING.
+    for chatty in ("httpx", "httpcore", "mail.log", "weasyprint", "fontTools"):
         logging.getLogger(chatty).setLevel(max(logging.getLevelNamesMapping().get(level_name, 20), logging.WARNING))
     # The SDK logs every activity/workflow failure with its message; keep those but not per-poll chatter.
     logging.getLogger("temporalio").setLevel(max(logging.getLevelNamesMapping().get(level_name, 20), logging.INFO))

@@ -270,7 +270,18 @@ async def preview_action(
         raise Unavailable(Msg("cannot preview on the calendar: {detail}", detail=exc.message)) from None
 
     verified = actor if settings().auth_on else None
-    found = preview(name, payload, state, policy, now, calendar, actor=verified, say=translate)
+    try:
+        found = preview(name, payload, state, policy, now, calendar, actor=verified, say=translate)
+    except CalendarError as exc:
+        # A day far ahead can put the action's periods past the calendar's last year: the day asked for is the
+        # problem, not the server.
+        msg = Msg(
+            "{action} cannot be imagined on {day}: {detail}; choose an earlier as_of day",
+            action=name,
+            day=beijing_date(now),
+            detail=exc.message,
+        )
+        raise BadInput(msg, "bad_input.date", field="as_of") from None
     return found.model_copy(
         update={
             "clock_before": said_clock(found.clock_before) if found.clock_before else None,

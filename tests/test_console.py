@@ -6,6 +6,7 @@ in ``test_e2e_console.py``.
 
 from __future__ import annotations
 
+import pathlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -402,6 +403,20 @@ class TestCatalog:
 
         assert set(ZH) == set(EN)
         assert {f"action.{name}" for name in ACTIONS} <= set(ZH)
+
+    def test_every_event_the_case_writes_itself_has_a_label(self) -> None:
+        """Events written by the workflow and the services (issued, delivery, deadline...) read in the page's language."""
+        from web.i18n import ZH
+
+        root = pathlib.Path(__file__).resolve().parents[1]
+        written = {
+            name
+            for folder in ("workflows", "domain", "service")
+            for source in (root / folder).glob("*.py")
+            for name in re.findall(r'action="([a-z_]+)"', source.read_text("utf-8"))
+        }
+        assert {"issued", "delivery", "deadline"} <= written
+        assert sorted(name for name in written if f"action.{name}" not in ZH) == []
 
 
 def _rows(n: int) -> None:

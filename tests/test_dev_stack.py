@@ -13,10 +13,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from domain.clock import beijing_date
 from tests.conftest import free_port, start_dev_server, stop_process
 
 pytestmark = pytest.mark.e2e
@@ -131,6 +133,7 @@ def test_dev_run_comes_up_serves_cases_stops_cleanly_and_keeps_them(dev: DevRun)
     env = {**dev.env, "OGI_TOKEN": token}
     app = json.loads(EXAMPLE.read_text("utf-8"))
     app["applicant"].update({"name": "欧阳娜娜测试", "phone": "13912345678"})
+    app["received"] = beijing_date(datetime.now(UTC)).isoformat()  # the example awaits confirmation of receipt
     app_file = dev.home / "app.json"
     app_file.write_text(json.dumps(app, ensure_ascii=False), "utf-8")
     submitted = run([ogi, "submit", str(app_file), "--json"], env)

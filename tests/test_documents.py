@@ -54,6 +54,12 @@ class TestEveryKind:
         if not uncited and sample.reasons != [Reason.OTHER]:
             assert content.articles, "every notice and reply cites its legal basis"
 
+    @pytest.mark.parametrize("sample", all_samples(), ids=sample_label)
+    def test_every_paragraph_ends_as_a_sentence(self, sample: DocumentInput) -> None:
+        """Staff's free text (how to obtain the information) may lack its 。; the paragraph never does."""
+        for paragraph in build_document(sample.model_copy(update={"access": "到本机关政务服务窗口领取"})).paragraphs:
+            assert paragraph.endswith(("。", "：", "；", "！", "？")), paragraph
+
     @pytest.mark.parametrize("sample", sample_inputs(Regulation.R2008), ids=sample_label)
     def test_2008_cases_never_cite_the_2019_text(self, sample: DocumentInput) -> None:
         """Under the 2008 Regulations the citation names Decree 492 and no 2019-only article."""

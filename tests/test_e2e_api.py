@@ -127,6 +127,18 @@ class TestLifecycle:
         assert [(e["by"], e["verified"]) for e in approvals] == [("li", True), ("wang", True)]
         assert approvals[0]["by_id"] != approvals[1]["by_id"]
 
+    def test_a_preview_too_far_ahead_to_count_is_bad_input(self, stack: ApiStack) -> None:
+        """A fee notice imagined in the calendar's last days: its payment period cannot be counted, so bad input on as_of."""
+        case_id = register(stack)
+        consulted = stack.act(case_id, "consult", stack.tokens["li"], kind="third_party", party="某公司")
+        assert consulted.status_code == 200, consulted.text  # the clock stands still, so the notice is not late
+        path = f"/v1/cases/{case_id}/actions/fee_notice"
+        far = stack.call("POST", path, stack.tokens["li"], {"method": "count"}, dry_run="true", as_of="2039-12-28")
+        assert far.status_code == 422, far.text
+        problem = far.json()
+        assert (problem["code"], problem["field"]) == ("bad_input.date", "as_of"), problem
+        assert "2039-12-28" in problem["detail"] and "earlier as_of" in problem["detail"], problem
+
     def test_repeated_submit_answers_the_first_case(self, stack: ApiStack) -> None:
         """The same agency and external_ref again: 200 with the first case, its due date and query code."""
         body = application()

@@ -56,6 +56,24 @@ def pdf_text(data: bytes) -> str:
     return "".join(out.stdout.decode("utf-8").split())
 
 
+def test_a_notice_by_post_joins_the_mail_rooms_queue_while_the_case_runs(stack: ApiStack) -> None:
+    """An extension notice going by post is listed as awaiting delivery once issued, not at the case's next action."""
+    head = stack.user("zhao", "head")
+    done = stack.call("POST", "/v1/cases", stack.tokens["clerk"], application(delivery="post"))
+    assert done.status_code == 201, done.text
+    case_id = done.json()["id"]
+    assert stack.act(case_id, "extend", head, reason="材料较多").status_code == 200
+    until(stack, case_id, lambda v: any(o["ref"] == "extension_notice" and o["awaiting"] for o in v["outgoing"]))
+    for _ in range(100):
+        queue = stack.call("GET", "/v1/cases", stack.tokens["clerk"], awaiting_delivery="true")
+        if case_id in [c["id"] for c in queue.json()["cases"]]:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"{case_id} never joined the awaiting-delivery listing: {queue.text[:500]}")
+    assert stack.call("GET", "/v1/cases/" + case_id, stack.tokens["li"]).json()["stage"] == "review"
+
+
 def test_a_reply_by_post_from_the_batch_to_service_to_the_archive(stack: ApiStack) -> None:
     today = beijing_date(datetime.now(UTC)).isoformat()
     done = stack.call("POST", "/v1/cases", stack.tokens["clerk"], application(delivery="post"))

@@ -131,10 +131,12 @@ class DisclosureRequestWorkflow(Serving):
                 continue
             if documents and self._state.to_issue:
                 await self._issue_queued()
+                await self._archive_deliveries()
                 continue
             send_at = self._next_send_at() if documents else None
             if send_at is not None and send_at <= workflow.now():
                 await self._send_due()
+                await self._archive_deliveries()
                 continue
             wake = self._next_wake()
             stage = self._state.stage
@@ -502,6 +504,13 @@ class DisclosureRequestWorkflow(Serving):
         )
         self._archived = st.stage
         st.archived_events = max(st.archived_events, first + len(request.events))
+
+    async def _archive_deliveries(self) -> None:
+        """After a document was issued or sent: the read model learns what waits to go out (awaiting delivery)."""
+        # Since this patch a notice issued after its action (e.g. one going by post) reaches the listings at once,
+        # not only at the case's next action or stage change.
+        if workflow.patched("archive-after-documents"):
+            await self._archive(force=True)
 
     def _registered_at(self) -> datetime:
         registered = next((e.at for e in self._state.events if e.action == "registered"), None)
