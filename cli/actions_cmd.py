@@ -17,7 +17,7 @@ from cli.helptext import REASON_LABELS, REVIEW_OUTCOME_HELP, completion, reason_
 from cli.output import AsOfOpt, DryRunOpt, JsonOpt, day_option, emit_json, fail, failed, marked, say, words
 from cli.show_cmd import said_detail
 from domain.fees import FEE_METHOD_LABELS, FeeMethod
-from domain.messages import Msg, Term, plural_msg
+from domain.messages import Msg, Term, Text, plural_msg
 from domain.outcomes import Outcome, Reason
 from domain.vocabulary import (
     APPROVAL_KIND_LABELS,
@@ -29,6 +29,7 @@ from domain.vocabulary import (
     ConsultationKind,
     PartyAnswer,
 )
+from infra.i18n import current_lang
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -124,7 +125,17 @@ def act(
         )
     else:
         stage = f"[bold]{words(Term('stage', result['stage']))}[/]"
-        say(Msg("{id}: {detail} → stage {stage}", id=result["id"], detail=said_detail(result), stage=stage))
+        say(Msg("{id}: {detail} → stage {stage}", id=result["id"], detail=_done(name, result), stage=stage))
+
+
+def _done(name: str, result: dict[str, Any]) -> Text:
+    """What the action did: the audit trail's own line in English, the action's name in Chinese.
+
+    The trail's detail is the workflow's history, kept in English; a Chinese reader is told the action by its name.
+    """
+    if current_lang() == "en":
+        return said_detail(result)
+    return Term("action", name)
 
 
 def _clock_line(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
@@ -183,19 +194,20 @@ def _print_preview(result: dict[str, Any], as_json: bool, as_of: str | None) -> 
         head = Msg(
             "{id} · {action}: {accepted} (dry run: nothing was sent)",
             id=f"[bold]{result['case_id']}[/]",
-            action=result["action"],
+            action=Term("action", result["action"]),
             accepted=accepted,
         )
     else:
         head = Msg(
             "{id} · {action} on {day}: {accepted} (dry run: nothing was sent)",
             id=f"[bold]{result['case_id']}[/]",
-            action=result["action"],
+            action=Term("action", result["action"]),
             day=result["as_of"],
             accepted=accepted,
         )
     say(head)
-    say(f"  {said_detail(result)}")
+    if current_lang() == "en":  # the line the audit trail would keep: the workflow's history, in English
+        say(f"  {said_detail(result)}")
     stages = Msg(
         "stage {before} → {after}",
         before=Term("stage", result["stage_before"]),

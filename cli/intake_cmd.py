@@ -27,7 +27,8 @@ def read_file(source: str, as_json: bool) -> bytes:
 
 def to_correct(warning: str) -> Msg:
     """An intake warning (as the service said it) as a line: what a correction request should ask for."""
-    return Msg("{label} {item}", label=marked("yellow", Msg("to correct:")), item=warning)
+    label = Msg("to correct:")  # on a line of its own: Babel does not look inside another Msg's values
+    return Msg("{label} {item}", label=marked("yellow", label), item=warning)
 
 
 @app.command(rich_help_panel="Intake")

@@ -67,10 +67,17 @@ def _indent(key: str, label: str) -> str:
 
 
 def _print_report(report: dict[str, Any]) -> None:
-    # The tables are the national form (国办公开办函〔2021〕30号): their headings and rows are its own Chinese words.
-    who = report.get("agency") or "全部机关"
+    # The tables are the national form (国办公开办函〔2021〕30号): their headings and rows are its own Chinese words,
+    # in either language (a prescribed document, like a decision's text); the line above them is the reader's.
+    who = report.get("agency") or Msg("all agencies")
     through = report.get("through")
-    period = f"{report['year']} 年度" if through is None else f"{report['year']} 年 1 月 1 日至 {through} 止"
+    year = str(report["year"])
+    period = (
+        Msg("{year} annual report", year=year)
+        if through is None
+        else Msg("{year} so far, through {day}", year=year, day=through)
+    )
+    say(Msg("{period} · {who}", period=period, who=who))
     columns = report["columns"]
     labels = report["column_labels"]
     rows: list[list[Any]] = []
@@ -78,9 +85,7 @@ def _print_report(report: dict[str, Any]) -> None:
         if row["key"] == "disclosed":
             rows.append([RESULTS_HEADING, *([""] * len(columns))])
         rows.append([_indent(row["key"], row["label"]), *(row["counts"][c] for c in columns)])
-    table(
-        f"{period} · {who} · 三、收到和处理政府信息公开申请情况", ["", *(labels[c] for c in columns)], rows, data=False
-    )
+    table("三、收到和处理政府信息公开申请情况", ["", *(labels[c] for c in columns)], rows, data=False)
     remedy_columns = report["remedy_columns"]
     remedy_rows = [[r["label"], *(r["counts"][c] for c in remedy_columns)] for r in report["remedies"]]
     table(

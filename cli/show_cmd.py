@@ -10,7 +10,7 @@ import typer
 
 from cli.backend import CommandFailed, call
 from cli.intake_cmd import to_correct
-from cli.output import JsonOpt, emit_json, failed, is_terminal, say, table, words
+from cli.output import JsonOpt, emit_json, failed, is_terminal, marked, say, table, words
 from domain.messages import Msg, Term, Text, Words, plural_msg
 
 app = typer.Typer(no_args_is_help=True)
@@ -122,7 +122,7 @@ def print_case(view: dict[str, Any]) -> None:
         table(Msg("documents"), headers, [_outgoing_row(d) for d in outgoing])
     else:
         for doc in view.get("documents", []):
-            say(f"[dim]{words(Msg('document {path}', path=doc))}[/]")
+            say(marked("dim", Msg("document {path}", path=doc)))
     application = view.get("application")
     if application:
         applicant = application["applicant"]

@@ -153,7 +153,15 @@ def term_labels() -> Mapping[str, Mapping[str, str]]:
         "recipient": {"applicant": "申请人", "consulted_party": "被征求意见方"},
         "remedy_kind": dict(REMEDY_ROW_LABELS),
         "remedy_result": dict(REMEDY_COLUMN_LABELS),
+        "action": _action_labels(),
     }
+
+
+def _action_labels() -> dict[str, str]:
+    """The Chinese name of each action, as the console's buttons and audit trail name it (one list of names)."""
+    from web.i18n import ZH
+
+    return {key.removeprefix("action."): label for key, label in ZH.items() if key.startswith("action.")}
 
 
 def translate(value: Any, lang: str | None = None) -> str:

@@ -398,10 +398,11 @@ def test_console_session_resumes_with_current_roles(db: object) -> None:
 
 class TestCatalog:
     def test_every_key_has_both_languages_and_every_action_a_label(self) -> None:
-        """The two catalogs hold the same keys; each action of the case has a name in both."""
+        """The two catalogs hold the same keys (but English's singular forms); each action has a name in both."""
         from web.i18n import EN, ZH
 
-        assert set(ZH) == set(EN)
+        singular = {key for key in set(EN) - set(ZH) if key.endswith(".one") and key.removesuffix(".one") in ZH}
+        assert set(ZH) == set(EN) - singular
         assert {f"action.{name}" for name in ACTIONS} <= set(ZH)
 
     def test_every_event_the_case_writes_itself_has_a_label(self) -> None:

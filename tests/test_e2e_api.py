@@ -137,7 +137,9 @@ class TestLifecycle:
         assert far.status_code == 422, far.text
         problem = far.json()
         assert (problem["code"], problem["field"]) == ("bad_input.date", "as_of"), problem
-        assert "2039-12-28" in problem["detail"] and "earlier as_of" in problem["detail"], problem
+        assert "2039-12-28" in problem["detail"] and "请选择较早的 as_of 日期" in problem["detail"], (
+            problem
+        )  # Chinese by default
 
     def test_repeated_submit_answers_the_first_case(self, stack: ApiStack) -> None:
         """The same agency and external_ref again: 200 with the first case, its due date and query code."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +35,8 @@ class Stack:
         # The claimed-name mode (``--by``): the authenticated stack has its own tests (test_e2e_api).
         self.env["OGI_AUTH"] = "off"
         self.env["OGI_TASK_QUEUE"] = "e2e-" + uuid.uuid4().hex[:8]
+        # The tests read the English wording; Chinese, the default, has its own test (TestChineseByDefault).
+        self.env["OGI_LANG"] = "en"
         self.home = home
 
     def ogi(
@@ -199,7 +203,7 @@ class TestApplicantStatus:
         submitted = stack.ogi_json("submit", str(application_file(stack.home)))
         case_id, code = submitted["id"], submitted["query_code"]
         status = stack.ogi_json("status", case_id, "--code", code)
-        assert status["stage"].startswith("办理中") and status["due"] == submitted["due"]
+        assert status["stage"].startswith("being handled") and status["due"] == submitted["due"]
 
         stack.ogi_json("request-correction", case_id, "--by", "li", "--item", "请写明文件名称")
         waiting = stack.ogi_json("status", case_id, "--code", code.lower())
@@ -213,7 +217,7 @@ class TestApplicantStatus:
 
         stack.ogi_json("withdraw", case_id, "--by", "desk")
         closed = stack.ogi_json("status", case_id, "--code", code)
-        assert (closed["outcome"], closed["due"]) == ("申请人撤回", None)
+        assert (closed["outcome"], closed["due"]) == ("withdrawn", None)
         assert "query code" in stack.ogi("submit", str(application_file(stack.home))).stdout
 
     def test_suggested_status_command_runs_as_printed(self, stack: Stack) -> None:
@@ -227,6 +231,33 @@ class TestApplicantStatus:
         status = stack.ogi(*args, "--json")
         assert status.returncode == 0, status.stderr
         assert json.loads(status.stdout)["case_id"] == args[1]
+
+
+class TestChineseByDefault:
+    def test_without_ogi_lang_the_cli_and_the_case_speak_chinese(self, stack: Stack) -> None:
+        """No ``OGI_LANG``: submit's lines, an action's line and a refusal from the case are Chinese; codes stay."""
+        default = copy.copy(stack)
+        default.env = {k: v for k, v in stack.env.items() if k != "OGI_LANG"}
+        done = default.ogi("submit", str(application_file(stack.home)))
+        assert done.returncode == 0, done.stderr
+        registered = re.search(r"^已登记 (\S+) · 收到日期 ", done.stdout, re.MULTILINE)
+        code = re.search(r"^申请人查询码：(\S+)$", done.stdout, re.MULTILINE)
+        assert registered and code, done.stdout
+        case_id = registered.group(1)
+        status = json.loads(default.ogi("status", case_id, "--code", code.group(1), "--json").stdout)
+        assert status["stage"].startswith("办理中")
+        approved = default.ogi("approve", case_id, "--by", "li")
+        assert approved.stdout.strip() == f"{case_id}：同意 → 阶段 保密审查", approved.stdout
+        refused = default.ogi("approve", case_id, "--by", "li")
+        assert refused.returncode == 1 and refused.stderr.startswith("错误：被拒绝："), refused.stderr
+        assert "双人复核" in refused.stderr
+        as_json = json.loads(default.ogi("approve", case_id, "--by", "li", "--json").stderr)
+        assert as_json["code"].startswith("refused") and "双人复核" in as_json["error"]
+        for text in (done.stdout, approved.stdout, refused.stderr):
+            # Latin letters only in the tracking number, the query code, the command to type, li and a standard's name.
+            for kept in (case_id, code.group(1), "ogi status", "--code", "li", "GB 11643"):
+                text = text.replace(kept, " ")
+            assert re.findall(r"[A-Za-z]{2,}", text) == [], text
 
 
 class TestApplicantKeyAcrossWorkers:

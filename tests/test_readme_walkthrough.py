@@ -255,7 +255,7 @@ class TestReadmeWalkthrough:
         assert (walked.checkout / "reply.pdf").read_bytes().startswith(b"%PDF")
         assert len(list((walked.checkout / ".data" / "mail").glob("*.eml"))) >= 2
         status = next(r for r in walked.runs if "ogi status" in r.block.code)
-        assert "已办结" in status.out, status.out
+        assert " · closed" in status.out and "outcome: disclosed" in status.out, status.out
 
     def test_the_outputs_say_what_the_comments_promise(self, walked: Walked) -> None:
         """The duplicate, the dry runs, the extension's new due date, the posting and the report's balance."""
@@ -278,7 +278,7 @@ class TestReadmeWalkthrough:
         assert extended and extended.group(1) > due, output("ogi status")  # the head's approval moved the date
         posted = output("ogi delivery record")
         assert "extension_notice: sent by post" in posted and "presumed served on" in posted, posted
-        assert "一 + 二 = 三(七) + 四 holds in every column" in output("ogi report")
+        assert "rows I + II = III(7) + IV add up in every column" in output("ogi report")
         assert '"name":"li"' in output("curl")
 
     @pytest.mark.browser

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -531,13 +532,27 @@ class TestReportCommand:
         sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content))[REMEDIES_TITLE]
         assert [sheet.cell(row=6, column=c).value for c in range(1, 16)] == REMEDY_ROW_2025
 
-    def test_table_shows_chinese_labels(self, archive: str) -> None:
-        """The default table prints the form's headings and the check line."""
+    def test_table_in_chinese_is_all_chinese(self, archive: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """By default the table says everything in Chinese: the period, the form's headings, the check line."""
+        monkeypatch.delenv("OGI_LANG")
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025"], env={"COLUMNS": "200"})
         assert done.exit_code == 0, done.stderr
+        assert "2025 年度 · 全部机关" in done.stdout
         assert "三、本年度办理结果" in done.stdout
         assert "行政复议" in done.stdout
-        assert "holds in every column" in done.stdout
+        assert re.search(r"共统计 \d+ 件 · 各列均满足 一 \+ 二 = 三\(七\) \+ 四", done.stdout)
+        assert re.findall(r"[A-Za-z]+", done.stdout) == []
+
+    def test_table_in_english_says_its_own_lines_in_english(self, archive: str) -> None:
+        """With ``OGI_LANG=en`` the lines around the form are English; the form keeps its prescribed Chinese text."""
+        done = runner.invoke(report_cmd.app, ["report", "--year", "2025"], env={"COLUMNS": "200"})
+        assert done.exit_code == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0] == "2025 annual report · all agencies"
+        assert any(
+            re.fullmatch(r"\d+ cases counted · rows I \+ II = III\(7\) \+ IV add up in every column", x) for x in lines
+        )
+        assert "三、本年度办理结果" in done.stdout  # a row of the national form (国办公开办函〔2021〕30号)
 
     def test_empty_year_is_all_zeros(self, archive: str) -> None:
         """A year with no archived cases prints an all-zero table and exits 0."""
@@ -600,7 +615,7 @@ class TestReportThrough:
         new = next(row for row in got["applications"] if row["key"] == "new")
         assert new["counts"]["total"] == EXPECTED_Q1_2025["new"][-1]
         shown = runner.invoke(report_cmd.app, args, env={"COLUMNS": "200"})
-        assert "2025 年 1 月 1 日至 2025-03-31 止" in shown.stdout
+        assert "2025 so far, through 2025-03-31 · " in shown.stdout
 
     @pytest.mark.parametrize(
         ("through", "message"),

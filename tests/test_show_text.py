@@ -39,6 +39,7 @@ VIEW: dict[str, Any] = {
 class TestShowText:
     """What ``ogi show`` prints for a document waiting for the post and an action entered a day late."""
 
+    @pytest.mark.usefixtures("english")  # the English "[taken …]" is the one that looks like rich markup
     @pytest.mark.parametrize("terminal", [False, True])
     def test_cells_keep_their_text_and_no_markup(
         self, terminal: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

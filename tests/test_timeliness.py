@@ -8,6 +8,7 @@ Working days below are counted by hand on the 2025 calendar: Spring Festival 28 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -153,8 +154,19 @@ class TestReportTimeliness:
         """The table output adds the timeliness table and lists the cases answered late."""
         done = runner.invoke(report_cmd.app, ["report", "--year", "2025"], env={"COLUMNS": "200"})
         assert done.exit_code == 0, done.stderr
-        assert "办理时效" in done.stdout
+        assert "timeliness of replies (a supplement, not part of the form)" in done.stdout
         assert "answered late: N-2, T-2" in done.stdout
+
+    def test_table_in_chinese_names_the_late_cases_in_chinese(
+        self, archive: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """In Chinese (the default) the supplement's title, headers and the late cases' line are Chinese."""
+        monkeypatch.delenv("OGI_LANG")
+        done = runner.invoke(report_cmd.app, ["report", "--year", "2025"], env={"COLUMNS": "200"})
+        assert done.exit_code == 0, done.stderr
+        assert "办理时效（补充统计，不属于报表内容）" in done.stdout
+        assert "逾期答复： N-2、T-2" in done.stdout
+        assert re.findall(r"[A-Za-z]{2,}", done.stdout) == []
 
     def test_csv_stays_the_official_form(self, archive: str) -> None:
         """CSV is the form's two tables only: nothing of the supplement."""

@@ -80,7 +80,7 @@ def _rows(raw: bytes) -> list[dict[str, Any]]:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise BadInput(
-            Msg('the body is not JSON; send {"rows": [{"机关": ..., "原编号": ...}, ...]}'), "bad_input.json"
+            Msg('the body is not JSON; send {"rows": [{"agency": ..., "external_ref": ...}, ...]}'), "bad_input.json"
         ) from None
     rows = data.get("rows") if isinstance(data, dict) else None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
