@@ -184,6 +184,26 @@ class TestPost:
         assert answer_by is not None and answer_by.due == CAL.add_working_days(today, 15)
 
 
+class TestAcknowledgement:
+    async def test_an_agency_may_issue_no_acknowledgement_on_registration_or_on_receipt(
+        self, time_skipping_env: WorkflowEnvironment
+    ) -> None:
+        """With acknowledge_receipt off, neither a case in review from the start nor a confirmed receipt gets one."""
+        env = time_skipping_env
+        policy = CasePolicy(service=ServiceRules(acknowledge_receipt=False))
+        async with case_worker(env.client) as queue:
+            today = await working_morning(env)
+            at_once = await start_case(env.client, queue, today, policy=policy)
+            later = await start_case(env.client, queue, None, policy=policy)
+            await later.execute_update("confirm_receipt", {"by": "desk", "received": today.isoformat()})
+            confirmed = await settled(later, acknowledges=False)
+            default = await settled(await start_case(env.client, queue, today))
+            st = await settled(at_once, acknowledges=False)
+        assert [o.kind for o in default.outgoing] == ["acknowledgement"]  # the default issues one
+        assert st.outgoing == [] and confirmed.outgoing == []
+        assert confirmed.stage is Stage.REVIEW and not any(e.action == "issued" for e in st.events + confirmed.events)
+
+
 class TestRecordDelivery:
     async def test_bad_records_are_refused_and_change_nothing(self, time_skipping_env: WorkflowEnvironment) -> None:
         env = time_skipping_env

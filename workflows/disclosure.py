@@ -116,7 +116,8 @@ class DisclosureRequestWorkflow(Serving):
             st.stage is Stage.REVIEW or (st.clock is not None and workflow.patched("clock-whatever-the-stage"))
         ):
             await self._recompute_clock("registered")
-        if documents and inp.resume is None and st.stage is Stage.REVIEW and not st.outgoing:
+        acknowledge = self._issues(DocumentKind.ACKNOWLEDGEMENT)
+        if documents and acknowledge and inp.resume is None and st.stage is Stage.REVIEW and not st.outgoing:
             async with self._lock:
                 self._queue_document(DocumentKind.ACKNOWLEDGEMENT)
         self._index()
@@ -248,7 +249,7 @@ class DisclosureRequestWorkflow(Serving):
                 raise ApplicationError(
                     reason, "refused.cannot_apply", type="ActionNotAllowed", non_retryable=True
                 ) from None
-            if documents and sent_as in NOTICE_DOCUMENTS:
+            if documents and sent_as in NOTICE_DOCUMENTS and self._issues(NOTICE_DOCUMENTS[sent_as]):
                 taken_on = new.events[-1].on
                 self._queue_document(
                     NOTICE_DOCUMENTS[sent_as],
