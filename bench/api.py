@@ -25,7 +25,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,16 +38,10 @@ from typing import Any
 
 import httpx
 
-from bench.common import quiet_logs, report, start_dev_server
+from bench.common import free_port, quiet_logs, report, start_dev_server
 
 ROOT = Path(__file__).resolve().parent.parent
 OGI = str(Path(sys.executable).parent / "ogi")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _stats(samples: list[float]) -> dict[str, float]:
@@ -257,7 +250,7 @@ def main(opts: argparse.Namespace) -> dict[str, Any]:
     """Stack up, users made, measure, stack down; print and write the report."""
     wall = time.perf_counter()
     home = Path(tempfile.mkdtemp(prefix="ogi-bench-api-"))
-    port = _free_port()
+    port = free_port()
     server, address = start_dev_server(home / "temporal.sqlite")
     env = {
         **os.environ,
