@@ -55,15 +55,21 @@ def _stats(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def timed(fn: Callable[[int], Awaitable[Any]], repeat: int) -> dict[str, float]:
-    """Latency of ``fn(i)`` for i in 0..repeat (one warm-up call first), one call at a time."""
-    await fn(-1)
-    samples = []
+async def timed(*fns: Callable[[int], Awaitable[Any]], repeat: int) -> list[dict[str, float]]:
+    """Latency of each ``fn(i)`` for i in 0..repeat (one warm-up call each first), one call at a time.
+
+    The functions take turns, so a call and the bare call it is compared with meet the same load (a
+    worker still busy with earlier cases slows whichever comes first, not one of them only).
+    """
+    for fn in fns:
+        await fn(-1)
+    samples: list[list[float]] = [[] for _ in fns]
     for i in range(repeat):
-        t = time.perf_counter()
-        await fn(i)
-        samples.append(time.perf_counter() - t)
-    return _stats(samples)
+        for fn, own in zip(fns, samples, strict=True):
+            t = time.perf_counter()
+            await fn(i)
+            own.append(time.perf_counter() - t)
+    return [_stats(own) for own in samples]
 
 
 def applications(n: int, today: date, tag: str) -> list[Any]:
@@ -150,12 +156,16 @@ async def measure(opts: argparse.Namespace, base: str, tokens: dict[str, str]) -
     def fresh(tag: str, i: int) -> dict[str, Any]:
         return {**base_app, "external_ref": f"{tag}-{i}-{uuid.uuid4().hex[:6]}"}
 
+    made: list[str] = []  # cases registered while measuring: the worker catches up with them between measures
+
     async def http_submit(i: int) -> None:
         done = await http.post("/v1/cases", json=fresh("http", i), headers=as_clerk)
         assert done.status_code == 201, done.text
+        made.append(done.json()["id"])
 
     async def service_submit(i: int) -> None:
-        await intake.submit(clerk, Application.model_validate(fresh("svc", i)))
+        result, _ = await intake.submit(clerk, Application.model_validate(fresh("svc", i)))
+        made.append(result.id)
 
     from domain.case import CaseInput
     from workflows.disclosure import DisclosureRequestWorkflow
@@ -168,13 +178,16 @@ async def measure(opts: argparse.Namespace, base: str, tokens: dict[str, str]) -
         )
         with acting_as(clerk.actor):
             await temporal.start_workflow(DisclosureRequestWorkflow.run, inp, id=inp.case_id, task_queue=task_queue())
+        made.append(inp.case_id)
 
     def add(what: str, stats: dict[str, float], note: str = "") -> None:
         rows.append({"measure": what, **stats, "note": note})
 
-    add("POST /v1/cases (HTTP)", await timed(http_submit, opts.repeat), "registration + start, token checked")
-    add("intake.submit (in-process)", await timed(service_submit, opts.repeat), "the same without HTTP")
-    add("start_workflow (bare)", await timed(bare_start, opts.repeat), "no registration")
+    submits = await timed(http_submit, service_submit, bare_start, repeat=opts.repeat)
+    add("POST /v1/cases (HTTP)", submits[0], "registration + start, token checked")
+    add("intake.submit (in-process)", submits[1], "the same without HTTP")
+    add("start_workflow (bare)", submits[2], "no registration")
+    await drained(temporal, made[-6:])
 
     pool = await asyncio.to_thread(_at_review, 2 * opts.repeat + 4)
     http_ids, bare_ids = pool[::2], pool[1::2]
@@ -188,8 +201,9 @@ async def measure(opts: argparse.Namespace, base: str, tokens: dict[str, str]) -
         with acting_as(li):
             await handle.execute_update("approve", {"by": "li"}, id=f"approve-{uuid.uuid4().hex[:8]}")
 
-    add("POST .../actions/approve (HTTP)", await timed(http_approve, opts.repeat), "signed Update + archive")
-    add("execute_update approve (bare, signed)", await timed(bare_approve, opts.repeat), "the Temporal call")
+    approves = await timed(http_approve, bare_approve, repeat=opts.repeat)
+    add("POST .../actions/approve (HTTP)", approves[0], "signed Update + archive")
+    add("execute_update approve (bare, signed)", approves[1], "the Temporal call")
 
     async def http_overdue(_: int) -> None:
         done = await http.get("/v1/cases", params={"overdue": "true"}, headers=as_li)
@@ -198,8 +212,9 @@ async def measure(opts: argparse.Namespace, base: str, tokens: dict[str, str]) -
     async def sql_overdue(_: int) -> None:
         await asyncio.to_thread(case_listing.page, Filters(overdue=True), 100)
 
-    add("GET /v1/cases?overdue=true (HTTP)", await timed(http_overdue, opts.repeat), "first page of 100")
-    add("read-model page (in-process)", await timed(sql_overdue, opts.repeat), "the same query, no HTTP")
+    listings = await timed(http_overdue, sql_overdue, repeat=opts.repeat)
+    add("GET /v1/cases?overdue=true (HTTP)", listings[0], "first page of 100")
+    add("read-model page (in-process)", listings[1], "the same query, no HTTP")
 
     stale: list[float] = []
     for case_id in pool[-4:] + (await asyncio.to_thread(_at_review, 40))[-20:]:
@@ -220,9 +235,11 @@ async def measure(opts: argparse.Namespace, base: str, tokens: dict[str, str]) -
     answers = await asyncio.gather(*(http.post("/v1/cases", json=b, headers=as_clerk) for b in burst))
     http_s = time.perf_counter() - started
     ids = [a.json()["id"] for a in answers if a.status_code == 201]
+    await drained(temporal, ids[-6:])  # each burst starts on an idle worker, as the first did
     started = time.perf_counter()
     await asyncio.gather(*(service_submit(i) for i in range(opts.burst)))
     service_s = time.perf_counter() - started
+    await drained(temporal, made[-6:])
     started = time.perf_counter()
     await asyncio.gather(*(bare_start(i) for i in range(opts.burst)))
     bare_s = time.perf_counter() - started
