@@ -208,7 +208,7 @@ def issue(request: IssueRequest) -> IssuedDocumentResult:
     def pdf() -> bytes:
         _beat("pdf")
         style = document_style(Path(request.seal_image) if request.seal_image else None)
-        plain = render_pdf(render_html(content, style, templates_dir()))
+        plain = render_pdf(render_html(content, style, templates_dir()), on_wait=lambda: _beat("waiting to render"))
         return sign_pdf(plain, facts, signer) or plain
 
     def docx() -> bytes:

@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import report
+from bench.common import free_port, report
 from domain.clock import beijing_date
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,12 +85,6 @@ class Measure:
         return statistics.median(self.samples)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 OFF_NAMESPACE = "bench-cli-off"
 """The namespace of the stack without authentication: each home's store numbers its own cases."""
 
@@ -100,8 +93,8 @@ def _dev_server(db: Path, namespace: str) -> tuple[subprocess.Popen[bytes], str]
     """A dev server on free ports, search attributes registered, with a second namespace made at start."""
     from cli.dev_cmd import dev_server_command
 
-    port = _free_port()
-    args = dev_server_command(port, _free_port(), db, log_level="error", headless=True, search_attributes=True)
+    port = free_port()
+    args = dev_server_command(port, free_port(), db, log_level="error", headless=True, search_attributes=True)
     proc = subprocess.Popen([*args, "--namespace", namespace], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"127.0.0.1:{port}"
 
@@ -127,7 +120,7 @@ class Stacks:
     def __init__(self, base: Path) -> None:
         self.base = base
         self.server, self.address = _dev_server(base / "temporal.sqlite", OFF_NAMESPACE)
-        self.port = _free_port()
+        self.port = free_port()
         common = {
             **os.environ,
             "TEMPORAL_ADDRESS": self.address,

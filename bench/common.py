@@ -69,14 +69,16 @@ def ops_per_second(fn: Callable[[], object], min_seconds: float = 0.5) -> float:
         batch *= 2
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def start_dev_server(db: Path | None) -> tuple[subprocess.Popen[bytes], str]:
     """A dev server on free ports with the search attributes registered; in memory when ``db`` is None."""
     from cli.dev_cmd import dev_server_command
-
-    def free_port() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return int(s.getsockname()[1])
 
     port = free_port()
     args = dev_server_command(port, free_port(), db, log_level="error", headless=True, search_attributes=True)

@@ -21,7 +21,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,19 +32,13 @@ from typing import Any
 
 import httpx
 
-from bench.common import quiet_logs, report, start_dev_server
+from bench.common import free_port, quiet_logs, report, start_dev_server
 
 ROOT = Path(__file__).resolve().parent.parent
 OGI = str(Path(sys.executable).parent / "ogi")
 PASSWORD = "bench-password-123"  # noqa: S105 - the throwaway users of a temporary stack
 TARGET_MS = 300.0
 REAL_CASES = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _stats(samples: list[float]) -> dict[str, float]:
@@ -193,7 +186,7 @@ def main(opts: argparse.Namespace) -> dict[str, Any]:
     """Stack up, users made, measure, stack down; print and write the report."""
     wall = time.perf_counter()
     home = Path(tempfile.mkdtemp(prefix="ogi-bench-console-"))
-    port = _free_port()
+    port = free_port()
     server, address = start_dev_server(home / "temporal.sqlite")
     env = {
         **os.environ,

@@ -27,7 +27,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -42,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import report
+from bench.common import free_port, report
 from infra import mail_catcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,20 +49,14 @@ BIN = Path(sys.executable).parent
 OGI = str(BIN / "ogi")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Stack:
     """The processes under test and how to kill and restart them."""
 
     home: Path
-    port: int = field(default_factory=_free_port)
-    api_port: int = field(default_factory=_free_port)
-    mail_port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
+    api_port: int = field(default_factory=free_port)
+    mail_port: int = field(default_factory=free_port)
     server: subprocess.Popen[bytes] | None = None
     worker: subprocess.Popen[bytes] | None = None
     serve: subprocess.Popen[bytes] | None = None
@@ -94,7 +87,7 @@ class Stack:
 
         args = dev_server_command(
             self.port,
-            _free_port(),
+            free_port(),
             self.home / "temporal.sqlite",
             log_level="error",
             headless=True,

@@ -251,6 +251,9 @@ class ServiceRules(BaseModel):
     """How long a replied case keeps waiting for the reply's day of service to be recorded (calendar days)."""
     consulted_party_delivery: Literal["post", "collect"] = "post"
     """How consultation letters go out (the case holds no e-mail address for a consulted party)."""
+    acknowledge_receipt: bool = True
+    """Issue a 登记回执 when an application is registered (or its receipt confirmed); an agency whose portal or
+    counter already hands one out may turn it off."""
 
     def presumed_days(self, channel: str) -> int | None:
         """Days from sending to presumed service by ``channel``; None where only a recorded day counts."""

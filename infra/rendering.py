@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import io
 import mimetypes
+import threading
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -107,15 +109,46 @@ def render_html(content: DocumentContent, style: DocumentStyle, override_dir: Pa
         raise RenderError(_describe(name, exc)) from exc
 
 
-def render_pdf(html: str, variant: str | None = None) -> bytes:
+RENDER_WAIT_BEAT = 5.0
+"""Seconds between calls of ``on_wait`` while a render waits for its turn (within any heartbeat timeout)."""
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _render_pool() -> ThreadPoolExecutor:
+    """The process's render threads, as many as the setting says (made again if the setting changed).
+
+    Renders run on these few threads, not on the caller's: each thread that renders keeps its own allocator
+    arena full of a CJK font's tables, so 32 activity threads rendering would hold 32 of them.
+    """
+    global _pool
+    size = settings().render_slots
+    with _pool_lock:
+        if _pool is None or _pool[0] != size:
+            _pool = (size, ThreadPoolExecutor(max_workers=size, thread_name_prefix="render"))
+        return _pool[1]
+
+
+def render_pdf(html: str, variant: str | None = None, on_wait: Callable[[], None] | None = None) -> bytes:
     """PDF bytes from HTML, fonts embedded (subsets); ``variant`` e.g. ``pdf/a-2u`` (default: the setting).
 
-    The same HTML gives the same bytes: no clock enters the file (the date comes from the document).
+    The same HTML gives the same bytes: no clock enters the file (the date comes from the document). At most
+    ``render_slots`` renders run at once in a process; ``on_wait`` is called every few seconds until it is done.
     """
+    chosen = settings().pdf_variant if variant is None else variant
+    rendering = _render_pool().submit(_write_pdf, html, chosen or None)
+    while True:
+        try:
+            return rendering.result(timeout=RENDER_WAIT_BEAT)
+        except TimeoutError:
+            if on_wait is not None:
+                on_wait()
+
+
+def _write_pdf(html: str, variant: str | None) -> bytes:
     from weasyprint import HTML  # heavy: imported when a document is rendered
 
-    chosen = settings().pdf_variant if variant is None else variant
-    pdf: bytes = HTML(string=html).write_pdf(pdf_variant=chosen or None)
+    pdf: bytes = HTML(string=html).write_pdf(pdf_variant=variant)
     return pdf
 
 

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     """Weight of the title font: 700 makes Noto Serif look like 小标宋; set 400 where 方正小标宋 is installed."""
     pdf_variant: Literal["", "pdf/a-2b", "pdf/a-2u", "pdf/a-3b", "pdf/a-3u"] = "pdf/a-2u"
     """PDF/A for archiving (GB/T 18894 accepts it); ``""`` for a plain PDF."""
+    render_slots: Annotated[int, Field(ge=1, le=32)] = 1
+    """PDFs rendered at once per process: each render thread holds a CJK font's tables in its own memory, and
+    rendering holds the interpreter lock, so a second thread renders no faster (measured) but costs ~450 MB."""
     seal_image: Path | None = None
     """An image of the seal printed in every signature block, unless the agency's configuration names its own."""
     document_signer: str | None = None

@@ -75,6 +75,35 @@ class TestPdf:
         content = build_document(sample_inputs()[0])
         assert rendered(content) == rendered(content)
 
+    def test_renders_wait_their_turn_on_the_render_thread(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Activity threads render one at a time on the render thread (memory), and a waiting one is told to beat."""
+        import infra.rendering as rendering
+
+        monkeypatch.setattr(rendering, "RENDER_WAIT_BEAT", 0.01)
+        html = render_html(build_document(sample_inputs()[0]), document_style())
+        seen: set[str] = set()
+        original = rendering._write_pdf
+
+        def spy(page: str, variant: str | None) -> bytes:
+            seen.add(threading.current_thread().name)
+            return original(page, variant)
+
+        monkeypatch.setattr(rendering, "_write_pdf", spy)
+        beats: list[int] = []
+        results: list[bytes] = []
+
+        def one(i: int) -> None:
+            results.append(render_pdf(html, on_wait=lambda: beats.append(i)))
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(results) == 4 and len(set(results)) == 1 and results[0].startswith(b"%PDF")
+        assert len(seen) == 1 and next(iter(seen)).startswith("render"), seen
+        assert beats, "a render waiting behind three others never asked for a heartbeat"
+
 
 class TestDocx:
     @pytest.mark.parametrize(

@@ -14,9 +14,11 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.application import Application
 from domain.calendar import load_calendar
 from domain.case import CasePolicy, CaseState, Stage
-from domain.config import Role
+from domain.config import OgiConfig, Role
+from domain.intake import policy_for
 from tests.workflow_support import application, case_worker, start_case, state_of
 
 RECEIVED = date(2026, 3, 2)
@@ -65,6 +67,34 @@ class TestContractExample:
             await handle.execute_update("approve", {"by": "wang", "on": "2026-03-31"})
             final = await handle.result()
         assert (final.replied_on, final.late, final.overdue) == (date(2026, 3, 31), True, True)
+
+
+class TestCourtCase:
+    async def test_the_sunday_email_of_2017_replied_on_10_july_was_on_time(
+        self, time_skipping_env: WorkflowEnvironment
+    ) -> None:
+        """DOMAIN.md §3: e-mailed Sunday 2017-06-18, 2008 rules; the court upheld a reply on 2017-07-10 as in time.
+
+        Entered years later with the days the actions were taken, the case reaches the court's verdict: on
+        time on 07-10, late a day after (the agency that counted from the Sunday would have been wrong).
+        """
+        env = time_skipping_env
+        policy = policy_for(Application.model_validate(application(received="2017-06-18")), OgiConfig())
+        assert policy.profile == "2008"  # received before 2019-05-15: the 2008 Regulations govern
+        verdicts = {}
+        async with case_worker(env.client) as queue:
+            for released in ("2017-07-10", "2017-07-11"):
+                handle = await start_case(env.client, queue, date(2017, 6, 18), channel="email", policy=policy)
+                first = await clocked(handle)
+                assert first.clock_view is not None and first.clock_view.due == date(2017, 7, 10)
+                await handle.execute_update("decide", {"by": "li", "outcome": "disclosed", "on": "2017-07-06"})
+                await handle.execute_update("approve", {"by": "wang", "on": released})
+                final = await handle.result()
+                verdicts[released] = (final.replied_on, final.late, final.overdue)
+        assert verdicts == {
+            "2017-07-10": (date(2017, 7, 10), False, False),
+            "2017-07-11": (date(2017, 7, 11), True, True),
+        }
 
 
 class TestClockRulesReadTheDayTaken:

@@ -7,22 +7,25 @@ On the time-skipping server with an in-process worker; the suite's SMTP server t
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import BEIJING, load_calendar
-from domain.case import CasePolicy, CaseState, Stage
+from domain.case import CaseInput, CasePolicy, CaseState, Stage
 from domain.clock import beijing_date
 from domain.config import ServiceRules
 from domain.outcomes import Outcome, Reason
 from domain.outgoing import DeliveryStatus, by_ref
 from tests.mail_server import Mailbox
 from tests.test_delivery import ProviderStub, provider  # noqa: F401 - the provider fixture
-from tests.workflow_support import case_worker, document_text, settled, start_case, state_of
+from tests.workflow_support import application, case_worker, document_text, settled, start_case, state_of
+from workflows.disclosure import DisclosureRequestWorkflow
 
 CAL = load_calendar()
 
@@ -182,6 +185,48 @@ class TestPost:
             )
         answer_by = st.consultations[0].answer_by
         assert answer_by is not None and answer_by.due == CAL.add_working_days(today, 15)
+
+
+class TestAcknowledgement:
+    async def test_an_agency_may_issue_no_acknowledgement_on_registration_or_on_receipt(
+        self, time_skipping_env: WorkflowEnvironment
+    ) -> None:
+        """With acknowledge_receipt off, neither a case in review from the start nor a confirmed receipt gets one."""
+        env = time_skipping_env
+        policy = CasePolicy(service=ServiceRules(acknowledge_receipt=False))
+        async with case_worker(env.client) as queue:
+            today = await working_morning(env)
+            at_once = await start_case(env.client, queue, today, policy=policy)
+            later = await start_case(env.client, queue, None, policy=policy)
+            await later.execute_update("confirm_receipt", {"by": "desk", "received": today.isoformat()})
+            confirmed = await settled(later, acknowledges=False)
+            default = await settled(await start_case(env.client, queue, today))
+            st = await settled(at_once, acknowledges=False)
+        assert [o.kind for o in default.outgoing] == ["acknowledgement"]  # the default issues one
+        assert st.outgoing == [] and confirmed.outgoing == []
+        assert confirmed.stage is Stage.REVIEW and not any(e.action == "issued" for e in st.events + confirmed.events)
+
+    async def test_an_action_that_arrives_with_the_start_does_not_cost_the_acknowledgement(
+        self, time_skipping_env: WorkflowEnvironment
+    ) -> None:
+        """The proposal sent together with the start runs first; the case is still acknowledged, once."""
+        env = time_skipping_env
+        async with case_worker(env.client) as queue:
+            today = await working_morning(env)
+            app = application(received=today.isoformat())
+            case_id = "T-" + uuid.uuid4().hex[:8].upper()
+            inp = CaseInput(case_id=case_id, agency_code="TEST", application=app, policy=CasePolicy())
+            start = WithStartWorkflowOperation(
+                DisclosureRequestWorkflow.run,
+                inp,
+                id=case_id,
+                task_queue=queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            )
+            await env.client.execute_update_with_start_workflow("approve", {"by": "li"}, start_workflow_operation=start)
+            st = await settled(await start.workflow_handle())
+        assert st.stage is Stage.SECRECY_REVIEW
+        assert [o.kind for o in st.outgoing] == ["acknowledgement"]
 
 
 class TestRecordDelivery:

@@ -145,16 +145,17 @@ def document_text(path: str | Path) -> str:
     return re.sub(r"—\d+—", "", "".join(out.decode("utf-8").split()))  # page numbers (—1—) too
 
 
-async def settled(handle: WorkflowHandle[Any, Any], tries: int = 600) -> CaseState:
+async def settled(handle: WorkflowHandle[Any, Any], tries: int = 600, *, acknowledges: bool = True) -> CaseState:
     """The case once it has issued its documents and sent what it sends by itself.
 
     Both follow the actions that call for them: an action answers first, its notice is issued and e-mailed
-    right after.
+    right after. ``acknowledges``: whether the case's agency issues an acknowledgement on registration.
     """
     for _ in range(tries):
         state = await state_of(handle)
         acknowledged = (
-            state.received is None
+            not acknowledges
+            or state.received is None
             or any(o.kind == "acknowledgement" for o in state.outgoing)
             or any(e.action == "imported" for e in state.events)  # acknowledged before it was imported
         )

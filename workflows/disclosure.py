@@ -117,7 +117,19 @@ class DisclosureRequestWorkflow(Serving):
             st.stage is Stage.REVIEW or (st.clock is not None and workflow.patched("clock-whatever-the-stage"))
         ):
             await self._recompute_clock("registered")
-        if documents and inp.resume is None and st.stage is Stage.REVIEW and not st.outgoing:
+        acknowledge = documents and self._issues(DocumentKind.ACKNOWLEDGEMENT) and inp.resume is None
+        # An action that arrives with the start runs before this point and may have moved the stage on; since
+        # this patch a case received at registration is acknowledged whatever its stage now.
+        received_at_start = st.stage is Stage.REVIEW or (
+            st.received is not None
+            and st.stage is not Stage.CLOSED
+            and workflow.patched("acknowledge-whatever-the-stage")
+        )
+        # A receipt confirmed with the start has queued the acknowledgement already: once is enough.
+        queued = any(p.kind == DocumentKind.ACKNOWLEDGEMENT.value for p in st.to_issue)
+        if queued and workflow.patched("acknowledge-whatever-the-stage"):
+            acknowledge = False
+        if acknowledge and received_at_start and not st.outgoing:
             async with self._lock:
                 self._queue_document(DocumentKind.ACKNOWLEDGEMENT)
         self._index()
@@ -249,7 +261,7 @@ class DisclosureRequestWorkflow(Serving):
                 raise ApplicationError(
                     reason, "refused.cannot_apply", type="ActionNotAllowed", non_retryable=True
                 ) from None
-            if documents and sent_as in NOTICE_DOCUMENTS:
+            if documents and sent_as in NOTICE_DOCUMENTS and self._issues(NOTICE_DOCUMENTS[sent_as]):
                 taken_on = new.events[-1].on
                 self._queue_document(
                     NOTICE_DOCUMENTS[sent_as],

@@ -111,6 +111,10 @@ class Serving:
             st.served_periods = self._serves
         return self._serves
 
+    def _issues(self, kind: DocumentKind) -> bool:
+        """Whether the agency issues ``kind`` (the acknowledgement may be turned off by configuration)."""
+        return kind is not DocumentKind.ACKNOWLEDGEMENT or self._inp.policy.service.acknowledge_receipt
+
     def _queue_document(
         self, kind: DocumentKind, key: str = "main", *, issued_on: date | None = None, entered_late: bool = False
     ) -> None:
