@@ -129,6 +129,15 @@ def run() -> None:
         code = 130
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception as exc:
+        # A bad OGI_* value is the operator's input, said in one line like any other (exit 2), not a traceback.
+        if type(exc).__name__ != "SettingsError":
+            raise
+        from domain.messages import Msg
+        from infra.i18n import translate
+
+        sys.stderr.write(translate(Msg("error: {message}", message=str(exc))) + "\n")
+        code = 2
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

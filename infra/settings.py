@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     sms_hours: str = "08:00-21:00"
     """Beijing hours in which SMS may go out (``domain.quiet_hours``); none at night (PowerEasy practice)."""
 
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _default_lang(cls, value: object) -> object:
+        # An empty OGI_LANG is the default language, as the CLI's own lookup (infra.i18n) takes it.
+        return "zh" if value == "" else value
+
     @field_validator("api_url", "internal_api_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:

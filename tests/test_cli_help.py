@@ -244,3 +244,17 @@ class TestPipes:
         assert "2024-02-04\t星期日\t调休上班" in lines
         assert all(len(line.split("\t")) == 3 for line in lines)
         assert done.stderr.startswith("2024 年：已公布")
+
+
+class TestBadSettings:
+    def test_a_bad_ogi_value_is_one_line_and_exit_2(self, tmp_path: Path) -> None:
+        """OGI_AUTH=maybe names the variable and the values it takes: no traceback."""
+        env = {**os.environ, "OGI_HOME": str(tmp_path), "OGI_AUTH": "maybe", "OGI_LANG": "en"}
+        done = subprocess.run([OGI, "doctor"], env=env, capture_output=True, text=True, check=False, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().splitlines() == ["error: OGI_AUTH: Input should be 'on' or 'off'"]
+
+    def test_an_empty_ogi_lang_is_the_default_language(self) -> None:
+        from infra.settings import Settings
+
+        assert Settings(lang="").lang == "zh"  # type: ignore[arg-type]
