@@ -15,6 +15,7 @@ import pytest
 from temporalio.client import WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from domain.calendar import BEIJING, load_calendar
 from domain.case import CaseInput, CasePolicy, CaseState, Stage
@@ -22,10 +23,13 @@ from domain.clock import beijing_date
 from domain.config import ServiceRules
 from domain.outcomes import Outcome, Reason
 from domain.outgoing import DeliveryStatus, by_ref
+from infra.connection import data_converter
 from tests.mail_server import Mailbox
 from tests.test_delivery import ProviderStub, provider  # noqa: F401 - the provider fixture
 from tests.workflow_support import application, case_worker, document_text, settled, start_case, state_of
+from worker import sandbox_runner
 from workflows.disclosure import DisclosureRequestWorkflow
+from workflows.registry import WORKFLOWS
 
 CAL = load_calendar()
 
@@ -224,9 +228,16 @@ class TestAcknowledgement:
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             )
             await env.client.execute_update_with_start_workflow("approve", {"by": "li"}, start_workflow_operation=start)
-            st = await settled(await start.workflow_handle())
+            handle = await start.workflow_handle()
+            st = await settled(handle)
+            history = await handle.fetch_history()
         assert st.stage is Stage.SECRECY_REVIEW
         assert [o.kind for o in st.outgoing] == ["acknowledgement"]
+        # What a case records when its first action comes with the start replays (a worker restart).
+        replayed = await Replayer(
+            workflows=WORKFLOWS, workflow_runner=sandbox_runner(), data_converter=data_converter()
+        ).replay_workflow(history, raise_on_replay_failure=False)
+        assert replayed.replay_failure is None, replayed.replay_failure
 
 
 class TestRecordDelivery:
