@@ -6,16 +6,26 @@ A failure here means a change would break running cases; guard it with ``workflo
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from temporalio import activity
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer, Worker
 
+from activities.clock import ClockRequest, compute_clock_activity
+from domain.case import CaseInput, CasePolicy, CaseState, ClockView
 from infra.connection import data_converter
 from tests.history_scenarios import HISTORIES, SCENARIOS, record_all
 from worker import sandbox_runner
+from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.registry import WORKFLOWS
 
 COMMITTED = sorted(HISTORIES.rglob("*.json"))
@@ -83,3 +93,52 @@ async def test_the_patch_guard_is_what_keeps_old_cases_replaying(monkeypatch: py
         "nondeterminism" in str(unguarded.replay_failure).lower()
         or "Nondeterminism" in type(unguarded.replay_failure).__name__
     )
+
+
+@activity.defn(name="compute_clock")
+def _slow_clock(request: ClockRequest) -> ClockView:
+    """The clock computation of a worker under heavy load: it outlasts the workflow task that asked for it."""
+    time.sleep(SLOW_CLOCK_SECONDS)
+    return compute_clock_activity(request)
+
+
+SLOW_CLOCK_SECONDS = 9
+"""Longer than the 80 % of the 10 s workflow task timeout after which the worker heartbeats the task."""
+
+
+async def test_a_clock_slower_than_its_workflow_task_replays(time_skipping_env: WorkflowEnvironment) -> None:
+    """A case whose first clock computation outlasts its workflow task (a worker under load) replays.
+
+    The worker heartbeats the task while the local activity runs, so the case's later commands fall in a
+    task the history records apart; a worker restart must replay them the same.
+    """
+    from activities.registry import all_activities
+    from tests.workflow_support import application
+
+    env = time_skipping_env
+    queue = "slow-" + uuid.uuid4().hex[:8]
+    activities = [_slow_clock if a is compute_clock_activity else a for a in all_activities()]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        async with Worker(
+            env.client,
+            task_queue=queue,
+            workflows=WORKFLOWS,
+            activities=activities,
+            activity_executor=pool,
+            workflow_runner=sandbox_runner(),
+        ):
+            case_id = "T-" + uuid.uuid4().hex[:8].upper()
+            # Started without its clock, as a registration that could not compute one leaves it.
+            inp = CaseInput(case_id=case_id, agency_code="TEST", application=application(), policy=CasePolicy())
+            handle = await env.client.start_workflow(DisclosureRequestWorkflow.run, inp, id=case_id, task_queue=queue)
+            for _ in range(400):
+                state = await handle.query("state", result_type=CaseState)
+                if state.clock_view is not None:
+                    break
+                await asyncio.sleep(0.1)
+            assert state.clock_view is not None
+            history = await handle.fetch_history()
+    heartbeats = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED]
+    assert len(heartbeats) >= 2, "the computation did not outlast its workflow task: the test proves nothing"
+    result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
