@@ -7,13 +7,16 @@ where 31 March (开斋节 / 肉孜节) is a holiday.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cli import supervise_cmd
+from domain.calendar import BEIJING
 from domain.clock import beijing_date
 from domain.config import Agency, OgiConfig
 from infra import store
@@ -34,14 +37,26 @@ CONFIG_TOML = (
 )
 DAY = date(2025, 3, 25)
 NATIONAL_LAST, EID_LAST = date(2025, 4, 1), date(2025, 4, 2)
-TODAY = beijing_date(datetime.now(UTC))
+
+
+@pytest.fixture(autouse=True)
+def one_beijing_day() -> None:
+    """Each test runs within one Beijing day: near midnight (16:00 UTC) it waits for the new day.
+
+    The window is computed here and again by the command, each from its own today.
+    """
+    now = datetime.now(UTC).astimezone(BEIJING)
+    left = (datetime.combine(now.date() + timedelta(days=1), dt_time(0), BEIJING) - now).total_seconds()
+    if left < 60:
+        time.sleep(left + 1)
 
 
 def first_window_where_regions_differ(calendars: AgencyCalendars) -> tuple[int, date, date]:
     """The smallest ``--days`` from today whose last day in Ningxia is later than nationally."""
+    today = beijing_date(datetime.now(UTC))
     for days in range(1, 366):
-        national = calendars.of_region(None).add_working_days(TODAY, days)
-        ningxia = calendars.of_region("ningxia").add_working_days(TODAY, days)
+        national = calendars.of_region(None).add_working_days(today, days)
+        ningxia = calendars.of_region("ningxia").add_working_days(today, days)
         if ningxia != national:
             return days, national, ningxia
     pytest.fail("no Ningxia holiday on a weekday within a year of today: extend domain/data/regional_holidays.json")
