@@ -26,11 +26,7 @@ from pydantic import BaseModel
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.archive import ArchiveRequest, archive_cases, case_row
 from activities.intake import RegisterRequest, Registration, register_many
@@ -49,17 +45,16 @@ from domain.messages import Msg
 from domain.outcomes import Outcome
 from infra import store
 from infra.applicant_secret import ApplicantKeyError
-from infra.connection import task_queue
 from infra.log import get_logger
 from infra.paths import config_path, notices_dir
 from infra.settings import settings
 from infra.users import UserError, find_user
 from service.errors import BadInput, Unavailable
 from service.identities import Principal
+from service.intake import start_case_workflow
 from service.spreadsheets import Sheet, SheetError, read_sheet
-from service.temporal import acting_as, client
 from workflows import search_attributes as sa
-from workflows.disclosure import DisclosureRequestWorkflow, day_start
+from workflows.disclosure import day_start
 
 log = get_logger(__name__)
 
@@ -506,29 +501,17 @@ async def _start_case(principal: Principal, ready: _Ready, state: CaseState) -> 
         registered_by=ActorRef(id=principal.actor.id, name=principal.actor.name),
         resume=state,
     )
-    temporal = await client()
-    try:
-        with acting_as(principal.actor):
-            await temporal.start_workflow(
-                DisclosureRequestWorkflow.run,
-                inp,
-                id=state.id,
-                task_queue=task_queue(),
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                search_attributes=_search_attributes(state),
-                static_summary=f"{state.id} · {state.agency} · imported · {state.stage.value}",
-            )
-    except WorkflowAlreadyStartedError:
-        return  # started by an earlier run of this import
-    except RPCError as exc:
-        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            msg = (
-                f"Temporal did not answer while starting imported case {state.id}: {exc.message}; the cases imported "
-                "so far are kept: run the same import again to finish it"
-            )
-            raise Unavailable(msg) from None
-        raise
+    # A case started by an earlier run of this import is left as it is.
+    await start_case_workflow(
+        principal,
+        inp,
+        _search_attributes(state),
+        f"{state.id} · {state.agency} · imported · {state.stage.value}",
+        lambda detail: (
+            f"Temporal did not answer while starting imported case {state.id}: {detail}; the cases imported "
+            "so far are kept: run the same import again to finish it"
+        ),
+    )
 
 
 def _search_attributes(state: CaseState) -> TypedSearchAttributes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -183,6 +184,31 @@ def case_summary(inp: CaseInput) -> str:
 
 async def _start_case(principal: Principal, inp: CaseInput, application: Application) -> bool:
     """Start the case workflow (id = tracking number); False when it was started before."""
+    return await start_case_workflow(
+        principal,
+        inp,
+        _search_attributes(application, inp),
+        case_summary(inp),
+        lambda detail: Msg(
+            "Temporal did not answer while starting case {id} ({detail}); send the same "
+            "application again (same external_ref) to finish its registration under the same number",
+            id=inp.case_id,
+            detail=detail,
+        ),
+    )
+
+
+async def start_case_workflow(
+    principal: Principal,
+    inp: CaseInput,
+    search_attributes: TypedSearchAttributes,
+    summary: str,
+    unavailable: Callable[[str], Msg | str],
+) -> bool:
+    """Start a case's workflow as ``principal`` (id = tracking number); False when it was started before.
+
+    When Temporal does not answer, ``unavailable(detail)`` tells the caller how to finish the start.
+    """
     temporal = await client()
     try:
         with acting_as(principal.actor):
@@ -193,21 +219,14 @@ async def _start_case(principal: Principal, inp: CaseInput, application: Applica
                 task_queue=task_queue(),
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                search_attributes=_search_attributes(application, inp),
-                static_summary=case_summary(inp),
+                search_attributes=search_attributes,
+                static_summary=summary,
             )
     except WorkflowAlreadyStartedError:
         return False
     except RPCError as exc:
         if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            msg = Msg(
-                "Temporal did not answer while starting case {id} ({detail}); send the same "
-                "application again (same external_ref) to finish its registration under the same number",
-                id=inp.case_id,
-                detail=exc.message,
-            )
-
-            raise Unavailable(msg) from None
+            raise Unavailable(unavailable(exc.message)) from None
         raise
     return True
 
