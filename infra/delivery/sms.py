@@ -150,17 +150,8 @@ def send_aliyun(message: SmsMessage, config: SmsConfig, now: datetime | None = N
     body = _call("aliyun", lambda c: c.get(config.base_url or ALIYUN_URL, params=params), config.timeout)
     code = str(body.get("Code", ""))
     if code != "OK":
-        answer = f"{code}: {body.get('Message', '')}"
-        permanent = not code.startswith(_ALIYUN_TRANSIENT)
-        raise DeliveryFailed(f"Alibaba Cloud SMS refused the message: {answer}", permanent=permanent, answer=answer)
-    return SmsReceipt(
-        provider="aliyun",
-        message_id=str(body.get("BizId", "")),
-        request_id=str(body.get("RequestId", "")),
-        accepted_at=datetime.now(UTC),
-        to_masked=mask_phone(message.phone),
-        audit=delivery_audit_line("sms", message.phone),
-    )
+        raise _refused("Alibaba Cloud SMS", "message", code, body.get("Message", ""), _ALIYUN_TRANSIENT)
+    return _receipt("aliyun", message, body.get("BizId", ""), body.get("RequestId", ""))
 
 
 # -- Tencent Cloud: TC3-HMAC-SHA256 (API 3.0) --
@@ -239,23 +230,32 @@ def send_tencent(message: SmsMessage, config: SmsConfig, now: datetime | None = 
     body = _call("tencent", lambda c: c.post(url, content=payload, headers=headers), config.timeout)
     response = body.get("Response", {})
     if "Error" in response:
-        code, text = response["Error"].get("Code", ""), response["Error"].get("Message", "")
-        answer = f"{code}: {text}"
-        raise DeliveryFailed(
-            f"Tencent Cloud SMS refused the request: {answer}",
-            permanent=not str(code).startswith(_TENCENT_TRANSIENT),
-            answer=answer,
+        error = response["Error"]
+        raise _refused(
+            "Tencent Cloud SMS", "request", error.get("Code", ""), error.get("Message", ""), _TENCENT_TRANSIENT
         )
     status = (response.get("SendStatusSet") or [{}])[0]
     if status.get("Code") != "Ok":
-        code = str(status.get("Code", ""))
-        answer = f"{code}: {status.get('Message', '')}"
-        permanent = not code.startswith(_TENCENT_TRANSIENT)
-        raise DeliveryFailed(f"Tencent Cloud SMS refused the message: {answer}", permanent=permanent, answer=answer)
+        raise _refused(
+            "Tencent Cloud SMS", "message", status.get("Code", ""), status.get("Message", ""), _TENCENT_TRANSIENT
+        )
+    return _receipt("tencent", message, status.get("SerialNo", ""), response.get("RequestId", ""))
+
+
+def _refused(service: str, what: str, code: object, text: object, transient: tuple[str, ...]) -> DeliveryFailed:
+    """A provider's refusal with its code and text; permanent unless the code is one of its transient ones."""
+    answer = f"{code}: {text}"
+    return DeliveryFailed(
+        f"{service} refused the {what}: {answer}", permanent=not str(code).startswith(transient), answer=answer
+    )
+
+
+def _receipt(provider: str, message: SmsMessage, message_id: object, request_id: object) -> SmsReceipt:
+    """What the provider answered for an accepted message; the phone masked."""
     return SmsReceipt(
-        provider="tencent",
-        message_id=str(status.get("SerialNo", "")),
-        request_id=str(response.get("RequestId", "")),
+        provider=provider,
+        message_id=str(message_id),
+        request_id=str(request_id),
         accepted_at=datetime.now(UTC),
         to_masked=mask_phone(message.phone),
         audit=delivery_audit_line("sms", message.phone),
