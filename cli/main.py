@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 import typer
 
@@ -31,6 +32,9 @@ from cli import (
     templates_cmd,
 )
 from cli.helptext import show_flags_as_flags
+
+CORE_LOG_GRACE_S = 0.1
+"""How long a command that used the Temporal client waits at exit for the core's forwarded log lines."""
 
 show_flags_as_flags()
 app = typer.Typer(
@@ -138,9 +142,21 @@ def run() -> None:
 
         sys.stderr.write(translate(Msg("error: {message}", message=str(exc))) + "\n")
         code = 2
+    _let_core_logs_arrive()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _let_core_logs_arrive() -> None:
+    """Give the Temporal core's last log lines (a payload warning) time to reach stderr before ``os._exit``.
+
+    The core forwards its logs in batches every 10 ms from its own threads; a command that exits at once
+    would drop the last batch. Only a process that started the Temporal runtime waits.
+    """
+    connection = sys.modules.get("infra.connection")
+    if connection is not None and connection.runtime.cache_info().currsize:
+        time.sleep(CORE_LOG_GRACE_S)
 
 
 def _said(word: str) -> str:
