@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
+from sqlalchemy import Connection
 from temporalio import activity
 
 from domain.application import Application
@@ -109,7 +110,11 @@ def archive_case(request: ArchiveRequest) -> bool:
 
 def archive_cases(requests: list[ArchiveRequest]) -> list[bool]:
     """``archive_case`` for many cases: their rows in one transaction, then their events in one (an import's batch)."""
-    written = store.upsert_case_records([r.row for r in requests])
+    written: list[bool] = []
+
+    def rows(conn: Connection) -> None:
+        written[:] = store.upsert_case_records_on(conn, [r.row for r in requests])
+
     entries: list[audit_log.Pending] = [
         (
             "case_event" if event.accepted else "action_refused",
@@ -123,8 +128,8 @@ def archive_cases(requests: list[ArchiveRequest]) -> list[bool]:
         for request in requests
         for offset, event in enumerate(request.events)
     ]
-    if entries:
-        audit_log.append_many(entries)
+    # The rows and their entries in one transaction: one commit per action, not two.
+    audit_log.append_many(entries, alongside=rows)
     return written
 
 

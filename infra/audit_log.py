@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,8 +92,12 @@ Pending = tuple[str, str | None, str | None, str | None, str | None, dict[str, A
 """kind, actor_id, actor, case_id, action, detail, entry_key."""
 
 
-def append_many(entries: list[Pending]) -> list[int | None]:
-    """Append entries in order in one transaction; a ``None`` for each whose ``entry_key`` is there already."""
+def append_many(entries: list[Pending], *, alongside: Callable[[Connection], object] | None = None) -> list[int | None]:
+    """Append entries in order in one transaction; a ``None`` for each whose ``entry_key`` is there already.
+
+    ``alongside(conn)`` writes in the same transaction, before the entries (the archive's row of the case):
+    one commit for both, and the row is never written without its entries. It runs again on a retry.
+    """
     keys = load_private("audit")
     kid = keys.active
     out: list[int | None] = []
@@ -101,6 +105,10 @@ def append_many(entries: list[Pending]) -> list[int | None]:
         try:
             with engine().begin() as conn:
                 _lock(conn)
+                if alongside is not None:
+                    alongside(conn)
+                if not entries:
+                    return []
                 last = conn.execute(
                     select(audit_log.c.seq, audit_log.c.mac).order_by(audit_log.c.seq.desc()).limit(1)
                 ).first()

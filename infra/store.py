@@ -10,6 +10,7 @@ or is behind, instead of creating or migrating one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -522,34 +524,47 @@ def upsert_case_record(record: CaseRecord) -> bool:
 def upsert_case_records(records: list[CaseRecord]) -> list[bool]:
     """``upsert_case_record`` for many distinct cases in one transaction (an import's batch), 100 per statement."""
     with engine().begin() as conn:
-        if conn.dialect.name not in ("sqlite", "postgresql") or len(records) == 1:
-            return [_upsert(conn, record) for record in records]
-        written: set[str] = set()
-        for start in range(0, len(records), 100):
-            rows = [_case_row(r) for r in records[start : start + 100]]
-            ins = sqlite.insert(cases) if conn.dialect.name == "sqlite" else postgresql.insert(cases)
-            stmt = ins.values(rows).on_conflict_do_update(
-                index_elements=[cases.c.case_id],
-                set_={k: ins.excluded[k] for k in rows[0] if k != "case_id"},
-                where=cases.c.revision <= ins.excluded.revision,
-            )
-            written.update(conn.execute(stmt.returning(cases.c.case_id)).scalars())
-        return [r.case_id in written for r in records]
+        return upsert_case_records_on(conn, records)
 
 
-def _upsert(conn: Connection, record: CaseRecord) -> bool:
-    row = _case_row(record)
-    changes = {k: v for k, v in row.items() if k != "case_id"}
-    dialect = conn.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        ins = sqlite.insert(cases) if dialect == "sqlite" else postgresql.insert(cases)
-        stmt = ins.values(**row).on_conflict_do_update(
+def upsert_case_records_on(conn: Connection, records: list[CaseRecord]) -> list[bool]:
+    """``upsert_case_records`` inside a transaction the caller holds (the archive writes its audit entries in it)."""
+    if conn.dialect.name not in ("sqlite", "postgresql"):
+        return [_upsert_portably(conn, record) for record in records]
+    if len(records) == 1:
+        # One case's row (every action of every case): a statement built once, its values bound per call.
+        row = _case_row(records[0])
+        return [conn.execute(_upsert_statement(conn.dialect.name, tuple(row)), row).first() is not None]
+    written: set[str] = set()
+    for start in range(0, len(records), 100):
+        rows = [_case_row(r) for r in records[start : start + 100]]
+        ins = sqlite.insert(cases) if conn.dialect.name == "sqlite" else postgresql.insert(cases)
+        stmt = ins.values(rows).on_conflict_do_update(
             index_elements=[cases.c.case_id],
-            set_={k: ins.excluded[k] for k in changes},
+            set_={k: ins.excluded[k] for k in rows[0] if k != "case_id"},
             where=cases.c.revision <= ins.excluded.revision,
         )
-        # RETURNING, not rowcount: psycopg reports -1 for an upsert; a skipped update returns no row.
-        return conn.execute(stmt.returning(cases.c.case_id)).first() is not None
+        written.update(conn.execute(stmt.returning(cases.c.case_id)).scalars())
+    return [r.case_id in written for r in records]
+
+
+@functools.cache
+def _upsert_statement(dialect: str, columns: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE of one row, newer revisions only; RETURNING the id when written.
+
+    RETURNING, not rowcount: psycopg reports -1 for an upsert; a skipped update returns no row.
+    """
+    ins = sqlite.insert(cases) if dialect == "sqlite" else postgresql.insert(cases)
+    return ins.on_conflict_do_update(
+        index_elements=[cases.c.case_id],
+        set_={k: ins.excluded[k] for k in columns if k != "case_id"},
+        where=cases.c.revision <= ins.excluded.revision,
+    ).returning(cases.c.case_id)
+
+
+def _upsert_portably(conn: Connection, record: CaseRecord) -> bool:
+    row = _case_row(record)
+    changes = {k: v for k, v in row.items() if k != "case_id"}
     updated = conn.execute(
         update(cases).where(cases.c.case_id == record.case_id, cases.c.revision <= record.revision).values(**changes)
     )

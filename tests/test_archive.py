@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from sqlalchemy.exc import DBAPIError
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
@@ -187,6 +188,28 @@ class TestArchiveCase:
         logged = audit_log.entries(case_id=state.id)
         assert [(e.kind, e.action, e.entry_key) for e in logged] == [("case_event", "registered", f"{state.id}:0")]
         assert audit_log.verify().ok
+
+    def test_row_is_never_written_without_its_audit_entries(self, store_url: str) -> None:
+        """The row and the events' entries share one transaction: when the entries cannot be written, neither is the row."""
+        store.engine()
+        if store_url.startswith("sqlite"):
+            sql_run(
+                store_url, "CREATE TRIGGER refuse BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            sql_run(
+                store_url,
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse()",
+            )
+        state = a_case()
+        with pytest.raises((RuntimeError, DBAPIError)):
+            ActivityEnvironment().run(archive_case, archived(record_from_state(state), state))
+        assert sql_rows(store_url, "SELECT case_id FROM cases") == []
+        sql_run(store_url, "DROP TRIGGER refuse" + ("" if store_url.startswith("sqlite") else " ON audit_log"))
+        assert ActivityEnvironment().run(archive_case, archived(record_from_state(state), state)) is True
+        assert sql_rows(store_url, "SELECT case_id FROM cases") == [(state.id,)]
+        assert [e.entry_key for e in audit_log.entries(case_id=state.id)] == [f"{state.id}:0"]
 
     def test_read_model_row_masks_the_applicant(self, store_url: str) -> None:
         """The listing row shows the applicant masked and the request's first words, never the ID number."""
