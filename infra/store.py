@@ -531,26 +531,18 @@ def upsert_case_records_on(conn: Connection, records: list[CaseRecord]) -> list[
     """``upsert_case_records`` inside a transaction the caller holds (the archive writes its audit entries in it)."""
     if conn.dialect.name not in ("sqlite", "postgresql"):
         return [_upsert_portably(conn, record) for record in records]
-    if len(records) == 1:
-        # One case's row (every action of every case): a statement built once, its values bound per call.
-        row = _case_row(records[0])
-        return [conn.execute(_upsert_statement(conn.dialect.name, tuple(row)), row).first() is not None]
     written: set[str] = set()
     for start in range(0, len(records), 100):
         rows = [_case_row(r) for r in records[start : start + 100]]
-        ins = sqlite.insert(cases) if conn.dialect.name == "sqlite" else postgresql.insert(cases)
-        stmt = ins.values(rows).on_conflict_do_update(
-            index_elements=[cases.c.case_id],
-            set_={k: ins.excluded[k] for k in rows[0] if k != "case_id"},
-            where=cases.c.revision <= ins.excluded.revision,
-        )
-        written.update(conn.execute(stmt.returning(cases.c.case_id)).scalars())
+        # One statement, built once, for every batch: one case's row at every action, or an import's 100.
+        statement = _upsert_statement(conn.dialect.name, tuple(rows[0]))
+        written.update(conn.execute(statement, rows).scalars())
     return [r.case_id in written for r in records]
 
 
 @functools.cache
 def _upsert_statement(dialect: str, columns: tuple[str, ...]) -> Any:
-    """INSERT … ON CONFLICT DO UPDATE of one row, newer revisions only; RETURNING the id when written.
+    """INSERT … ON CONFLICT DO UPDATE of the rows bound to it, newer revisions only; RETURNING the ids written.
 
     RETURNING, not rowcount: psycopg reports -1 for an upsert; a skipped update returns no row.
     """

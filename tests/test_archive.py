@@ -170,6 +170,17 @@ class TestArchiveCase:
         assert env.run(archive_case, archived(record_from_state(a_case()))) is False
         assert sql_rows(store_url, "SELECT stage, revision FROM cases") == [("secrecy_review", 5)]
 
+    def test_a_batch_writes_each_row_unless_a_newer_one_is_stored(self, store_url: str) -> None:
+        """An import's batch (more than one statement's 100 rows): each row written, a stored newer one kept."""
+        base = record_from_state(a_case())
+        batch = [base.model_copy(update={"case_id": f"LAMZ-2025-{i:06d}", "revision": 2}) for i in range(1, 151)]
+        newer = batch[120].model_copy(update={"revision": 9, "stage": Stage.SECRECY_REVIEW})
+        assert store.upsert_case_records([newer]) == [True]
+        written = store.upsert_case_records(batch)
+        assert written == [i != 120 for i in range(150)]
+        assert sql_rows(store_url, "SELECT COUNT(*), MAX(revision) FROM cases") == [(150, 9)]
+        assert store.case_record(newer.case_id) == newer
+
     def test_archive_survives_a_restart(self, store_url: str) -> None:
         """After the engine is disposed (a restart), a new engine on the same file reads the record back."""
         record = record_from_state(closed(Outcome.DISCLOSED, []))
