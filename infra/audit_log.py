@@ -104,11 +104,12 @@ def append_many(entries: list[Pending], *, alongside: Callable[[Connection], obj
     for _ in range(5):
         try:
             with engine().begin() as conn:
-                _lock(conn)
+                if entries:
+                    _lock(conn)  # taken before the row is written, as every appender takes it first
                 if alongside is not None:
                     alongside(conn)
                 if not entries:
-                    return []
+                    return []  # the row alone: the chain is not touched, so its lock is not needed
                 last = conn.execute(
                     select(audit_log.c.seq, audit_log.c.mac).order_by(audit_log.c.seq.desc()).limit(1)
                 ).first()
