@@ -278,12 +278,7 @@ def run(
     encrypted = os.environ.get("OGI_ENCRYPTION", "on").lower() != "off"
     codec_url = f"http://{ip}:{codec_port}" if encrypted else None
     server_log = (home / "temporal-server.log").open("ab")
-    server = subprocess.Popen(
-        dev_server_command(port, ui_port, db, ip=ip, codec_endpoint=codec_url),
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    server: subprocess.Popen[bytes] | None = None
     os.chmod(home, 0o700)
     stopping = False
 
@@ -322,6 +317,17 @@ def run(
         children.append(Child("codec", codec_argv, env, logs["codec"]))
     code = 0
     try:
+        # What listens on this stack's own ports starts before the dev server, which takes further ports at
+        # random (its HTTP API, metrics, internal services): started after it, ogi serve once found its port taken.
+        for child in children:
+            if child.name != "worker":
+                child.start()
+        server = subprocess.Popen(
+            dev_server_command(port, ui_port, db, ip=ip, codec_endpoint=codec_url),
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             setup_note = asyncio.run(_wait_and_setup(address, server))
         except RuntimeError as exc:
@@ -329,7 +335,8 @@ def run(
             code = EXIT_UNAVAILABLE
             return
         for child in children:
-            child.start()
+            if child.name == "worker":
+                child.start()
         if not no_worker and not asyncio.run(_worker_polls(address, HEALTH_TIMEOUT_S)):
             typer.echo(f"error: the worker did not start polling; see {home / 'worker.log'}", err=True)
             code = EXIT_UNAVAILABLE
