@@ -67,28 +67,38 @@ def _sm2() -> Any:
     return sm2
 
 
+def _sm2_crypt(private_hex: str, public_hex: str) -> Any:
+    """Gmssl's SM2 object for raw keys (public key: x‖y, 128 hex digits, no ``04`` prefix).
+
+    The key is set after construction: gmssl's constructor drops a leading ``04`` with
+    ``lstrip("04")``, which also strips any 0 and 4 digits of x after it, so about one key in 256
+    (x beginning with 04) would sign with a mangled key and fail.
+    """
+    crypt = _sm2().CryptSM2(private_key=private_hex, public_key="")
+    crypt.public_key = public_hex
+    return crypt
+
+
+def _sm2_public_hex(private_hex: str) -> str:
+    public_hex: str = _sm2_crypt(private_hex, "")._kg(int(private_hex, 16), _sm2().default_ecc_table["g"])
+    return public_hex
+
+
 def _sm2_generate() -> tuple[bytes, bytes]:
-    sm2 = _sm2()
-    order = int(sm2.default_ecc_table["n"], 16)
+    order = int(_sm2().default_ecc_table["n"], 16)
     private_int = int.from_bytes(os.urandom(32), "big") % (order - 1) + 1
     private_hex = f"{private_int:064x}"
-    crypt = sm2.CryptSM2(private_key=private_hex, public_key="")
-    public_hex = crypt._kg(private_int, sm2.default_ecc_table["g"])
-    return bytes.fromhex(private_hex), bytes.fromhex(public_hex)
+    return bytes.fromhex(private_hex), bytes.fromhex(_sm2_public_hex(private_hex))
 
 
 def _sm2_sign(private: bytes, data: bytes) -> bytes:
-    sm2 = _sm2()
-    crypt = sm2.CryptSM2(private_key=private.hex(), public_key="")
-    public_hex = crypt._kg(int(private.hex(), 16), sm2.default_ecc_table["g"])
-    crypt = sm2.CryptSM2(private_key=private.hex(), public_key=public_hex)
+    crypt = _sm2_crypt(private.hex(), _sm2_public_hex(private.hex()))
     signature_hex: str = crypt.sign_with_sm3(data, os.urandom(32).hex())
     return bytes.fromhex(signature_hex)
 
 
 def _sm2_verify(public: bytes, data: bytes, signature: bytes) -> bool:
-    sm2 = _sm2()
-    crypt = sm2.CryptSM2(private_key="", public_key=public.hex())
+    crypt = _sm2_crypt("", public.hex())
     try:
         return bool(crypt.verify_with_sm3(signature.hex(), data))
     except (ValueError, TypeError, IndexError):

@@ -13,7 +13,7 @@ import pytest
 
 from domain.actor import Actor
 from domain.config import Role
-from infra import audit_log, jws, signing_keys
+from infra import audit_log, crypto, jws, signing_keys
 from infra.assertions import AssertionRefused, Verifier, sign_assertion
 from infra.codec import load_codec
 
@@ -45,6 +45,21 @@ def test_sm2_token_verifies_and_a_tampered_one_does_not(sm_home: Path) -> None:
     forged = f"{head}.{body[:-2]}{'A' if body[-2] != 'A' else 'B'}{body[-1]}.{sig}"
     with pytest.raises(jws.TokenError):
         jws.verify(forged, signing_keys.load_public("token"), typ="at+jwt", now=now)
+
+
+@pytest.mark.parametrize("private_int", [11, 12345])
+def test_sm2_signs_with_a_public_key_beginning_04(private_int: int) -> None:
+    """About one SM2 key in 256 has a public x beginning with 04; it signs and verifies like any other.
+
+    Private key 11 gives such a point (x = 04b3cb…); 12345 is an ordinary one beside it.
+    """
+    sm2_signer = crypto.signer("SM2")
+    private = private_int.to_bytes(32, "big")
+    public = bytes.fromhex(crypto._sm2_public_hex(private.hex()))
+    assert (public.hex().startswith("04")) == (private_int == 11)
+    signature = sm2_signer.sign(private, b"ogi")
+    assert sm2_signer.verify(public, b"ogi", signature)
+    assert not sm2_signer.verify(public, b"ogj", signature)
 
 
 def test_sm2_assertion_checked_by_the_worker(sm_home: Path) -> None:
