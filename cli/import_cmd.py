@@ -39,7 +39,8 @@ def _where(problem: dict[str, Any]) -> str:
 
 
 def _write_template(target: str, as_json: bool) -> None:
-    from domain.import_template import CASES_SHEET, INSTRUCTIONS_SHEET, instructions_grid, template_grid
+    from domain.import_sheet import INSTRUCTIONS_SHEET
+    from domain.import_template import CASES_SHEET, instructions_grid, template_grid
     from service.spreadsheets import csv_bytes, xlsx_bytes
 
     path = Path(target)

@@ -27,6 +27,7 @@ from domain.errors import ActionNotAllowed, OgiError
 from domain.fees import FeeMethod
 from domain.import_sheet import BY_KEY, ImportRow
 from domain.listing_sheet import STAGE_LABELS
+from domain.messages import Msg, Term, Text
 from domain.outcomes import REASONS, Outcome, Reason
 from domain.periods import agenda, period_deadline, periods_without_end, set_period_ends
 
@@ -42,7 +43,7 @@ EXTENSION_REASON = "未记录（导入）"
 class Unplaceable(OgiError):
     """A row's history the rules refuse: the column whose step could not be taken, and why."""
 
-    def __init__(self, key: str, message: str) -> None:
+    def __init__(self, key: str, message: Text) -> None:
         super().__init__(message)
         self.key = key
 
@@ -204,7 +205,7 @@ class _Replay:
             action = actions.check(step.name, step.payload, self.state, self.policy, self.now, step.actor)
             new = actions.apply(step.name, action, self.state, self.now, self.policy, step.actor)
         except ActionNotAllowed as exc:
-            raise Unplaceable(step.key, str(exc)) from None
+            raise Unplaceable(step.key, exc.message) from None
         self.state = new
         self.period_ends()
         sent_as = actions.acts_as(step.name, action, self.state)
@@ -214,11 +215,16 @@ class _Replay:
             self.state = actions.close_replied(self.state, instant, None)
 
 
-def _closed_before(state: CaseState, step: Step) -> str:
-    reason = REASONS[state.reasons[0]].label if state.reasons else "closed"
+def _closed_before(state: CaseState, step: Step) -> Msg:
+    reason = REASONS[state.reasons[0]].label if state.reasons else Msg("closed")
     closed = beijing_date(state.closed_at).isoformat() if state.closed_at else "?"
-    when = step.on.isoformat() if step.on else "today"
-    return f"the case had closed by itself on {closed} ({reason}) before this step ({when})"
+    when = step.on.isoformat() if step.on else Msg("today")
+    return Msg(
+        "the case had closed by itself on {closed} ({reason}) before this step ({when})",
+        closed=closed,
+        reason=reason,
+        when=when,
+    )
 
 
 def replay(inp: CaseInput, row: ImportRow, calendar: Calendar, now: datetime, history: History) -> CaseState:
@@ -237,7 +243,7 @@ def replay(inp: CaseInput, row: ImportRow, calendar: Calendar, now: datetime, hi
         try:
             state.clock_view = clock_under(policy, state.clock, calendar, row.received)
         except OgiError as exc:
-            raise Unplaceable("received", str(exc)) from None
+            raise Unplaceable("received", exc.message) from None
     try:
         for step in steps_of(row, history):
             run.take(step)
@@ -258,7 +264,7 @@ def replay(inp: CaseInput, row: ImportRow, calendar: Calendar, now: datetime, hi
     except OgiError as exc:
         if isinstance(exc, Unplaceable):
             raise
-        raise Unplaceable("received", str(exc)) from None
+        raise Unplaceable("received", exc.message) from None
     final = run.state
     _check_stage(row, final)
     _recorded_now(final, now)
@@ -284,27 +290,51 @@ def _check_stage(row: ImportRow, state: CaseState) -> None:
     lapse = row.closes_by_lapse
     if state.stage is row.stage:
         if lapse is not None and state.reasons != [lapse]:
-            msg = f"the case closed as {state.outcome.value if state.outcome else '?'}, not by the period running out"
+            msg = Msg("the case closed as {outcome}, not by the period running out", outcome=_outcome(state))
             raise Unplaceable("reasons", msg)
         last = _last_day(state, lapse)
         if last is not None and row.closed_on is not None and row.closed_on < last:
-            msg = f"{row.closed_on.isoformat()} is before the period ran out (its last day: {last.isoformat()})"
+            msg = Msg("{day} is before the period ran out (its last day: {last})", day=row.closed_on, last=last)
             raise Unplaceable("closed_on", msg)
         return
     said, found = STAGE_LABELS[row.stage], STAGE_LABELS[state.stage]
     if not state.stage.is_open:
-        reason = REASONS[state.reasons[0]].label if state.reasons else state.outcome
+        reason = REASONS[state.reasons[0]].label if state.reasons else _outcome(state)
         closed = beijing_date(state.closed_at).isoformat() if state.closed_at else "?"
-        msg = f"the row says {said}, but its dates close the case on {closed} ({reason}): import it as {found} with that outcome"
+        msg = Msg(
+            "the row says {said}, but its dates close the case on {closed} ({reason}): import it as {found} with that outcome",
+            said=said,
+            closed=closed,
+            reason=reason,
+            found=found,
+        )
         raise Unplaceable("stage", msg)
     last = _last_day(state, lapse)
     if lapse is not None and last is not None:
-        what = "the correction" if lapse is Reason.CORRECTION_NOT_MADE else "payment"
-        msg = f"the period for {what} runs until {last.isoformat()}: the case is not closed yet; import it as {found}"
+        if lapse is Reason.CORRECTION_NOT_MADE:
+            msg = Msg(
+                "the period for the correction runs until {last}: the case is not closed yet; import it as {found}",
+                last=last,
+                found=found,
+            )
+        else:
+            msg = Msg(
+                "the period for payment runs until {last}: the case is not closed yet; import it as {found}",
+                last=last,
+                found=found,
+            )
         raise Unplaceable("stage", msg)
-    raise Unplaceable(
-        "stage", f"the row says {said}, but its dates put the case at {found}; check 办理状态 and the dates"
+    msg = Msg(
+        "the row says {said}, but its dates put the case at {found}; check {status} and the dates",
+        said=said,
+        found=found,
+        status=BY_KEY["stage"].header,
     )
+    raise Unplaceable("stage", msg)
+
+
+def _outcome(state: CaseState) -> Term | str:
+    return Term("outcome", state.outcome.value) if state.outcome else "?"
 
 
 def _last_day(state: CaseState, lapse: Reason | None) -> date | None:

@@ -37,7 +37,9 @@ from domain.import_words import (
     Words,
     normal,
 )
+from domain.input_problems import input_problem
 from domain.listing_sheet import STAGE_LABELS
+from domain.messages import Msg, Text
 from domain.outcomes import Outcome, Reason
 from domain.vocabulary import ApplicantKind, Channel, Delivery, Stage
 
@@ -272,17 +274,25 @@ DATE_KEYS = frozenset(
 )
 
 
+INSTRUCTIONS_SHEET = "说明"
+"""The template's sheet that documents each column, its words and codes."""
+CLOSED_LABEL = STAGE_LABELS[Stage.CLOSED]
+
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,99}$")
 _SEPARATORS = re.compile(r"[；;、,，/\n]+")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
-class ImportProblem(BaseModel):
-    """Why a row (or the file) cannot be imported: the line, the column as the file names it, and the rule."""
+@dataclass(frozen=True)
+class ImportProblem:
+    """Why a row (or the file) cannot be imported: the line, the column as the file names it, and the rule.
+
+    The rule is a message said in the reader's language where it is shown (``service.imports``).
+    """
 
     line: int
-    column: str | None = None
-    message: str
+    column: str | None
+    message: Text
 
 
 class ImportRow(BaseModel):
@@ -363,17 +373,18 @@ def header_keys(headers: list[Cell], line: int = 1) -> tuple[dict[int, str], lis
         key = words.get(normal(text))
         if key is None:
             known = "、".join(c.header for c in COLUMNS)
-            problems.append(ImportProblem(line=line, column=text, message=f"unknown column; the columns are: {known}"))
+            msg = Msg("unknown column; the columns are: {known}", known=known)
+            problems.append(ImportProblem(line=line, column=text, message=msg))
             continue
         if key in seen:
-            msg = f"names the same column as '{seen[key]}'; keep one"
+            msg = Msg("names the same column as '{other}'; keep one", other=seen[key])
             problems.append(ImportProblem(line=line, column=text, message=msg))
             continue
         seen[key] = text
         keys[index] = key
     for column in COLUMNS:
         if column.required and column.key not in seen:
-            problems.append(ImportProblem(line=line, column=column.header, message="this column is missing"))
+            problems.append(ImportProblem(line=line, column=column.header, message=Msg("this column is missing")))
     return keys, problems
 
 
@@ -387,10 +398,12 @@ class _Cells:
         self.today = today
         self.problems: list[ImportProblem] = []
 
-    def problem(self, key: str, message: str) -> None:
-        self.problems.append(
-            ImportProblem(line=self.line, column=self.headers.get(key, BY_KEY[key].header), message=message)
-        )
+    def header(self, key: str) -> str:
+        """The column's header as the file names it."""
+        return self.headers.get(key, BY_KEY[key].header)
+
+    def problem(self, key: str, message: Msg) -> None:
+        self.problems.append(ImportProblem(line=self.line, column=self.header(key), message=message))
 
     def text(self, key: str, *, max_length: int = 200) -> str | None:
         value = self.cells.get(key)
@@ -404,7 +417,7 @@ class _Cells:
         if not text:
             return None
         if len(text) > max_length:
-            self.problem(key, f"longer than {max_length} characters")
+            self.problem(key, Msg("longer than {n} characters", n=max_length))
             return None
         return text
 
@@ -414,7 +427,7 @@ class _Cells:
             return None
         found = words.find(text)
         if found is None:
-            self.problem(key, f"'{text}' is not one of: {words.describe(values)}")
+            self.problem(key, Msg("'{text}' is not one of: {choices}", text=text, choices=words.describe(values)))
         return found
 
     def day(self, key: str) -> date | None:
@@ -433,11 +446,13 @@ class _Cells:
             except ValueError:
                 found = None
             if found is None:
-                self.problem(key, f"'{text}' is not a date; write YYYY-MM-DD (or format the cell as a date)")
+                self.problem(
+                    key, Msg("'{text}' is not a date; write YYYY-MM-DD (or format the cell as a date)", text=text)
+                )
                 return None
         assert found is not None
         if found > self.today:
-            self.problem(key, f"{found.isoformat()} is in the future (today is {self.today.isoformat()})")
+            self.problem(key, Msg("{day} is in the future (today is {today})", day=found, today=self.today))
             return None
         return found
 
@@ -448,7 +463,7 @@ class _Cells:
         try:
             return normalize_name(text)
         except NameProblem:
-            self.problem(key, "not a usable user name (no spaces or invisible characters); write the user's name")
+            self.problem(key, Msg("not a usable user name (no spaces or invisible characters); write the user's name"))
             return None
 
     def quantity(self, key: str) -> int | None:
@@ -456,7 +471,7 @@ class _Cells:
         if text is None:
             return None
         if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
-            self.problem(key, f"'{text}' is not a whole number from 1 to 1,000,000")
+            self.problem(key, Msg("'{text}' is not a whole number from 1 to 1,000,000", text=text))
             return None
         return int(text)
 
@@ -473,7 +488,12 @@ def read_row(
     stage_text = c.word("stage", STAGE_WORDS, IMPORTABLE_STAGES)
     stage = Stage(stage_text) if stage_text else None
     if stage is Stage.REPLYING:
-        c.problem("stage", "a reply being sent is not importable: import the case as 已办结 once it is made")
+        c.problem(
+            "stage",
+            Msg(
+                "a reply being sent is not importable: import the case as {closed} once it is made", closed=CLOSED_LABEL
+            ),
+        )
         stage = None
     reasons: list[Reason] = []
     for part in _SEPARATORS.split(c.text("reasons", max_length=500) or ""):
@@ -481,9 +501,12 @@ def read_row(
             continue
         found = REASON_WORDS.find(part)
         if found is None:
-            c.problem(
-                "reasons", f"'{part.strip()}' is not a reason; use the codes or labels of the template's 说明 sheet"
+            msg = Msg(
+                "'{text}' is not a reason; use the codes or labels of the template's sheet {sheet}",
+                text=part.strip(),
+                sheet=INSTRUCTIONS_SHEET,
             )
+            c.problem("reasons", msg)
             continue
         reasons.append(Reason(found))
     values: dict[str, object] = {
@@ -506,7 +529,7 @@ def read_row(
     values.update(personal)
     for column in COLUMNS:
         if column.required and values.get(_field(column.key)) is None and not _reported(c, column.key):
-            c.problem(column.key, "must be filled")
+            c.problem(column.key, Msg("must be filled"))
     if c.problems:
         return None, c.problems
     row = ImportRow.model_validate({"line": line, **values})
@@ -527,23 +550,44 @@ def _check_together(row: ImportRow, c: _Cells) -> None:
     """What the columns must say together: the stage's own facts, pairs of dates, nothing before receipt."""
     stage = row.stage
     if row.received is None and stage is not Stage.AWAITING_RECEIPT:
-        c.problem("received", f"must be filled unless 办理状态 is {STAGE_LABELS[Stage.AWAITING_RECEIPT]}")
+        msg = Msg(
+            "must be filled unless {status} is {stage}",
+            status=c.header("stage"),
+            stage=STAGE_LABELS[Stage.AWAITING_RECEIPT],
+        )
+        c.problem("received", msg)
     if stage is Stage.AWAITING_RECEIPT:
         steps = [k for k in sorted(DATE_KEYS) if getattr(row, k) is not None and k != "received"]
         if row.received is not None or steps or row.outcome is not None:
-            c.problem("stage", "a case awaiting confirmation of receipt has no receipt date, steps or outcome yet")
+            c.problem("stage", Msg("a case awaiting confirmation of receipt has no receipt date, steps or outcome yet"))
     if stage in (Stage.CLOSED, Stage.SECRECY_REVIEW) and row.outcome is None:
-        c.problem("outcome", f"must be filled when 办理状态 is {STAGE_LABELS[stage]}")
+        c.problem(
+            "outcome",
+            Msg("must be filled when {status} is {stage}", status=c.header("stage"), stage=STAGE_LABELS[stage]),
+        )
     if stage not in (Stage.CLOSED, Stage.SECRECY_REVIEW) and (row.outcome is not None or row.reasons):
-        c.problem("outcome", f"an open case at {STAGE_LABELS[stage]} has no outcome yet; leave 办理结果 and 理由 empty")
+        msg = Msg(
+            "an open case at {stage} has no outcome yet; leave {outcome} and {reasons} empty",
+            stage=STAGE_LABELS[stage],
+            outcome=c.header("outcome"),
+            reasons=c.header("reasons"),
+        )
+        c.problem("outcome", msg)
     if stage is Stage.CLOSED and row.closed_on is None and row.closes_by_lapse is None:
-        c.problem("closed_on", "must be filled for a closed case (the day the reply was made, or of the withdrawal)")
+        c.problem(
+            "closed_on", Msg("must be filled for a closed case (the day the reply was made, or of the withdrawal)")
+        )
     if stage is not Stage.CLOSED and row.closed_on is not None:
-        c.problem("closed_on", "only a closed case has one; leave it empty or set 办理状态 to 已办结")
+        msg = Msg(
+            "only a closed case has one; leave it empty or set {status} to {closed}",
+            status=c.header("stage"),
+            closed=CLOSED_LABEL,
+        )
+        c.problem("closed_on", msg)
     if stage is Stage.SECRECY_REVIEW and row.outcome is Outcome.WITHDRAWN:
-        c.problem("outcome", "a withdrawal is not an answer awaiting the secrecy check")
+        c.problem("outcome", Msg("a withdrawal is not an answer awaiting the secrecy check"))
     if row.outcome is Outcome.WITHDRAWN and row.reasons:
-        c.problem("reasons", "a withdrawal takes no reason")
+        c.problem("reasons", Msg("a withdrawal takes no reason"))
     pairs = (
         ("correction_received_on", "correction_requested_on"),
         ("consultation_answered_on", "consulted_on"),
@@ -558,7 +602,7 @@ def _check_together(row: ImportRow, c: _Cells) -> None:
     )
     for given, needed in pairs:
         if getattr(row, given) is not None and getattr(row, needed) is None:
-            c.problem(needed, f"must be filled with {c.headers.get(given, BY_KEY[given].header)}")
+            c.problem(needed, Msg("must be filled with {column}", column=c.headers.get(given, BY_KEY[given].header)))
     for earlier, later in (
         ("correction_requested_on", "correction_received_on"),
         ("consulted_on", "consultation_answered_on"),
@@ -567,12 +611,12 @@ def _check_together(row: ImportRow, c: _Cells) -> None:
         first, then = getattr(row, earlier), getattr(row, later)
         if first is not None and then is not None and then < first:
             header = c.headers.get(earlier, BY_KEY[earlier].header)
-            c.problem(later, f"{then.isoformat()} is before {header} {first.isoformat()}")
+            c.problem(later, Msg("{day} is before {column} {earlier}", day=then, column=header, earlier=first))
     if row.received is not None:
         for key in sorted(DATE_KEYS - {"received"}):
             day = getattr(row, key)
             if day is not None and day < row.received:
-                c.problem(key, f"{day.isoformat()} is before the receipt date {row.received.isoformat()}")
+                c.problem(key, Msg("{day} is before the receipt date {received}", day=day, received=row.received))
 
 
 APPLICATION_FIELDS: dict[str, str] = {
@@ -618,9 +662,9 @@ def application_of(row: ImportRow) -> tuple[Application | None, ImportProblem | 
     except ValidationError as exc:
         # Only the message and the field: pydantic's own text repeats the input, which may be personal data.
         err = exc.errors()[0]
-        message = str(err["msg"]).removeprefix("Value error, ")
-        key = APPLICATION_FIELDS.get(".".join(str(p) for p in err["loc"])) or _column_of(message)
-        return None, ImportProblem(line=row.line, column=BY_KEY[key].header, message=message)
+        english = str(err["msg"]).removeprefix("Value error, ")
+        key = APPLICATION_FIELDS.get(".".join(str(p) for p in err["loc"])) or _column_of(english)
+        return None, ImportProblem(line=row.line, column=BY_KEY[key].header, message=input_problem(err))
 
 
 def _column_of(message: str) -> str:

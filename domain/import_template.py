@@ -25,7 +25,6 @@ from domain.outcomes import REASONS
 from domain.sheets import Cell, Grid
 
 CASES_SHEET = "案件"
-INSTRUCTIONS_SHEET = "说明"
 
 EXAMPLES: tuple[dict[str, Cell], ...] = (
     {

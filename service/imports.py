@@ -41,10 +41,11 @@ from domain.fees import FeeMethod
 from domain.import_history import History, Unplaceable, replay
 from domain.import_sheet import BY_KEY, MAX_ROWS, ImportProblem, ImportRow, application_of, header_keys, read_row
 from domain.intake import check_intake, policy_for
-from domain.messages import Msg
+from domain.messages import Msg, plural_msg
 from domain.outcomes import Outcome
 from infra import store
 from infra.applicant_secret import ApplicantKeyError
+from infra.i18n import translate
 from infra.log import get_logger
 from infra.paths import config_path, notices_dir
 from infra.settings import settings
@@ -88,6 +89,15 @@ class ImportedCase(BaseModel):
     """The applicant's query code (查询码), for new cases of an actual import, to hand over as intake would."""
 
 
+class RefusedRow(BaseModel):
+    """Why a row (or the file) cannot be imported, as answered: the rule in the reader's language."""
+
+    line: int
+    column: str | None = None
+    """The column as the file names it (its header), if the problem is one column's."""
+    message: str
+
+
 class ImportPlan(BaseModel):
     """What an import did, or (``dry_run``) would do: every row taken, and every row refused with its reasons."""
 
@@ -103,7 +113,7 @@ class ImportPlan(BaseModel):
     """Of the new cases, those that run on (a workflow at their stage)."""
     closed: int
     refused_rows: int
-    refused: list[ImportProblem]
+    refused: list[RefusedRow]
     """Every problem, by line: the column and the rule (never a cell's personal data)."""
     cases: list[ImportedCase]
     seconds: float = 0.0
@@ -118,20 +128,35 @@ class ImportRefused(BadInput):
     """An import with refused rows: nothing was imported; ``problems`` names each row, column and rule."""
 
     def __init__(self, plan: ImportPlan) -> None:
-        first = "; ".join(_line(p) for p in plan.refused[:5])
-        more = f" (and {len(plan.refused) - 5} more)" if len(plan.refused) > 5 else ""
-        msg = (
-            f"{plan.refused_rows} of {plan.rows} rows cannot be imported, so nothing was imported: {first}{more}; "
-            "fix them (ogi import FILE --dry-run lists them all) and import the file again"
+        # i18n: the separator between the listed rows' problems (Chinese: a full-width semicolon)
+        first = translate(Msg("; ")).join(translate(_line(p)) for p in plan.refused[:5])
+        if len(plan.refused) > 5:
+            first += translate(Msg(" (and {n} more)", n=len(plan.refused) - 5))
+        msg = plural_msg(
+            "{n} of {rows} row cannot be imported, so nothing was imported: {first}; "
+            "fix them (ogi import FILE --dry-run lists them all) and import the file again",
+            "{n} of {rows} rows cannot be imported, so nothing was imported: {first}; "
+            "fix them (ogi import FILE --dry-run lists them all) and import the file again",
+            plan.refused_rows,
+            rows=plan.rows,
+            first=first,
         )
         super().__init__(msg, "bad_input.import")
         self.plan = plan
         self.errors = [p.model_dump() for p in plan.refused]
 
 
-def _line(problem: ImportProblem) -> str:
-    where = f"line {problem.line}" + (f", {problem.column}" if problem.column else "")
-    return f"{where}: {problem.message}"
+def _line(problem: RefusedRow) -> Msg:
+    if problem.column:
+        return Msg(
+            "line {line}, {column}: {problem}", line=problem.line, column=problem.column, problem=problem.message
+        )
+    return Msg("line {line}: {problem}", line=problem.line, problem=problem.message)
+
+
+def _said(problems: list[ImportProblem]) -> list[RefusedRow]:
+    """The problems as answered: each rule said in the language of the request being answered."""
+    return [RefusedRow(line=p.line, column=p.column, message=translate(p.message)) for p in problems]
 
 
 def sheet_of(raw: bytes, source: str) -> Sheet:
@@ -225,12 +250,14 @@ class _Planner:
         applicant = application.applicant
         if self.config.reject_invalid_id_number and applicant.id_number_problem():
             # The intake rule, with a message that does not repeat the number (or the birth date inside it).
-            msg = "not a valid resident identity number (GB 11643: 18 characters, a birth date, the check character)"
+            msg = Msg(
+                "not a valid resident identity number (GB 11643: 18 characters, a birth date, the check character)"
+            )
             return ImportProblem(line=row.line, column=BY_KEY["id_number"].header, message=msg)
         try:
             warnings = check_intake(application, self.today, self.config)
         except ApplicationRejected as exc:
-            return ImportProblem(line=row.line, column=_intake_column(str(exc)), message=str(exc))
+            return ImportProblem(line=row.line, column=_intake_column(str(exc)), message=exc.message)
         agency = self.config.agency(application.agency)
         policy = policy_for(application, self.config, registered=self.today).model_copy(
             update={"verified_actors": settings().auth_on}
@@ -250,9 +277,9 @@ class _Planner:
         try:
             state = replay(inp, row, self.calendar(policy.region), self.now, history)
         except Unplaceable as exc:
-            return ImportProblem(line=row.line, column=exc.column, message=str(exc))
+            return ImportProblem(line=row.line, column=exc.column, message=exc.message)
         except CalendarError as exc:
-            return ImportProblem(line=row.line, column=BY_KEY["received"].header, message=str(exc))
+            return ImportProblem(line=row.line, column=BY_KEY["received"].header, message=exc.message)
         return _Ready(row, application, policy, agency.code, state, warnings)
 
 
@@ -284,10 +311,12 @@ def _plan(
         ref = (row.agency, row.external_ref)
         column = headers.get("external_ref", BY_KEY["external_ref"].header)
         if row.original_number.startswith(EXAMPLE_PREFIX):
-            msg = "an example row of the template; delete it before importing"
+            msg = Msg("an example row of the template; delete it before importing")
             refused.append(ImportProblem(line=line, column=column, message=msg))
         elif ref in first_line:
-            msg = f"the same number as line {first_line[ref]} for the same agency: a case is imported once"
+            msg = Msg(
+                "the same number as line {first} for the same agency: a case is imported once", first=first_line[ref]
+            )
             refused.append(ImportProblem(line=line, column=column, message=msg))
         else:
             first_line[ref] = line
@@ -302,9 +331,10 @@ def _plan(
         found_ref = known.get((row.agency, row.external_ref))
         ours = found_ref is not None and found_ref.intake_run_id == store.import_run_id(row.agency, row.external_ref)
         if found_ref is not None and not ours:
-            msg = (
-                f"already registered as case {found_ref.case_id} (by intake, not by an import): a case is registered "
-                "once; leave this row out"
+            msg = Msg(
+                "already registered as case {id} (by intake, not by an import): a case is registered once; "
+                "leave this row out",
+                id=found_ref.case_id,
             )
             refused.append(ImportProblem(line=row.line, column=headers.get("external_ref"), message=msg))
             continue
@@ -389,7 +419,7 @@ def _answer(
         open=sum(1 for c in new if c.stage is not None and c.stage.is_open),
         closed=sum(1 for c in new if c.stage is Stage.CLOSED),
         refused_rows=len({p.line for p in refused}),
-        refused=refused,
+        refused=_said(refused),
         cases=sorted([*new, *before], key=lambda c: c.line),
     )
 

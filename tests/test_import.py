@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,10 +27,11 @@ from domain.calendar import load_calendar
 from domain.case import CaseState, Stage
 from domain.clock import beijing_date, subtract_working_days
 from domain.config import Role, agency_code
-from domain.import_sheet import BY_KEY
-from domain.import_template import CASES_SHEET, INSTRUCTIONS_SHEET, instructions_grid, template_grid
+from domain.import_sheet import BY_KEY, INSTRUCTIONS_SHEET
+from domain.import_template import CASES_SHEET, instructions_grid, template_grid
 from domain.report import COLUMNS
 from infra import store
+from infra.i18n import speaking, translate
 from infra.schema import audit_log, case_numbers, cases
 from service import imports, intake, reports
 from service.actions import perform
@@ -156,6 +158,31 @@ class TestDryRun:
         assert [(c.line, c.stage, c.case_id) for c in plan.cases] == [(2, Stage.CLOSED, None), (4, Stage.REVIEW, None)]
         assert plan.cases[1].overdue
         assert counts() == before
+
+    async def test_a_chinese_reader_reads_every_refusal_in_chinese(self) -> None:
+        """Each rule (a cell's, the columns' together, the case rules' own) is said in Chinese; so is the 422."""
+        refused_sheet = sheet(
+            {**closed("Z-1", date(Y, 3, 2), date(Y, 3, 20), channel="飞鸽"), "收到日期": "昨天"},
+            closed("Z-2", date(Y, 3, 2), date(Y, 4, 20), extended_on=date(Y, 4, 15)),
+            {**closed("Z-3", date(Y, 3, 2), date(Y, 3, 20)), "办理结果": ""},
+            closed("Z-2", date(Y, 3, 2), date(Y, 3, 20)),
+        )
+        with speaking("zh"):
+            plan = await imports.plan_import(CLERK, refused_sheet, "cases.csv")
+            with pytest.raises(ImportRefused) as info:
+                await imports.run_import(CLERK, refused_sheet, "cases.csv")
+            detail = translate(info.value.message)
+        said = {(p.line, p.column): p.message for p in plan.refused}
+        assert said[(2, "申请渠道")].startswith("“飞鸽”不在可选值之列：")
+        assert said[(2, "收到日期")] == "“昨天”不是日期：请写成 YYYY-MM-DD（或将单元格设为日期格式）"
+        assert "期限" in said[(3, "延期日期")]  # the Art 33 rule's own message, in Chinese
+        assert said[(4, "办理结果")] == "办理状态为“已办结”时必须填写"
+        assert said[(5, "原编号")] == "与第 3 行是同一机关的同一编号：同一案件只导入一次"
+        english = re.compile(r"\b(?!YYYY|MM|DD|ogi|import|FILE|dry|run)[A-Za-z]{3,}\b")
+        assert [m for m in said.values() if english.search(m)] == []
+        assert detail.startswith("4 行中有 4 行不能导入，因此未导入任何案件：第 2 行，申请渠道：“飞鸽”")
+        assert "；第 2 行，收到日期：“昨天”不是日期" in detail
+        assert not english.search(detail)
 
     async def test_a_sheet_with_an_unknown_column_is_refused_on_its_header_line(self) -> None:
         """The header's problem is the file's: line 1, the column, the columns ogi knows."""
