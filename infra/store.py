@@ -48,7 +48,11 @@ def _now() -> datetime:
 
 
 _engines: dict[str, Engine] = {}
+_readers: dict[str, Engine] = {}
+"""Each store's engine as readers use it (``read_engine``): the same pool, transactions that only read."""
 _engines_lock = threading.Lock()
+_READS = "ogi_reads"
+"""Execution option of ``read_engine``'s connections: their transactions begin without the write lock."""
 
 
 class StoreUnavailable(RuntimeError):
@@ -108,8 +112,10 @@ def _connect(raw: str, *, create: bool) -> Engine:
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
 
         @event.listens_for(eng, "begin")
-        def _begin_immediate(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            # A reader (``read_engine``) begins deferred: under WAL it reads its snapshot beside a writer
+            # instead of queueing for the write lock behind every writer of every process.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READS) else "BEGIN IMMEDIATE")
 
         return eng
     try:
@@ -137,25 +143,36 @@ def engine() -> Engine:
 
 
 def read_engine() -> Engine:
-    """The engine of a read-only command: never creates or migrates; a missing or older store is ``StoreMissing``."""
+    """The engine to read with: never creates or migrates; a missing or older store is ``StoreMissing``.
+
+    Its transactions are for reading only: on SQLite they begin without taking the write lock, so a
+    read answers from the last commit beside a writer instead of queueing behind it.
+    """
     url = database_url()
     with _engines_lock:
-        if url in _engines:
-            return _engines[url]
-        eng = _connect(url, create=False)
-        version = stored_version(eng)
-        if version is None or version < SCHEMA_VERSION:
-            eng.dispose()
-            where = store_label(url)
-            msg = (
-                f"the case store at {where} has not been set up; run 'ogi setup' (or start 'make run')"
-                if version is None
-                else f"the case store at {where} is at schema version {version}, this ogi needs {SCHEMA_VERSION}: "
-                "run 'ogi migrate' (or restart the worker, which migrates it)"
-            )
-            raise StoreMissing(msg)
-        _engines[url] = eng
-        return eng
+        if url not in _readers:
+            _readers[url] = _reading(url).execution_options(**{_READS: True})
+        return _readers[url]
+
+
+def _reading(url: str) -> Engine:
+    """The process's engine of ``url``, connected without creating the store (caller holds ``_engines_lock``)."""
+    if url in _engines:
+        return _engines[url]
+    eng = _connect(url, create=False)
+    version = stored_version(eng)
+    if version is None or version < SCHEMA_VERSION:
+        eng.dispose()
+        where = store_label(url)
+        msg = (
+            f"the case store at {where} has not been set up; run 'ogi setup' (or start 'make run')"
+            if version is None
+            else f"the case store at {where} is at schema version {version}, this ogi needs {SCHEMA_VERSION}: "
+            "run 'ogi migrate' (or restart the worker, which migrates it)"
+        )
+        raise StoreMissing(msg)
+    _engines[url] = eng
+    return eng
 
 
 def reset_engines() -> None:
@@ -164,6 +181,7 @@ def reset_engines() -> None:
         for eng in _engines.values():
             eng.dispose()
         _engines.clear()
+        _readers.clear()
         _claimed.clear()
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select, update
 
 from domain.application import ApplicantKind, Channel
 from domain.case import Stage
 from domain.report import CaseRecord, RemedyKind, RemedyResult, build_report
 from infra import store
+from infra.schema import case_numbers
 from infra.store import StoreUnavailable, store_label, store_url
 from tests.store_support import sql_rows
 
@@ -69,6 +72,31 @@ class TestConcurrentProcesses:
         with ThreadPoolExecutor(max_workers=8) as pool:
             ids = [case_id for batch in pool.map(_allocate, range(8), [10] * 8) for case_id in batch]
         assert sorted(ids) == [store.format_case_id("RACE", 2026, n) for n in range(1, 81)]
+
+    def test_a_read_does_not_queue_behind_an_open_write(self, store_url: str) -> None:
+        """While a write transaction is open, a read (a token's user, a listing) answers from the last commit.
+
+        On SQLite a read once began as a writer does (BEGIN IMMEDIATE), so every API request queued for
+        the write lock behind the registrations and archive writes of every process.
+        """
+        (case_id,) = _allocate(0, 1)
+        seen: list[str] = []
+        read_done = threading.Event()
+
+        def read() -> None:
+            with store.read_engine().connect() as conn:
+                seen.append(conn.execute(select(case_numbers.c.status)).scalar_one())
+            read_done.set()
+
+        reader = threading.Thread(target=read)
+        with store.engine().begin() as conn:
+            conn.execute(update(case_numbers).where(case_numbers.c.case_id == case_id).values(status="voided"))
+            reader.start()
+            finished_while_open = read_done.wait(10)
+        reader.join()
+        assert finished_while_open, "the read waited for the write transaction to end"
+        assert seen == ["started"]
+        assert sql_rows(store_url, "SELECT status FROM case_numbers") == [("voided",)]
 
 
 def _record(case_id: str, **changes: object) -> CaseRecord:
