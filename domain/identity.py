@@ -21,12 +21,14 @@ def id_number_problem(value: str) -> Msg | None:
     number = value.strip().upper()
     if not _SHAPE.match(number):
         return ID_PROBLEMS[0]
+    # The problem names the rule, never the digits: the birth date inside is personal data, and these
+    # sentences reach errors, a case's warnings and its correction notice.
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        return Msg("the birth date {born} inside the identity number is not a date", born=number[6:14])
+        return ID_PROBLEMS[1]
     if born.year < 1900:
-        return Msg("the birth date {born} inside the identity number is before 1900", born=born.isoformat())
+        return ID_PROBLEMS[2]
     expected = _CHECK_CHARS[sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True)) % 11]
     if number[17] != expected:
         return ID_PROBLEMS[3]
@@ -35,8 +37,11 @@ def id_number_problem(value: str) -> Msg | None:
 
 ID_PROBLEMS = (
     Msg("an identity number has 17 digits followed by a digit or X"),
+    Msg("the birth date inside the identity number (digits 7 to 14) is not a date"),
+    Msg("the birth date inside the identity number (digits 7 to 14) is before 1900"),
+    Msg("the check character of the identity number does not match (GB 11643 checksum)"),
+    # The wording of cases registered before the problems stopped repeating the birth date.
     Msg("the birth date {born} inside the identity number is not a date"),
     Msg("the birth date {born} inside the identity number is before 1900"),
-    Msg("the check character of the identity number does not match (GB 11643 checksum)"),
 )
 """Every problem ``id_number_problem`` names (their templates), so a stored sentence can be recognised again."""

@@ -42,6 +42,8 @@ class TestIdentityNumber:
             assert found is None
         else:
             assert found is not None and problem in str(found)
+            # The birth date inside (personal data) is never repeated: errors and notices name the rule.
+            assert number[6:14] not in str(found) and number[6:14] not in translate(found, "zh")
 
 
 class TestApplicationModel:

@@ -270,6 +270,15 @@ class TestSaying:
                 "申请人身份证明：身份证号码的校验码不符（GB 11643 校验）",
             ),
             ("the applicant's contact details (Art 29 ¶1)", "申请人联系方式（第二十九条第一款）"),
+            (
+                "the applicant's proof of identity: the birth date 19491331 inside the identity number is not a date",
+                "申请人身份证明：身份证号码中的出生日期 19491331 不是有效日期",
+            ),
+            (
+                "the applicant's proof of identity: the birth date inside the identity number (digits 7 to 14) "
+                "is not a date",
+                "申请人身份证明：身份证号码中的出生日期（第 7 至 14 位）不是有效日期",
+            ),
         ],
     )
     def test_intake_warnings_of_old_and_new_cases_are_said_again(self, kept: str, chinese: str) -> None:
