@@ -416,5 +416,7 @@ if __name__ == "__main__":
         "--burst-rounds", type=int, default=6, help="bursts of each client, in alternating order (summed)"
     )
     args = parser.parse_args()
+    if args.burst_rounds < 2 or args.burst_rounds % 2:
+        parser.error("--burst-rounds: an even number from 2, so each client goes first as often as the other")
     quiet_logs()
     main(args)

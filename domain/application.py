@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from domain.errors import ApplicationRejected
-from domain.identity import ID_PROBLEMS, id_number_problem
+from domain.identity import ID_PROBLEMS, SAID_WITHOUT_DIGITS, id_number_problem
 from domain.messages import Msg, recognise
 from domain.vocabulary import ApplicantKind as ApplicantKind  # re-exported: the document's vocabulary
 from domain.vocabulary import Channel as Channel
@@ -174,4 +174,6 @@ def intake_warning(text: str) -> Msg | str:
             return found or text
         problem_text = str(found.params["problem"])
     problem = recognise(problem_text, ID_PROBLEMS)
-    return proof_of_identity_problem(problem) if problem is not None else text
+    if problem is None:
+        return text
+    return proof_of_identity_problem(SAID_WITHOUT_DIGITS.get(problem.text, problem))

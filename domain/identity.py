@@ -45,3 +45,5 @@ ID_PROBLEMS = (
     Msg("the birth date {born} inside the identity number is before 1900"),
 )
 """Every problem ``id_number_problem`` names (their templates), so a stored sentence can be recognised again."""
+SAID_WITHOUT_DIGITS = {ID_PROBLEMS[4].text: ID_PROBLEMS[1], ID_PROBLEMS[5].text: ID_PROBLEMS[2]}
+"""An older case's problem that repeated the birth date, and how it is said now: without it."""

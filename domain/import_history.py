@@ -28,7 +28,7 @@ from domain.fees import FeeMethod
 from domain.import_sheet import BY_KEY, ImportRow
 from domain.listing_sheet import STAGE_LABELS
 from domain.messages import Msg, Term, Text
-from domain.outcomes import REASONS, Outcome, Reason
+from domain.outcomes import Outcome, Reason
 from domain.periods import agenda, period_deadline, periods_without_end, set_period_ends
 
 UNRECORDED = "未记录"
@@ -216,7 +216,7 @@ class _Replay:
 
 
 def _closed_before(state: CaseState, step: Step) -> Msg:
-    reason = REASONS[state.reasons[0]].label if state.reasons else Msg("closed")
+    reason = Term("reason", state.reasons[0].value) if state.reasons else Msg("closed")
     closed = beijing_date(state.closed_at).isoformat() if state.closed_at else "?"
     when = step.on.isoformat() if step.on else Msg("today")
     return Msg(
@@ -299,7 +299,7 @@ def _check_stage(row: ImportRow, state: CaseState) -> None:
         return
     said, found = STAGE_LABELS[row.stage], STAGE_LABELS[state.stage]
     if not state.stage.is_open:
-        reason = REASONS[state.reasons[0]].label if state.reasons else _outcome(state)
+        reason = Term("reason", state.reasons[0].value) if state.reasons else _outcome(state)
         closed = beijing_date(state.closed_at).isoformat() if state.closed_at else "?"
         msg = Msg(
             "the row says {said}, but its dates close the case on {closed} ({reason}): import it as {found} with that outcome",

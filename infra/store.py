@@ -160,7 +160,7 @@ def _reading(url: str) -> Engine:
     if url in _engines:
         return _engines[url]
     eng = _connect(url, create=False)
-    version = stored_version(eng)
+    version = stored_version(eng.execution_options(**{_READS: True}))
     if version is None or version < SCHEMA_VERSION:
         eng.dispose()
         where = store_label(url)

@@ -133,12 +133,12 @@ class ImportRefused(BadInput):
         if len(plan.refused) > 5:
             first += translate(Msg(" (and {n} more)", n=len(plan.refused) - 5))
         msg = plural_msg(
-            "{n} of {rows} row cannot be imported, so nothing was imported: {first}; "
+            "{refused} of {n} row cannot be imported, so nothing was imported: {first}; "
+            "fix it (ogi import FILE --dry-run lists every problem) and import the file again",
+            "{refused} of {n} rows cannot be imported, so nothing was imported: {first}; "
             "fix them (ogi import FILE --dry-run lists them all) and import the file again",
-            "{n} of {rows} rows cannot be imported, so nothing was imported: {first}; "
-            "fix them (ogi import FILE --dry-run lists them all) and import the file again",
-            plan.refused_rows,
-            rows=plan.rows,
+            plan.rows,
+            refused=plan.refused_rows,
             first=first,
         )
         super().__init__(msg, "bad_input.import")

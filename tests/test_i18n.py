@@ -272,7 +272,7 @@ class TestSaying:
             ("the applicant's contact details (Art 29 ¶1)", "申请人联系方式（第二十九条第一款）"),
             (
                 "the applicant's proof of identity: the birth date 19491331 inside the identity number is not a date",
-                "申请人身份证明：身份证号码中的出生日期 19491331 不是有效日期",
+                "申请人身份证明：身份证号码中的出生日期（第 7 至 14 位）不是有效日期",
             ),
             (
                 "the applicant's proof of identity: the birth date inside the identity number (digits 7 to 14) "
@@ -285,6 +285,13 @@ class TestSaying:
         """The mixed wording older cases keep and the English newer ones keep both read as one language."""
         assert translate(intake_warning(kept), "zh") == chinese
         assert "申请人" not in translate(intake_warning(kept), "en")
+
+    def test_an_older_cases_warning_no_longer_repeats_the_birth_date(self) -> None:
+        """A case registered when the problem named the birth date says it now without the digits."""
+        kept = "the applicant's proof of identity: the birth date 19491331 inside the identity number is not a date"
+        for lang in ("zh", "en"):
+            said = translate(intake_warning(kept), lang)
+            assert "19491331" not in said and "7" in said, said
 
     def test_a_provisional_reason_with_both_causes_is_said_whole(self) -> None:
         """Both causes of a provisional date come back in Chinese, the region's name as it is."""

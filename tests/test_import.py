@@ -184,6 +184,17 @@ class TestDryRun:
         assert "；第 2 行，收到日期：“昨天”不是日期" in detail
         assert not english.search(detail)
 
+    async def test_the_refusal_counts_the_sheets_rows_in_english(self) -> None:
+        """One refused row of two: '1 of 2 rows', and the row's own line and rule after it."""
+        refused_sheet = sheet(
+            closed("Y-1", date(Y, 3, 2), date(Y, 3, 20)), closed("Y-2", date(Y, 3, 2), date(Y, 3, 20), channel="飞鸽")
+        )
+        with pytest.raises(ImportRefused) as info:
+            await imports.run_import(CLERK, refused_sheet, "cases.csv")
+        detail = translate(info.value.message, "en")
+        assert detail.startswith("1 of 2 rows cannot be imported, so nothing was imported: line 3, 申请渠道: '飞鸽'")
+        assert detail.endswith("fix them (ogi import FILE --dry-run lists them all) and import the file again")
+
     async def test_a_sheet_with_an_unknown_column_is_refused_on_its_header_line(self) -> None:
         """The header's problem is the file's: line 1, the column, the columns ogi knows."""
         plan = await imports.plan_import(
