@@ -164,7 +164,7 @@ def sheet_of(raw: bytes, source: str) -> Sheet:
     try:
         return read_sheet(raw, source, MAX_ROWS)
     except SheetError as exc:
-        raise BadInput(str(exc), "bad_input.file") from None
+        raise BadInput(exc.message, "bad_input.file") from None
 
 
 def sheet_of_records(records: list[dict[str, Any]]) -> Sheet:

@@ -20,6 +20,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.errors import OgiError
+from domain.messages import Msg
 from domain.sheets import Cell, Grid
 
 SheetCell = str | int | float | date | datetime | bool | None
@@ -123,7 +125,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
-class SheetError(ValueError):
+class SheetError(OgiError):
     """A file that cannot be read as a sheet: the message says why and what to save it as."""
 
 
@@ -144,7 +146,10 @@ def read_sheet(raw: bytes, source: str, max_rows: int) -> Sheet:
     The header is the first row with any text; empty rows are skipped. More than ``max_rows`` data rows is refused.
     """
     if raw.startswith(XLS_MAGIC):
-        msg = f"{source} is an Excel 97-2003 workbook (.xls); save it as .xlsx or as CSV (UTF-8) and import that"
+        msg = Msg(
+            "{source} is an Excel 97-2003 workbook (.xls); save it as .xlsx or as CSV (UTF-8) and import that",
+            source=source,
+        )
         raise SheetError(msg)
     lines = _xlsx_lines(raw, source) if raw.startswith(XLSX_MAGIC) else _csv_lines(raw, source)
     kind, numbered = lines
@@ -158,10 +163,17 @@ def read_sheet(raw: bytes, source: str, max_rows: int) -> Sheet:
             continue
         rows.append((line, list(cells)))
         if len(rows) > max_rows:
-            msg = f"{source} has more than {max_rows:,} rows; import it in parts (each part is all or nothing)"
+            msg = Msg(
+                "{source} has more than {max_rows:,} rows; import it in parts (each part is all or nothing)",
+                source=source,
+                max_rows=max_rows,
+            )
             raise SheetError(msg)
     if header is None:
-        raise SheetError(f"{source} has no header row: the first row names the columns (see the import template)")
+        msg = Msg(
+            "{source} has no header row: the first row names the columns (see the import template)", source=source
+        )
+        raise SheetError(msg)
     return Sheet(headers=header[1], header_line=header[0], rows=rows, format=kind)
 
 
@@ -181,7 +193,11 @@ def _xlsx_lines(raw: bytes, source: str) -> tuple[str, list[tuple[int, list[Shee
             book.close()
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, SyntaxError) as exc:
         # A damaged or foreign workbook fails inside openpyxl in many ways (XML parse errors are SyntaxErrors).
-        msg = f"{source} is not a readable XLSX workbook ({type(exc).__name__}); save it again from Excel or WPS"
+        msg = Msg(
+            "{source} is not a readable XLSX workbook ({kind}); save it again from Excel or WPS",
+            source=source,
+            kind=type(exc).__name__,
+        )
         raise SheetError(msg) from None
     return "xlsx", numbered
 
@@ -205,7 +221,8 @@ def _csv_lines(raw: bytes, source: str) -> tuple[str, list[tuple[int, list[Sheet
             numbered.append((line, list(record)))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise SheetError(f"{source}, line {reader.line_num}: not CSV ({exc})") from None
+        msg = Msg("{source}, line {line}: not CSV ({detail})", source=source, line=reader.line_num, detail=str(exc))
+        raise SheetError(msg) from None
     return f"csv {encoding}", numbered
 
 
@@ -220,5 +237,9 @@ def _decoded(raw: bytes, source: str) -> tuple[str, str]:
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        msg = f"{source} is neither UTF-8 nor GBK text (byte {exc.start} cannot be read); save it as CSV UTF-8 or as .xlsx"
+        msg = Msg(
+            "{source} is neither UTF-8 nor GBK text (byte {byte} cannot be read); save it as CSV UTF-8 or as .xlsx",
+            source=source,
+            byte=exc.start + 1,  # counted from 1, as a person counts
+        )
         raise SheetError(msg) from None

@@ -487,19 +487,26 @@ class TestReadingFiles:
         assert [(p.line, p.column) for p in plan.refused] == [(4, "申请渠道")]
 
     @pytest.mark.parametrize(
-        ("raw", "words"),
+        ("raw", "words", "chinese"),
         [
-            (b"\xd0\xcf\x11\xe0rest", "Excel 97-2003"),
-            (b"PK\x03\x04not a zip", "not a readable XLSX"),
-            (b"\x81\x30\xff\xff", "neither UTF-8 nor GBK"),
-            (b"\n\n", "no header row"),
+            (b"\xd0\xcf\x11\xe0rest", "Excel 97-2003", "x.xls 是 Excel 97-2003 工作簿（.xls）：请另存为"),
+            (b"PK\x03\x04not a zip", "not a readable XLSX", "x.xls 不是可读取的 XLSX 工作簿"),
+            (
+                b"\x81\x30\xff\xff",
+                "neither UTF-8 nor GBK",
+                "x.xls 既不是 UTF-8 也不是 GBK 编码的文本（第 1 个字节无法读取）",
+            ),
+            (b"\n\n", "no header row", "x.xls 没有表头行"),
         ],
     )
-    def test_a_file_that_is_no_sheet_is_refused_with_what_to_save_it_as(self, raw: bytes, words: str) -> None:
-        """An .xls, a broken workbook, bytes of no known encoding, an empty file: 422 with the fix."""
+    def test_a_file_that_is_no_sheet_is_refused_with_what_to_save_it_as(
+        self, raw: bytes, words: str, chinese: str
+    ) -> None:
+        """An .xls, a broken workbook, bytes of no known encoding, an empty file: 422 with the fix, in either language."""
         with pytest.raises(BadInput) as info:
-            imports.sheet_of(raw, "x")
+            imports.sheet_of(raw, "x.xls")
         assert words in str(info.value) and info.value.code == "bad_input.file"
+        assert translate(info.value.message, "zh").startswith(chinese)
 
 
 runner = CliRunner()

@@ -11,6 +11,7 @@ from api.deps import CurrentPrincipal
 from api.problems import ERRORS
 from domain.import_sheet import COLUMNS
 from domain.messages import Msg
+from infra.i18n import translate
 from service import imports
 from service.errors import BadInput
 from service.imports import ImportPlan
@@ -65,7 +66,7 @@ async def import_cases(
     numbered as in a sheet under its header: ``rows[0]`` is line 2.
     """
     raw = await request.body()
-    name = source or "the uploaded sheet"
+    name = source or translate(Msg("the uploaded sheet"))
     if "json" in request.headers.get("content-type", ""):
         sheet = imports.sheet_of_records(_rows(raw))
     else:
