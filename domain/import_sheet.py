@@ -542,7 +542,7 @@ def _field(key: str) -> str:
 
 
 def _reported(c: _Cells, key: str) -> bool:
-    header = c.headers.get(key, BY_KEY[key].header)
+    header = c.header(key)
     return any(p.column == header for p in c.problems)
 
 
@@ -602,7 +602,7 @@ def _check_together(row: ImportRow, c: _Cells) -> None:
     )
     for given, needed in pairs:
         if getattr(row, given) is not None and getattr(row, needed) is None:
-            c.problem(needed, Msg("must be filled with {column}", column=c.headers.get(given, BY_KEY[given].header)))
+            c.problem(needed, Msg("must be filled with {column}", column=c.header(given)))
     for earlier, later in (
         ("correction_requested_on", "correction_received_on"),
         ("consulted_on", "consultation_answered_on"),
@@ -610,7 +610,7 @@ def _check_together(row: ImportRow, c: _Cells) -> None:
     ):
         first, then = getattr(row, earlier), getattr(row, later)
         if first is not None and then is not None and then < first:
-            header = c.headers.get(earlier, BY_KEY[earlier].header)
+            header = c.header(earlier)
             c.problem(later, Msg("{day} is before {column} {earlier}", day=then, column=header, earlier=first))
     if row.received is not None:
         for key in sorted(DATE_KEYS - {"received"}):
