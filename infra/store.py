@@ -151,16 +151,20 @@ def read_engine() -> Engine:
     url = database_url()
     with _engines_lock:
         if url not in _readers:
-            _readers[url] = _reading(url).execution_options(**{_READS: True})
+            _readers[url] = _reader_of(url)
         return _readers[url]
 
 
-def _reading(url: str) -> Engine:
-    """The process's engine of ``url``, connected without creating the store (caller holds ``_engines_lock``)."""
+def _reader_of(url: str) -> Engine:
+    """The reading view of the process's engine of ``url``, connected without creating the store.
+
+    The caller holds ``_engines_lock``. A store connected here first is checked to be at this schema version.
+    """
     if url in _engines:
-        return _engines[url]
+        return _engines[url].execution_options(**{_READS: True})
     eng = _connect(url, create=False)
-    version = stored_version(eng.execution_options(**{_READS: True}))
+    reader = eng.execution_options(**{_READS: True})
+    version = stored_version(reader)
     if version is None or version < SCHEMA_VERSION:
         eng.dispose()
         where = store_label(url)
@@ -172,7 +176,7 @@ def _reading(url: str) -> Engine:
         )
         raise StoreMissing(msg)
     _engines[url] = eng
-    return eng
+    return reader
 
 
 def reset_engines() -> None:
