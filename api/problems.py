@@ -2,7 +2,8 @@
 
 Every error the API answers has this shape: the service's errors with their code and status, request
 validation (422, naming the field), unknown routes (404), oversized bodies (413), and anything
-unexpected (500, logged with a reference, never a traceback in the answer). ``title`` and ``detail`` are
+unexpected (500, logged with a reference, never a traceback in the answer). A client that goes away
+before its body is read is not an error of the server: noted, and nothing is registered. ``title`` and ``detail`` are
 in the request's language (``Accept-Language``, else ``OGI_LANG``: Chinese by default, named in
 ``Content-Language``); ``code``, ``type`` and ``field`` never change with it.
 """
@@ -15,9 +16,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from domain.input_problems import input_problem
 from domain.messages import Msg, Text, plural_msg
@@ -142,6 +144,13 @@ def install(app: FastAPI) -> None:
             title = TITLES.get(exc.status_code, Msg("Error"))
             detail = Msg("no such resource: {path}", path=request.url.path) if exc.status_code == 404 else title
         return problem(exc.status_code, code.get(exc.status_code, "bad_input"), detail, request=request)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # Nobody reads this answer; handled here, the disconnect is neither logged as a failure nor re-raised
+        # to the server as one (which prints a traceback), so a portal's dropped connections stay quiet.
+        log.info("api.client_gone", path=request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
