@@ -71,4 +71,5 @@ def serve(
         log_level="warning",
         access_log=False,
         server_header=False,
+        timeout_keep_alive=current.api_keep_alive,
     )

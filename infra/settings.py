@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     """Where ``ogi serve`` answers, for CLI commands with authentication on (default from the API port)."""
     api_host: str = "127.0.0.1"
     api_port: Port = 8000
+    api_keep_alive: Annotated[int, Field(ge=1, le=3600)] = 75
+    """Seconds ``ogi serve`` keeps an idle connection open: longer than its clients and proxies keep theirs
+    (nginx 60 s, aiohttp 15 s, httpx 5 s), so none sends a request on a connection the server is closing."""
     token: SecretStr | None = None
     """The bearer token CLI commands send to ``ogi serve`` (``ogi token issue`` or ``ogi login``)."""
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 262_144

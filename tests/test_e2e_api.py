@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import http.client
 import json
 import os
 import subprocess
@@ -165,6 +166,21 @@ class TestLifecycle:
                 break
             time.sleep(0.1)
         assert result.json()["stage"] == "secrecy_review"
+
+    def test_an_idle_connection_outlives_the_clients_pools(self, stack: ApiStack) -> None:
+        """A connection idle for 6 s still carries the next request (uvicorn alone closes it after 5 s)."""
+        connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
+        sockets = []
+        try:
+            for pause in (0, 6):
+                time.sleep(pause)
+                connection.request("GET", "/healthz")
+                answer = connection.getresponse()  # RemoteDisconnected had the server closed it
+                assert (answer.status, json.loads(answer.read())["ok"]) == (200, True)
+                sockets.append(connection.sock)
+        finally:
+            connection.close()
+        assert sockets[0] is sockets[1]  # one connection, not a new one
 
 
 class TestFourEyes:
