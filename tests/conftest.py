@@ -7,6 +7,7 @@ The case store runs on SQLite and, for the tests that take ``store_url``, on a r
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -48,11 +50,33 @@ TEMPORAL = BIN / "temporal"
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port on 127.0.0.1 nobody listens on right now, below the kernel's ephemeral range.
+
+    Ports the kernel hands out (to outgoing connections, and to the dev server, which takes its internal
+    ports at random) come from the ephemeral range; a port picked below it cannot be taken that way
+    between this call and the bind of whoever uses it.
+    """
+    low = _ephemeral_low()
+    for _ in range(50):
+        port = random.randrange(max(1024, low - 12_000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        chosen: int = s.getsockname()[1]
+        return chosen
+
+
+def _ephemeral_low() -> int:
+    """The lowest port of the kernel's ephemeral range (Linux's default when it cannot be read)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def start_dev_server(
@@ -62,12 +86,38 @@ def start_dev_server(
     *,
     register_search_attributes: bool = True,
 ) -> subprocess.Popen[bytes]:
-    """Start ``temporal server start-dev`` on ``port`` and wait until it is healthy."""
+    """Start ``temporal server start-dev`` on ``port`` and wait until it is healthy.
+
+    The dev server takes further ports at random for its internal services and binds them a moment later;
+    on a busy machine another process can take one in between, and the server exits at start. Such a start
+    is retried (a whole module's tests were once lost to it), and what each failed start printed is kept.
+    """
+    log = log_file or Path(tempfile.mkdtemp(prefix="ogi-dev-server-")) / "server.log"
+    failures: list[str] = []
+    for _attempt in range(DEV_SERVER_STARTS):
+        started = log.stat().st_size if log.exists() else 0
+        proc = _start_once(port, db_file, log, register_search_attributes)
+        if proc.poll() is None:
+            if failures:
+                warnings.warn(f"dev server on port {port} started after: {'; '.join(failures)}", stacklevel=2)
+            return proc
+        failures.append(f"exited with {proc.returncode}: {_tail(log, started)}")
+    msg = f"dev server on port {port} failed {DEV_SERVER_STARTS} starts: {'; '.join(failures)}"
+    raise RuntimeError(msg)
+
+
+DEV_SERVER_STARTS = 3
+
+
+def _start_once(
+    port: int, db_file: Path | None, log: Path, register_search_attributes: bool
+) -> subprocess.Popen[bytes]:
+    """One start: the process once healthy, or once it exited (what it printed is in ``log``)."""
     args = dev_server_command(
         port, free_port(), db_file, log_level="error", headless=True, search_attributes=register_search_attributes
     )
-    out = log_file.open("ab") if log_file else subprocess.DEVNULL
-    proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         health = subprocess.run(
@@ -78,12 +128,21 @@ def start_dev_server(
         if health.returncode == 0:
             return proc
         if proc.poll() is not None:
-            msg = f"dev server exited with {proc.returncode}"
-            raise RuntimeError(msg)
+            return proc
         time.sleep(0.2)
     proc.kill()
-    msg = "dev server did not become healthy in 60 s"
+    msg = f"dev server did not become healthy in 60 s; see {log}"
     raise RuntimeError(msg)
+
+
+def _tail(log: Path, start: int) -> str:
+    """What one start printed (from byte ``start`` of the log) on one line, cut to its head and tail."""
+    with log.open("rb") as f:
+        f.seek(start)
+        text = f.read().decode("utf-8", "replace")
+    line = " | ".join(part.strip() for part in text.splitlines() if part.strip()) or "no output"
+    # A Go panic says why in its first line and a fatal log in its last; the goroutine dump between is noise.
+    return line if len(line) <= 600 else f"{line[:400]} … {line[-200:]}"
 
 
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
