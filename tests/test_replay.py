@@ -7,11 +7,14 @@ A failure here means a change would break running cases; guard it with ``workflo
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio import activity
@@ -24,6 +27,7 @@ from activities.clock import ClockRequest, compute_clock_activity
 from domain.case import CaseInput, CasePolicy, CaseState, ClockView
 from infra.connection import data_converter
 from tests.history_scenarios import HISTORIES, SCENARIOS, record_all
+from tests.task_split import split_after, split_points
 from worker import sandbox_runner
 from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.registry import WORKFLOWS
@@ -142,3 +146,71 @@ async def test_a_clock_slower_than_its_workflow_task_replays(time_skipping_env: 
     assert len(heartbeats) >= 2, "the computation did not outlast its workflow task: the test proves nothing"
     result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
+
+
+@pytest.mark.parametrize("path", sorted(LATEST.glob("*.json")), ids=lambda p: p.stem)
+async def test_a_task_ended_after_any_local_activity_replays(path: Path) -> None:
+    """Wherever a loaded worker ends a workflow task right after a local activity's result, the case replays.
+
+    Each such point of the newest histories is tried in turn (see ``tests/task_split.py``).
+    """
+    history = json.loads(path.read_text("utf-8"))
+    points = split_points(history["events"])
+    assert points, "no local activity followed by further commands: the test proves nothing here"
+    for point in points:
+        split = WorkflowHistory.from_json(path.stem, json.dumps(split_after(history, point)))
+        result = await replayer().replay_workflow(split, raise_on_replay_failure=False)
+        assert result.replay_failure is None, f"split after event {point + 1}: {result.replay_failure}"
+
+
+async def test_cases_begun_before_the_patches_at_start_are_exposed_to_a_split_task() -> None:
+    """What ``patches-at-start`` cures: a case of the previous generation fails on a task split after its clock.
+
+    A patch first asked after a local activity is asked a task early on replay; with the split this is the
+    non-determinism error that once stopped a case on a loaded machine.
+    """
+    history = json.loads((HISTORIES / "2026-12-archive-after-documents" / "happy_path-0.json").read_text("utf-8"))
+    first = split_points(history["events"])[0]
+    split = WorkflowHistory.from_json("happy_path", json.dumps(split_after(history, first)))
+    result = await replayer().replay_workflow(split, raise_on_replay_failure=False)
+    assert result.replay_failure is not None
+    assert "patch marker encountered for change due-day-attribute" in str(result.replay_failure)
+
+
+def test_a_new_case_records_one_patch_marker_at_its_first_step() -> None:
+    """A case started now asks ``patches-at-start`` in its first task and none of the patches it stands for."""
+    from workflows.disclosure import CURRENT_PATCHES, FOLDED_PATCHES
+
+    events = json.loads((LATEST / "happy_path-0.json").read_text("utf-8"))["events"]
+    patches = [(int(e["eventId"]), _patch_id(e)) for e in events if _patch_id(e)]
+    first_task_done = next(int(e["eventId"]) for e in events if e["eventType"] == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED")
+    second_task = next(
+        int(e["eventId"])
+        for e in events
+        if e["eventType"] == "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED" and int(e["eventId"]) > first_task_done
+    )
+    assert next(p for n, p in patches if first_task_done < n < second_task) == CURRENT_PATCHES
+    assert not FOLDED_PATCHES & {p for _, p in patches}
+
+
+def test_only_folded_patches_are_taken_as_asked() -> None:
+    """``self._patched`` answers yes without asking only for the patches ``patches-at-start`` stands for.
+
+    A patch added later must be asked with ``workflow.patched``: cases begun before it have the marker too.
+    """
+    from workflows.disclosure import FOLDED_PATCHES
+
+    source = (Path(__file__).parent.parent / "workflows" / "disclosure.py").read_text("utf-8")
+    folded = set(re.findall(r'self\._patched\("([^"]+)"\)', source))
+    asked = set(re.findall(r'workflow\.patched\("([^"]+)"\)', source))
+    assert folded == FOLDED_PATCHES
+    assert not asked & FOLDED_PATCHES
+
+
+def _patch_id(event: dict[str, Any]) -> str | None:
+    """The patch a marker event records, else None."""
+    marker = event.get("markerRecordedEventAttributes")
+    if not marker or marker["markerName"] != "core_patch":
+        return None
+    patch: str = json.loads(base64.b64decode(marker["details"]["patch-data"]["payloads"][0]["data"]))["id"]
+    return patch

@@ -52,6 +52,21 @@ REISSUE_AFTER = timedelta(hours=1)
 """How long a reply that could not be issued waits before the case tries again."""
 LONG_HISTORY = 10_000
 """History events after which a case continues as new (far below Temporal's 51,200 limit)."""
+CURRENT_PATCHES = "patches-at-start"
+"""One patch, asked at a case's first step, that stands for every patch in ``FOLDED_PATCHES``."""
+FOLDED_PATCHES = frozenset(
+    {
+        "clock-whatever-the-stage",
+        "acknowledge-whatever-the-stage",
+        "continue-as-new-when-long",
+        "archive-every-action",
+        "due-day-attribute",
+        "recompute-period-ends",
+        "overdue-notice-to-reviewer",
+        "archive-after-documents",
+    }
+)
+"""The patches a case that began with ``CURRENT_PATCHES`` has without asking (docs/VERSIONING.md)."""
 SIGNAL_REFUSED = (
     "this case was registered with authentication on: actions must be Updates carrying a verified actor "
     "(sent through 'ogi serve'); a Signal cannot carry one, so it is not applied"
@@ -103,31 +118,30 @@ class DisclosureRequestWorkflow(Serving):
         self._lock = asyncio.Lock()
         self._indexed: dict[str, object] = {}
         self._archived: Stage | None = None
-        self._due_day: bool | None = None
+        self._current: bool | None = None
         self._serves: bool | None = None
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseState:
         """Run the case until it is closed; the final state is the result."""
+        self._runs_current_patches()
         documents = self._documents_issued()
         st = self._state
         # An action delivered with the start runs before this point and may already have moved the stage;
         # since this patch the clock is computed at the start whatever the stage, so the case never lacks one.
         if st.clock_view is None and (
-            st.stage is Stage.REVIEW or (st.clock is not None and workflow.patched("clock-whatever-the-stage"))
+            st.stage is Stage.REVIEW or (st.clock is not None and self._patched("clock-whatever-the-stage"))
         ):
             await self._recompute_clock("registered")
         acknowledge = documents and self._issues(DocumentKind.ACKNOWLEDGEMENT) and inp.resume is None
         # An action that arrives with the start runs before this point and may have moved the stage on; since
         # this patch a case received at registration is acknowledged whatever its stage now.
         received_at_start = st.stage is Stage.REVIEW or (
-            st.received is not None
-            and st.stage is not Stage.CLOSED
-            and workflow.patched("acknowledge-whatever-the-stage")
+            st.received is not None and st.stage is not Stage.CLOSED and self._patched("acknowledge-whatever-the-stage")
         )
         # A receipt confirmed with the start has queued the acknowledgement already: once is enough.
         queued = any(p.kind == DocumentKind.ACKNOWLEDGEMENT.value for p in st.to_issue)
-        if queued and workflow.patched("acknowledge-whatever-the-stage"):
+        if queued and self._patched("acknowledge-whatever-the-stage"):
             acknowledge = False
         if acknowledge and received_at_start and not st.outgoing:
             async with self._lock:
@@ -135,7 +149,7 @@ class DisclosureRequestWorkflow(Serving):
         self._index()
         while self._state.stage is not Stage.CLOSED:
             await self._archive()
-            if workflow.patched("continue-as-new-when-long") and self._history_is_long():
+            if self._patched("continue-as-new-when-long") and self._history_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._inp.model_copy(update={"resume": self._state}))
             if self._state.stage is Stage.REPLYING:
@@ -169,7 +183,7 @@ class DisclosureRequestWorkflow(Serving):
                     continue  # a delivery held back is due now, not a deadline
                 await self._fire_due()
                 # Since this patch what a timer changed (overdue, a lapsed period) reaches the read model at once.
-                if workflow.patched("archive-every-action"):
+                if self._patched("archive-every-action"):
                     await self._archive(force=True)
         if documents and (not reply_proven(self._state) or self._next_send_at() is not None or self._state.to_issue):
             await self._archive(force=True)
@@ -193,10 +207,29 @@ class DisclosureRequestWorkflow(Serving):
             return  # a malformed report of a refusal carries nothing worth recording
         actions.record_refusal(self._state, note.action, note.by, note.reason, workflow.now())
 
+    def _runs_current_patches(self) -> bool:
+        """Whether the case began with ``CURRENT_PATCHES``; asked first in its first activation.
+
+        The run asks it on its first line and a handler delivered with the start may ask it before: either
+        way before any local activity can have resolved, so replay hears the answer where the run did.
+        """
+        if self._current is None:
+            self._current = workflow.patched(CURRENT_PATCHES)
+        return self._current
+
+    def _patched(self, patch: str) -> bool:
+        """Whether the case runs the code of ``patch``, one of ``FOLDED_PATCHES``.
+
+        A case started since ``CURRENT_PATCHES`` runs all of them without asking. Asking a patch first
+        after a local activity is not safe: when a loaded worker heartbeats its workflow task, the
+        activity's result is recorded in the task that ends and the code after it runs in the next, while
+        replay runs that code a task early, before it hears of the patch, and takes the case for an old one
+        (a non-determinism error, seen under load). Cases begun earlier ask each patch where they always did.
+        """
+        return self._runs_current_patches() or workflow.patched(patch)
+
     def _due_day_indexed(self) -> bool:
-        if self._due_day is None:
-            self._due_day = workflow.patched("due-day-attribute")
-        return self._due_day
+        return self._patched("due-day-attribute")
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
@@ -243,7 +276,7 @@ class DisclosureRequestWorkflow(Serving):
             done = new.events[-1].detail
             previous_ends: dict[str, Deadline] = {}
             # Since this patch a recompute also moves the ends of running periods to the new calendar.
-            if name == "recompute_clock" and workflow.patched("recompute-period-ends"):
+            if name == "recompute_clock" and self._patched("recompute-period-ends"):
                 previous_ends = reopen_period_ends(new)
             before = self._state
             try:
@@ -273,7 +306,7 @@ class DisclosureRequestWorkflow(Serving):
                 await self._send_notice(sent_as)
             self._index()
             # Since this patch the read model and the audit log follow every action, not only stage changes.
-            if workflow.patched("archive-every-action"):
+            if self._patched("archive-every-action"):
                 await self._archive(force=True)
             workflow.logger.info("case.action", extra={"case_id": self._state.id, "action": name})
             view = self._state.clock_view
@@ -397,7 +430,7 @@ class DisclosureRequestWorkflow(Serving):
         to = self._inp.policy.reminders.escalate_overdue_to.value
         await self._notify(f"deadline:{view.due.isoformat()}", "overdue_escalation", to, f"case overdue: {detail}")
         # Added after cases were running: the reviewer holding the case hears of it too (docs/VERSIONING.md).
-        if workflow.patched("overdue-notice-to-reviewer"):
+        if self._patched("overdue-notice-to-reviewer"):
             await self._notify(
                 f"overdue:{view.due.isoformat()}", "overdue_notice", "reviewer", f"case overdue: {detail}"
             )
@@ -521,7 +554,7 @@ class DisclosureRequestWorkflow(Serving):
         """After a document was issued or sent: the read model learns what waits to go out (awaiting delivery)."""
         # Since this patch a notice issued after its action (e.g. one going by post) reaches the listings at once,
         # not only at the case's next action or stage change.
-        if workflow.patched("archive-after-documents"):
+        if self._patched("archive-after-documents"):
             await self._archive(force=True)
 
     def _registered_at(self) -> datetime:
