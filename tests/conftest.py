@@ -79,6 +79,10 @@ def _ephemeral_low() -> int:
         return 32768
 
 
+DEV_SERVER_STARTS = 3
+"""How many times a dev server that exits before it is healthy is started."""
+
+
 def start_dev_server(
     port: int,
     db_file: Path | None = None,
@@ -104,9 +108,6 @@ def start_dev_server(
         failures.append(f"exited with {proc.returncode}: {_tail(log, started)}")
     msg = f"dev server on port {port} failed {DEV_SERVER_STARTS} starts: {'; '.join(failures)}"
     raise RuntimeError(msg)
-
-
-DEV_SERVER_STARTS = 3
 
 
 def _start_once(

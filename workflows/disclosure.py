@@ -118,13 +118,14 @@ class DisclosureRequestWorkflow(Serving):
         self._lock = asyncio.Lock()
         self._indexed: dict[str, object] = {}
         self._archived: Stage | None = None
-        self._current: bool | None = None
         self._serves: bool | None = None
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseState:
         """Run the case until it is closed; the final state is the result."""
-        self._runs_current_patches()
+        # Asked on the first line, before any local activity can have resolved, so replay hears the answer
+        # where the run did (a handler delivered with the start may ask it first, in the same activation).
+        workflow.patched(CURRENT_PATCHES)
         documents = self._documents_issued()
         st = self._state
         # An action delivered with the start runs before this point and may already have moved the stage;
@@ -207,16 +208,6 @@ class DisclosureRequestWorkflow(Serving):
             return  # a malformed report of a refusal carries nothing worth recording
         actions.record_refusal(self._state, note.action, note.by, note.reason, workflow.now())
 
-    def _runs_current_patches(self) -> bool:
-        """Whether the case began with ``CURRENT_PATCHES``; asked first in its first activation.
-
-        The run asks it on its first line and a handler delivered with the start may ask it before: either
-        way before any local activity can have resolved, so replay hears the answer where the run did.
-        """
-        if self._current is None:
-            self._current = workflow.patched(CURRENT_PATCHES)
-        return self._current
-
     def _patched(self, patch: str) -> bool:
         """Whether the case runs the code of ``patch``, one of ``FOLDED_PATCHES``.
 
@@ -226,10 +217,8 @@ class DisclosureRequestWorkflow(Serving):
         replay runs that code a task early, before it hears of the patch, and takes the case for an old one
         (a non-determinism error, seen under load). Cases begun earlier ask each patch where they always did.
         """
-        return self._runs_current_patches() or workflow.patched(patch)
-
-    def _due_day_indexed(self) -> bool:
-        return self._patched("due-day-attribute")
+        # The SDK remembers each answer: asking again records nothing and answers the same.
+        return workflow.patched(CURRENT_PATCHES) or workflow.patched(patch)
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
@@ -576,7 +565,7 @@ class DisclosureRequestWorkflow(Serving):
             "ReceivedAt": day_start(st.received) if st.received else None,
         }
         # Since this patch the due day is indexed too (Beijing date), readable in the Web UI.
-        if self._due_day_indexed():
+        if self._patched("due-day-attribute"):
             values["DueDay"] = view.due.isoformat() if view else None
         if not self._indexed:
             current = workflow.info().typed_search_attributes
