@@ -146,7 +146,7 @@ def document_text(path: str | Path) -> str:
 
 
 async def settled(handle: WorkflowHandle[Any, Any], tries: int = 600, *, acknowledges: bool = True) -> CaseState:
-    """The case once it has issued its documents and sent what it sends by itself.
+    """The case once it has issued its documents, sent what it sends by itself and archived what it did.
 
     Both follow the actions that call for them: an action answers first, its notice is issued and e-mailed
     right after. ``acknowledges``: whether the case's agency issues an acknowledgement on registration.
@@ -159,8 +159,12 @@ async def settled(handle: WorkflowHandle[Any, Any], tries: int = 600, *, acknowl
             or any(o.kind == "acknowledgement" for o in state.outgoing)
             or any(e.action == "imported" for e in state.events)  # acknowledged before it was imported
         )
-        if acknowledged and not state.to_issue and not pending_sends(state.outgoing):
+        # What the case did by itself reaches the read model a step after it is entered: an entry not yet
+        # archived means a write is on its way (refusals wait for the next action and are not counted).
+        archiving = any(e.accepted for e in state.events[state.archived_events :])
+        if acknowledged and not state.to_issue and not pending_sends(state.outgoing) and not archiving:
             return state
         await asyncio.sleep(0.05)
-    msg = f"case {handle.id} still has deliveries to send: {pending_sends(state.outgoing)}"
+    unarchived = [e.action for e in state.events[state.archived_events :] if e.accepted]
+    msg = f"case {handle.id} still has deliveries to send: {pending_sends(state.outgoing)}; not archived: {unarchived}"
     raise AssertionError(msg)
