@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,17 @@ def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> 
     yield from stack_with_roles(dev_server_address, tmp_path_factory)
 
 
+def idle(stack: Stack, case_id: str) -> dict[str, Any]:
+    """The case once it has issued what registration calls for: its trail moves no more by itself."""
+    deadline = time.monotonic() + 30
+    while True:
+        shown: dict[str, Any] = stack.ogi_json("show", case_id)
+        if not shown["busy"]:
+            return shown
+        assert time.monotonic() < deadline, f"{case_id} still busy: {shown['outgoing']}"
+        time.sleep(0.2)
+
+
 def start_day() -> Any:
     """The day counting starts after, for a case received today."""
     today = beijing_date(datetime.now(UTC))
@@ -34,7 +46,7 @@ class TestDryRun:
     def test_extension_preview_answers_and_sends_nothing(self, stack: Stack) -> None:
         """The head's extension would move the due date by 20 working days; the case keeps its due and trail."""
         case_id = submit(stack)
-        before = stack.ogi_json("show", case_id)
+        before = idle(stack, case_id)
         got = stack.ogi_json("extend", case_id, "--by", "zhao", "--reason", "材料较多", "--dry-run")
         assert got["dry_run"] is True and got["accepted"] is True
         assert got["clock_before"]["due"] == CAL.add_working_days(start_day(), 20).isoformat()
@@ -48,7 +60,7 @@ class TestDryRun:
     def test_refused_preview_exits_1_and_is_not_recorded(self, stack: Stack) -> None:
         """A reviewer cannot extend: the preview says so (exit 1) and the trail holds no refusal."""
         case_id = submit(stack)
-        before = stack.ogi_json("show", case_id)
+        before = idle(stack, case_id)
         done = stack.ogi("extend", case_id, "--by", "li", "--reason", "x", "--dry-run")
         assert done.returncode == 1
         assert "would be refused" in done.stderr and "head" in done.stderr
@@ -97,7 +109,7 @@ class TestDryRun:
     def test_bad_as_of_exits_2(self, stack: Stack, extra: list[str], message: str) -> None:
         """--as-of without --dry-run, in the past, or not a date: one line, exit 2, nothing sent."""
         case_id = submit(stack)
-        before = stack.ogi_json("show", case_id)
+        before = idle(stack, case_id)
         done = stack.ogi("extend", case_id, "--by", "zhao", "--reason", "x", *extra)
         assert done.returncode == 2
         assert message in done.stderr
