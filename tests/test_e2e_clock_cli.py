@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -60,14 +60,21 @@ def refused(stack: Stack, *args: str) -> str:
     return done.stderr
 
 
-def closed(stack: Stack, case_id: str) -> dict[str, Any]:
-    """The case once its reply is out (polled; the reply activity runs after the release)."""
-    deadline = time.monotonic() + 20
+def shown_once(
+    stack: Stack, case_id: str, ready: Callable[[dict[str, Any]], bool], seconds: float = 20
+) -> dict[str, Any]:
+    """``ogi show`` of the case, polled until ``ready`` holds or ``seconds`` have passed (then the last one)."""
+    deadline = time.monotonic() + seconds
     while True:
         shown: dict[str, Any] = stack.ogi_json("show", case_id)
-        if shown["status"] == "closed" or time.monotonic() > deadline:
+        if ready(shown) or time.monotonic() > deadline:
             return shown
         time.sleep(0.2)
+
+
+def closed(stack: Stack, case_id: str) -> dict[str, Any]:
+    """The case once its reply is out (polled; the reply activity runs after the release)."""
+    return shown_once(stack, case_id, lambda shown: shown["status"] == "closed")
 
 
 class TestEveryClockBranchThroughTheCli:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from domain.calendar import load_calendar
 from domain.clock import beijing_date
 from tests.test_e2e_cli import Stack
-from tests.test_e2e_clock_cli import stack_with_roles, submit
+from tests.test_e2e_clock_cli import shown_once, stack_with_roles, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +26,9 @@ def stack(dev_server_address: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def idle(stack: Stack, case_id: str) -> dict[str, Any]:
     """The case once it has issued what registration calls for: its trail moves no more by itself."""
-    deadline = time.monotonic() + 30
-    while True:
-        shown: dict[str, Any] = stack.ogi_json("show", case_id)
-        if not shown["busy"]:
-            return shown
-        assert time.monotonic() < deadline, f"{case_id} still busy: {shown['outgoing']}"
-        time.sleep(0.2)
+    shown = shown_once(stack, case_id, lambda shown: not shown["busy"], seconds=30)
+    assert not shown["busy"], f"{case_id} still busy: {shown['outgoing']}"
+    return shown
 
 
 def start_day() -> Any:

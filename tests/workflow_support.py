@@ -161,10 +161,9 @@ async def settled(handle: WorkflowHandle[Any, Any], tries: int = 600, *, acknowl
         )
         # What the case did by itself reaches the read model a step after it is entered: an entry not yet
         # archived means a write is on its way (refusals wait for the next action and are not counted).
-        archiving = any(e.accepted for e in state.events[state.archived_events :])
-        if acknowledged and not state.to_issue and not pending_sends(state.outgoing) and not archiving:
+        unarchived = [e.action for e in state.events[state.archived_events :] if e.accepted]
+        if acknowledged and not state.to_issue and not pending_sends(state.outgoing) and not unarchived:
             return state
         await asyncio.sleep(0.05)
-    unarchived = [e.action for e in state.events[state.archived_events :] if e.accepted]
     msg = f"case {handle.id} still has deliveries to send: {pending_sends(state.outgoing)}; not archived: {unarchived}"
     raise AssertionError(msg)
